@@ -1,0 +1,5 @@
+import sys
+
+from kpack.cli import main
+
+sys.exit(main())

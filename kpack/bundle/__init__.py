@@ -1,0 +1,1 @@
+"""Reproducible, secret-free connector bundles (`kpack build`)."""

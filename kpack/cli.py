@@ -1,0 +1,239 @@
+"""The command line: a thin Typer shell over `kpack.check`, `kpack.provision`, `kpack.build`.
+
+Exit codes (ruff's): 0 clean, 1 findings, 2 usage or environment error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kpack import __version__
+
+app = typer.Typer(
+    name="kpack",
+    help="Lint, provision and package Cozy Cloud connectors (konnectors).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class KindOption(str, Enum):
+    manifest = "manifest"
+    account_type = "account-type"
+    dev_config = "dev-config"
+
+
+class Target(str, Enum):
+    stack = "stack"
+    registry = "registry"
+
+
+class ColorChoice(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a usage/environment error on stderr; the caller raises the result."""
+    typer.echo(f"kpack: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def use_color(choice: ColorChoice, stream: object) -> bool:
+    if choice is ColorChoice.always:
+        return True
+    if choice is ColorChoice.never or os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def write_output(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from kpack.fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(output_file, text)
+    except OSError as exc:
+        raise fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kpack {__version__}")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Lint, provision and package Cozy Cloud connectors (konnectors)."""
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
+        typer.Argument(help="Files or connector folders (default: the current folder)."),
+    ] = None,
+    kind: Annotated[
+        Optional[KindOption],  # noqa: UP045
+        typer.Option("--kind", help="Treat every given file as this kind."),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-o", help="Report format.")
+    ] = OutputFormat.text,
+    output_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output-file", help="Write the report to this file."),
+    ] = None,
+    select: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--select", help="Only these codes or prefixes (repeatable, or comma-separated)."),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."),
+    ] = None,
+    target: Annotated[
+        Optional[Target],  # noqa: UP045
+        typer.Option("--target", help="stack: what cozy-stack accepts; registry: what the apps registry also demands."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", help="Settings file (default: nearest .kpack.yaml or package.json)."),
+    ] = None,
+    color: Annotated[ColorChoice, typer.Option("--color", help="Colour the text report.")] = ColorChoice.auto,
+) -> None:
+    """Check manifests, account types and dev configs."""
+    from kpack.check import CheckOptions, run_check
+    from kpack.config import load_settings
+    from kpack.diagnostics import Kind, Severity
+    from kpack.load.discover import UsageError, discover
+    from kpack.reporters import Report, get_reporter
+
+    paths = paths or ["."]
+    try:
+        settings = load_settings(Path(paths[0]), config).with_cli(
+            _split(select), _split(ignore), target.value if target else None
+        )
+        files = discover(paths, Kind(kind.value) if kind else None)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    result = run_check(files, CheckOptions(target=settings.target))
+    diagnostics = settings.apply(result.diagnostics)
+    stream = sys.stdout if output_file is None else None
+    report = Report(diagnostics, len(files), color=use_color(color, stream))
+    write_output(get_reporter(output_format.value)(report), output_file)
+    if output_file is not None and output_format is OutputFormat.text:
+        from kpack.reporters.text import summary_line
+
+        typer.echo(summary_line(report), err=True)
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    if not exit_zero and any(d.severity in failing for d in diagnostics):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+@app.command("rules")
+def list_rules(
+    output_format: Annotated[
+        str, typer.Option("--format", "-o", help="text or json.")
+    ] = "text",
+) -> None:
+    """List every rule: code, name, default severity, summary."""
+    from kpack.rules.registry import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        import json
+
+        typer.echo(json.dumps([
+            {"code": r.code, "name": r.name, "severity": r.severity.value,
+             "kind": r.kind.value if r.kind else None, "summary": r.summary}
+            for r in rules
+        ], indent=2))
+        return
+    if output_format != "text":
+        raise fail("--format must be text or json")
+    for r in rules:
+        typer.echo(f"{r.code}  {r.name:<40} {r.severity.value:<8} {r.summary}")
+
+
+@app.command("rule")
+def show_rule(code: Annotated[str, typer.Argument(help="A rule code or name, e.g. A002.")]) -> None:
+    """Explain one rule."""
+    from kpack.rules.docs import rule_markdown
+    from kpack.rules.registry import get_rule
+
+    rule = get_rule(code)
+    if rule is None:
+        raise fail(f"no rule {code!r} (see `kpack rules`)")
+    typer.echo(rule_markdown(rule))
+
+
+@app.command("schema")
+def show_schema(
+    kind: Annotated[KindOption, typer.Argument(help="manifest, account-type or dev-config.")],
+) -> None:
+    """Print the JSON Schema of a document kind (usable by editors and check-jsonschema)."""
+    from kpack.schemas import schema_text
+
+    typer.echo(schema_text(kind.value), nl=False)
+
+
+# Commands with their own modules (each imports its heavy parts only when it runs).
+from kpack.bundle.command import build  # noqa: E402
+from kpack.provision.command import provision  # noqa: E402
+
+app.command("provision")(provision)
+app.command("build")(build)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn every outcome into an exit code."""
+    try:
+        # Standalone mode lets Typer print usage errors (exit 2) the usual way.
+        app(args=argv, prog_name="kpack")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_CLEAN if code is None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        typer.echo("kpack: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`kpack check | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
+    return EXIT_CLEAN

@@ -1,0 +1,215 @@
+"""Project settings: `.kpack.yaml`, or a `kpack` key in `package.json`, nearest one up.
+
+```yaml
+target: registry            # or stack (default)
+select: [A, M001]           # codes or code prefixes; default: every rule
+ignore: [M012]
+severity: {M006: error}     # error | warning | info
+per-file-ignores:           # glob (relative to this file) -> codes
+  "examples/*": [A016]
+ignore-pointers:            # JSON has no comments to hold a noqa
+  - file: account-types.json
+    pointer: /0/client_secret
+    codes: [A016]           # optional: every code when absent
+```
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from kpack.diagnostics import Diagnostic, Severity
+from kpack.load.discover import UsageError
+
+CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
+TARGETS = ("stack", "registry")
+_KEYS = ("target", "select", "ignore", "severity", "per-file-ignores", "ignore-pointers")
+
+
+class PointerIgnore(NamedTuple):
+    file: str
+    pointer: str
+    codes: tuple[str, ...]
+
+
+class Settings(NamedTuple):
+    root: Path  # the folder the config file sits in; globs are relative to it
+    source: str | None = None  # the config file, for messages
+    target: str = "stack"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = {}
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ignore_pointers: tuple[PointerIgnore, ...] = ()
+
+    def with_cli(
+        self, select: Iterable[str], ignore: Iterable[str], target: str | None
+    ) -> Settings:
+        select, ignore = tuple(select), tuple(ignore)
+        _check_codes(select + ignore, "--select/--ignore")
+        return self._replace(
+            select=select or self.select,
+            ignore=self.ignore + ignore,
+            target=target or self.target,
+        )
+
+    def apply(self, diagnostics: Iterable[Diagnostic], cwd: Path | None = None) -> list[Diagnostic]:
+        """Drop what is not selected or ignored, and apply severity overrides."""
+        cwd = cwd or Path.cwd()
+        kept = []
+        for d in diagnostics:
+            if self.select and not _matches(d, self.select):
+                continue
+            if _matches(d, self.ignore):
+                continue
+            relative = self._relative(d.file, cwd)
+            if any(
+                fnmatch.fnmatchcase(relative, glob) and _matches(d, codes)
+                for glob, codes in self.per_file_ignores
+            ):
+                continue
+            if any(
+                fnmatch.fnmatchcase(relative, ig.file)
+                and d.pointer is not None
+                and (d.pointer == ig.pointer or d.pointer.startswith(ig.pointer + "/"))
+                and (not ig.codes or _matches(d, ig.codes))
+                for ig in self.ignore_pointers
+            ):
+                continue
+            override = next(
+                (sev for code, sev in self.severity.items() if _matches(d, (code,))), None
+            )
+            kept.append(d._replace(severity=override) if override else d)
+        return kept
+
+    def _relative(self, file: str, cwd: Path) -> str:
+        path = Path(file)
+        absolute = path if path.is_absolute() else cwd / path
+        try:
+            return Path(os.path.relpath(absolute, self.root)).as_posix()
+        except ValueError:  # another drive on Windows
+            return path.as_posix()
+
+
+def _matches(d: Diagnostic, selectors: Iterable[str]) -> bool:
+    return any(d.code.startswith(s.upper()) or d.name == s for s in selectors)
+
+
+def _check_codes(selectors: Iterable[str], where: str) -> None:
+    from kpack.rules.registry import all_rules
+
+    rules = all_rules()
+    for selector in selectors:
+        if not any(r.code.startswith(selector.upper()) or r.name == selector for r in rules):
+            raise UsageError(f"{where}: {selector!r} matches no rule (see `kpack rules`)")
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.kpack.yaml` or `package.json` with a `kpack` key, from `start` up."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        package = folder / "package.json"
+        if package.is_file() and _package_json_section(package) is not None:
+            return package
+    return None
+
+
+def _package_json_section(path: Path) -> Any:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("kpack") if isinstance(data, dict) else None
+
+
+def load_settings(start: Path, explicit: Path | None = None) -> Settings:
+    path = explicit or find_config(start)
+    if path is None:
+        return Settings(root=Path.cwd())
+    if explicit is not None and not explicit.is_file():
+        raise UsageError(f"{explicit}: no such config file")
+    if path.name == "package.json":
+        raw = _package_json_section(path)
+    else:
+        raw = _read_yaml(path)
+    return parse_settings(raw, path)
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read config: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise UsageError(f"{path}{where}: invalid config: {problem}") from None
+
+
+def parse_settings(raw: Any, path: Path) -> Settings:
+    where = str(path)
+
+    def fail(message: str) -> UsageError:
+        return UsageError(f"{where}: {message}")
+
+    if not isinstance(raw, dict):
+        raise fail("the configuration must be a mapping")
+    for key in raw:
+        if key not in _KEYS:
+            raise fail(f"unknown setting {key!r} (known: {', '.join(_KEYS)})")
+
+    def codes(value: Any, name: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            raise fail(f"{name} must be a list of rule codes")
+        _check_codes(value, f"{where}: {name}")
+        return tuple(value)
+
+    target = raw.get("target", "stack")
+    if target not in TARGETS:
+        raise fail(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    severity: dict[str, Severity] = {}
+    for code, value in (raw.get("severity") or {}).items():
+        codes([code], "severity")
+        try:
+            severity[code] = Severity(value)
+        except ValueError:
+            raise fail(f"severity of {code} must be error, warning or info") from None
+    per_file = raw.get("per-file-ignores") or {}
+    if not isinstance(per_file, dict):
+        raise fail("per-file-ignores must map globs to lists of codes")
+    pointer_ignores = []
+    for entry in raw.get("ignore-pointers") or []:
+        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
+                and isinstance(entry.get("pointer"), str)):
+            raise fail("each ignore-pointers entry needs a file and a pointer")
+        if entry["pointer"] and not entry["pointer"].startswith("/"):
+            raise fail(f"{entry['pointer']!r} is not a JSON pointer (it starts with /)")
+        pointer_ignores.append(
+            PointerIgnore(entry["file"], entry["pointer"],
+                          codes(entry.get("codes", []), "ignore-pointers codes"))
+        )
+    return Settings(
+        root=path.parent.resolve(),
+        source=where,
+        target=target,
+        select=codes(raw.get("select", []), "select"),
+        ignore=codes(raw.get("ignore", []), "ignore"),
+        severity=severity,
+        per_file_ignores=tuple(
+            (str(glob), codes(value, f"per-file-ignores[{glob}]"))
+            for glob, value in per_file.items()
+        ),
+        ignore_pointers=tuple(pointer_ignores),
+    )

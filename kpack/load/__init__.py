@@ -1,0 +1,1 @@
+"""Stage 1: read files into documents whose every value has a source position."""

@@ -1,0 +1,95 @@
+"""Find the files to check and tell their kind, by name first and by content second."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from kpack.diagnostics import Kind
+
+MANIFEST_NAME = "manifest.konnector"
+DEV_CONFIG_NAME = "konnector-dev-config.json"
+SKIPPED_DIRS = frozenset({"node_modules", ".git", "build", "data", ".hg", ".svn", ".venv"})
+ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def")
+DATA_SUFFIXES = (".json", ".yaml", ".yml")
+# JSON files of the JS ecosystem that are never account types: not worth opening.
+NEVER_ACCOUNT_TYPES = frozenset(
+    {"package.json", "package-lock.json", "tsconfig.json", "jsconfig.json", ".eslintrc.json",
+     "renovate.json", ".babelrc.json", "lerna.json", "yarn.lock"}
+)
+
+
+class UsageError(Exception):
+    """A problem with how kpack was called: reported as such, exit 2."""
+
+
+class FileToCheck(NamedTuple):
+    path: Path
+    display: str  # as the user would recognise it: as given, or joined to what was given
+    kind: Kind
+
+
+def kind_by_name(path: Path) -> Kind | None:
+    name = path.name
+    if name == MANIFEST_NAME:
+        return Kind.MANIFEST
+    if name == DEV_CONFIG_NAME:
+        return Kind.DEV_CONFIG
+    stem, suffix = os.path.splitext(name.lower())
+    if suffix in DATA_SUFFIXES and any(fnmatch.fnmatchcase(stem, p) for p in ACCOUNT_TYPE_PATTERNS):
+        return Kind.ACCOUNT_TYPE
+    return None
+
+
+def looks_like_account_type(path: Path) -> bool:
+    """Content sniffing: a data file that mentions `grant_mode` as a key."""
+    if path.suffix.lower() not in DATA_SUFFIXES or path.name in NEVER_ACCOUNT_TYPES:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except OSError:
+        return False
+    if path.suffix.lower() == ".json":
+        return b'"grant_mode"' in head
+    return b"grant_mode:" in head or b'"grant_mode"' in head
+
+
+def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
+    """Expand the given paths into files to check, in a stable order, without duplicates."""
+    found: dict[Path, FileToCheck] = {}
+    for given in paths or ["."]:
+        path = Path(given)
+        if not os.path.lexists(path):
+            raise UsageError(f"{given}: no such file or directory")
+        if path.is_dir():
+            if forced is not None:
+                raise UsageError(f"{given}: --kind applies to files, not to a directory")
+            for file in _walk(path):
+                kind = kind_by_name(file) or (
+                    Kind.ACCOUNT_TYPE if looks_like_account_type(file) else None
+                )
+                if kind is not None:
+                    found.setdefault(file.resolve(), FileToCheck(file, str(file), kind))
+            continue
+        kind = forced or kind_by_name(path) or (
+            Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None
+        )
+        if kind is None:
+            raise UsageError(
+                f"{given}: cannot tell what kind of file this is "
+                "(use --kind manifest|account-type|dev-config)"
+            )
+        found.setdefault(path.resolve(), FileToCheck(path, given, kind))
+    return list(found.values())
+
+
+def _walk(root: Path) -> list[Path]:
+    files: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        base = Path(dirpath)
+        files.extend(base / name for name in sorted(filenames))
+    return files

@@ -1,0 +1,346 @@
+"""Read one file into a `SourceFile`: bytes → text → data, with every problem positioned.
+
+Nothing here raises on bad input: encoding, syntax and shape problems come back as
+diagnostics, and `SourceFile.data` is None when no document could be read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+from kpack.diagnostics import Diagnostic, Kind, Rule, Span
+from kpack.load import rules as R
+from kpack.load.positions import PositionIndex, index_json, index_yaml
+
+MANIFEST_MAX_BYTES = 2 * 1024 * 1024  # cozy-stack's limit for manifest.konnector
+READ_MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 128
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class SourceFile:
+    """A file as read: its text, its parsed data and (lazily) positions of its values."""
+
+    def __init__(self, path: Path, display: str, kind: Kind):
+        self.path = path
+        self.display = display
+        self.kind = kind
+        self.text = ""
+        self.syntax = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
+        self.data: Any = None
+        self.readable = False  # True once `data` holds the parsed document
+        self.problems: list[Diagnostic] = []
+        self.has_duplicates = False
+        self._index: PositionIndex | None = None
+        self._yaml_root: Any = None
+
+    # -- positions ---------------------------------------------------------------------
+
+    @property
+    def index(self) -> PositionIndex:
+        if self._index is None:
+            if self.syntax == "yaml" and self._yaml_root is not None:
+                self._index = index_yaml(self.text, self._yaml_root)
+            else:
+                self._index = index_json(self.text)
+        return self._index
+
+    def span(self, pointer: str, at_value: bool = False) -> Span:
+        if not self.readable:
+            return Span(1, 1, 1, 1)
+        return self.index.span(pointer, at_value)
+
+    # -- problems ----------------------------------------------------------------------
+
+    def report(
+        self, rule: Rule, message: str, span: Span, pointer: str | None = None,
+        help: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Diagnostic(
+                rule.code, rule.name, rule.severity, message, help, self.display, self.kind,
+                pointer, *span,
+            )
+        )
+
+    def report_at_offset(
+        self, rule: Rule, message: str, offset: int, help: str | None = None
+    ) -> None:
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        self.report(rule, message, Span(line, column, line, column + 1), None, help)
+
+
+def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
+    """Read and parse `path`. Problems are in `.problems`; never raises for bad input."""
+    source = SourceFile(path, display, kind)
+    raw = _read_bytes(source)
+    if raw is None:
+        return source
+    text = _decode(source, raw)
+    if text is None:
+        return source
+    source.text = text
+    if not text.strip():
+        source.report(R.EMPTY_FILE, "the file is empty", Span(1, 1, 1, 1))
+        return source
+    if source.syntax == "yaml":
+        _parse_yaml(source)
+    else:
+        _parse_json(source, allow_comments=kind is Kind.DEV_CONFIG)
+    if source.readable:
+        for dup in source.index.duplicates if source.has_duplicates else ():
+            key = dup.pointer.rsplit("/", 1)[-1]
+            source.report(
+                R.DUPLICATE_KEY,
+                f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
+                source.index.span_of_offsets(dup.key_start, dup.key_end),
+                dup.pointer,
+                "remove one of the two members",
+            )
+    return source
+
+
+def _quote_token(token: str) -> str:
+    return json.dumps(token.replace("~1", "/").replace("~0", "~"), ensure_ascii=False)
+
+
+def _read_bytes(source: SourceFile) -> bytes | None:
+    path = source.path
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            source.report(R.UNREADABLE, f"cannot read: {what}", Span(1, 1, 1, 1))
+            return None
+        limit = MANIFEST_MAX_BYTES if source.kind is Kind.MANIFEST else READ_MAX_BYTES
+        if st.st_size > limit:
+            source.report(
+                R.TOO_LARGE,
+                f"the file is {st.st_size:,} bytes; the limit is {limit:,}",
+                Span(1, 1, 1, 1),
+            )
+            return None
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        source.report(R.UNREADABLE, f"cannot read: {exc.strerror or exc}", Span(1, 1, 1, 1))
+        return None
+    if len(raw) > limit:  # grew while we read it
+        source.report(R.TOO_LARGE, f"the file is over {limit:,} bytes", Span(1, 1, 1, 1))
+        return None
+    return raw
+
+
+def _decode(source: SourceFile, raw: bytes) -> str | None:
+    if raw.startswith(_UTF16_BOMS):
+        source.report(
+            R.INVALID_ENCODING, "the file is UTF-16 encoded", Span(1, 1, 1, 1),
+            help="save it as UTF-8",
+        )
+        return None
+    if raw.startswith(_UTF8_BOM):
+        source.report(
+            R.BYTE_ORDER_MARK, "the file starts with a byte order mark (U+FEFF)",
+            Span(1, 1, 1, 2), help="save the file as UTF-8 without BOM",
+        )
+        raw = raw[len(_UTF8_BOM):]
+    nul = raw.find(b"\0")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        source.text = raw[: exc.start].decode("utf-8", "replace")
+        source.report_at_offset(
+            R.INVALID_ENCODING,
+            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}" + (" (binary file)" if nul >= 0 else ""),
+            len(source.text),
+            help="save the file as UTF-8",
+        )
+        return None
+    if nul >= 0:
+        source.text = text
+        source.report_at_offset(
+            R.INVALID_ENCODING, "NUL byte: this is a binary file, not JSON",
+            len(raw[:nul].decode("utf-8")),
+        )
+        return None
+    return text
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL)
+_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
+
+
+def blank_comments(text: str) -> str:
+    """Replace `//` and `/* */` comments by spaces, keeping newlines (so positions hold)."""
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group()
+        if token.startswith('"'):
+            return token
+        return re.sub(r"[^\n]", " ", token)
+
+    return _COMMENT_OR_STRING.sub(blank, text)
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _parse_json(source: SourceFile, allow_comments: bool) -> None:
+    text = source.text
+    if allow_comments and "/" in text:
+        text = blank_comments(text)
+        source.text = text  # positions are unchanged; comments are now blanks
+    duplicates = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicates
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            duplicates = True
+        return obj
+
+    # A trailing comma is reported, blanked out and parsing goes on, so that one stray
+    # comma (the seed's dev-config example) does not hide every other finding.
+    data: Any = None
+    for _attempt in range(100):
+        try:
+            data = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+            break
+        except json.JSONDecodeError as exc:
+            comma = _trailing_comma(text, exc.pos)
+            if comma is None:
+                _report_json_error(source, exc)
+                return
+            closer = "object" if text[exc.pos] == "}" else "array"
+            source.report_at_offset(
+                R.TRAILING_COMMA, f"trailing comma before the end of the {closer}", comma,
+                help="remove the comma",
+            )
+            text = source.text = text[:comma] + " " + text[comma + 1 :]
+        except _NonFinite as exc:
+            match = next(m for m in _NON_FINITE.finditer(text) if m.group(1))
+            source.report_at_offset(
+                R.NON_FINITE_NUMBER, f"{exc} is not a JSON number", match.start(1),
+                help="use a string or null",
+            )
+            return
+        except RecursionError:
+            source.report(R.TOO_DEEP, "arrays and objects are nested too deeply", Span(1, 1, 1, 1))
+            return
+        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+            source.report(R.NON_FINITE_NUMBER, f"unreadable number: {exc}", Span(1, 1, 1, 1))
+            return
+    else:
+        return
+    if _too_deep(text, data):
+        source.report(
+            R.TOO_DEEP, f"arrays and objects are nested more than {MAX_DEPTH} levels deep",
+            Span(1, 1, 1, 1),
+        )
+        return
+    source.data = data
+    source.readable = True
+    source.has_duplicates = duplicates
+
+
+def _trailing_comma(text: str, pos: int) -> int | None:
+    """The offset of the comma when the parser stopped at `,}` or `,]`."""
+    before = text[:pos].rstrip()
+    if text[pos : pos + 1] in ("}", "]") and before.endswith(","):
+        return len(before) - 1
+    return None
+
+
+def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
+    message = exc.msg[0].lower() + exc.msg[1:]
+    source.report_at_offset(R.JSON_SYNTAX, message, pos)
+
+
+def _too_deep(text: str, data: Any) -> bool:
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+# -- YAML ----------------------------------------------------------------------------------
+
+
+def _parse_yaml(source: SourceFile) -> None:
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(source.text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        source.report(R.YAML_SYNTAX, problem, Span(line, column, line, column + 1))
+        return
+    except yaml.YAMLError as exc:
+        source.report(R.YAML_SYNTAX, str(exc).splitlines()[0], Span(1, 1, 1, 1))
+        return
+    except RecursionError:
+        source.report(R.TOO_DEEP, "arrays and objects are nested too deeply", Span(1, 1, 1, 1))
+        return
+    finally:
+        loader.dispose()
+    if root is None:
+        source.report(R.EMPTY_FILE, "the YAML file holds no document", Span(1, 1, 1, 1))
+        return
+    source._yaml_root = root
+    source.data = data
+    source.readable = True
+    source.has_duplicates = True  # the index finds them; YAML files are small and rare
+    for pointer, what in _non_json_values(data, ""):
+        source.report(
+            R.NON_JSON_VALUE, f"{what} has no JSON form", source.span(pointer, at_value=True),
+            pointer, help="quote the value to make it a string",
+        )
+
+
+def _non_json_values(value: Any, pointer: str) -> list[tuple[str, str]]:
+    from kpack.diagnostics import join_pointer
+
+    found: list[tuple[str, str]] = []
+    stack = [(value, pointer)]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    found.append((join_pointer(pointer, str(key)), f"the key {key!r}"))
+                stack.append((item, join_pointer(pointer, str(key))))
+        elif isinstance(value, list):
+            stack.extend((item, join_pointer(pointer, i)) for i, item in enumerate(value))
+        elif not (value is None or isinstance(value, (str, bool, int, float))):
+            found.append((pointer, f"a YAML {type(value).__name__} value"))
+        elif isinstance(value, float) and (value != value or value in (float("inf"), -float("inf"))):
+            found.append((pointer, "a non-finite number"))
+    return sorted(found)

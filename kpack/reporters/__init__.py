@@ -1,0 +1,31 @@
+"""Stage 5: render diagnostics. A table of reporters by name, each a small module."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+from kpack.diagnostics import Diagnostic
+
+
+class Report(NamedTuple):
+    diagnostics: list[Diagnostic]
+    files: int  # how many files were checked
+    color: bool = False
+
+
+Reporter = Callable[[Report], str]
+
+REPORTERS: dict[str, str] = {
+    "text": "kpack.reporters.text",
+    "json": "kpack.reporters.json_report",
+    "sarif": "kpack.reporters.sarif",
+    "github": "kpack.reporters.github",
+}
+
+
+def get_reporter(name: str) -> Reporter:
+    module = importlib.import_module(REPORTERS[name])
+    render: Reporter = module.render
+    return render

@@ -1,0 +1,1 @@
+"""Rules per document kind. Each module defines its rules and a checker."""

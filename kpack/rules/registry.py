@@ -1,0 +1,47 @@
+"""The rule catalogue: every rule has a code, a name, a default severity and a doc.
+
+Rule modules call `define()` at import time; `all_rules()` imports them all, so the
+catalogue (and `docs/rules.md`, generated from it) always matches the code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+from kpack.diagnostics import Kind, Rule, Severity
+
+_CATALOGUE: dict[str, Rule] = {}
+
+# Modules that define rules, in the order the docs list them.
+RULE_MODULES = (
+    "kpack.load.rules",
+    "kpack.rules.account_type",
+    "kpack.rules.manifest",
+    "kpack.rules.dev_config",
+    "kpack.rules.cross_file",
+)
+
+
+def define(
+    code: str, name: str, severity: Severity, kind: Kind | None, summary: str, doc: str = ""
+) -> Rule:
+    """Register a rule. `summary` is one line; `doc` explains why, in Markdown."""
+    if code in _CATALOGUE:
+        raise ValueError(f"rule code {code} defined twice")
+    rule = Rule(code, name, severity, kind, summary, inspect.cleandoc(doc))
+    _CATALOGUE[code] = rule
+    return rule
+
+
+def all_rules() -> list[Rule]:
+    for module in RULE_MODULES:
+        importlib.import_module(module)
+    return sorted(_CATALOGUE.values(), key=lambda r: r.code)
+
+
+def get_rule(code_or_name: str) -> Rule | None:
+    for rule in all_rules():
+        if code_or_name.upper() == rule.code or code_or_name == rule.name:
+            return rule
+    return None

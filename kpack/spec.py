@@ -1,0 +1,141 @@
+"""Domain facts about cozy-stack and the registry: the single source of truth.
+
+The rules read these tables; the pydantic models in `kpack.models` are built from them and
+the JSON Schemas in `schemas/` are generated from the models (a test fails when they
+drift). Sources: cozy-stack `model/account/type.go`, `model/app/konnector.go`,
+`model/permission/doctypes.go`; cozy-apps-registry; see DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# --- Account types (secrets/io-cozy-account_types) ---------------------------------------
+
+ACCOUNT_TYPES_DB: Final = "secrets/io-cozy-account_types"
+
+# Fields the Go struct decodes, with their JSON type (None: any JSON value).
+ACCOUNT_TYPE_FIELDS: Final[dict[str, str | None]] = {
+    "_id": "string",
+    "_rev": "string",
+    "slug": "string",
+    "grant_mode": "string",
+    "client_id": "string",
+    "client_secret": "string",
+    "auth_endpoint": "string",
+    "token_endpoint": "string",
+    "token_mode": "string",
+    "redirect_uri": "string",
+    "manage_endpoint": "string",
+    "reconnect_endpoint": "string",
+    "extras": "object",
+    "skip_redirect_uri_on_authorize": "boolean",
+    "skip_state_on_token": "boolean",
+    "secret": None,
+    "fcm_credentials": "object",
+}
+
+ENDPOINT_FIELDS: Final = ("auth_endpoint", "token_endpoint", "manage_endpoint", "reconnect_endpoint")
+
+# What each grant mode needs, exactly as the stack's code paths use the fields.
+GRANT_MODE_REQUIREMENTS: Final[dict[str, tuple[str, ...]]] = {
+    "authorization_code": ("auth_endpoint", "client_id", "token_endpoint", "client_secret"),
+    "authorization_code+secret": (
+        "auth_endpoint", "client_id", "token_endpoint", "client_secret", "slug", "secret",
+    ),
+    "token": ("auth_endpoint", "client_id"),
+    "token_redirect_url": ("auth_endpoint",),
+    "bi_webauth": ("auth_endpoint", "client_id", "reconnect_endpoint"),
+    "bi_webauth+secret": ("auth_endpoint", "client_id", "reconnect_endpoint", "slug", "secret"),
+    "bi_webview": ("auth_endpoint", "client_id", "manage_endpoint", "reconnect_endpoint"),
+    "bi_webview+secret": (
+        "auth_endpoint", "client_id", "manage_endpoint", "reconnect_endpoint", "slug", "secret",
+    ),
+    "secret": ("slug", "secret"),
+}
+GRANT_MODES: Final = tuple(GRANT_MODE_REQUIREMENTS)
+# Grant modes whose `secret` is handed to the konnector (one document per slug and context).
+SECRET_GRANT_MODES: Final = tuple(m for m in GRANT_MODES if m == "secret" or m.endswith("+secret"))
+OAUTH_GRANT_MODES: Final = tuple(m for m in GRANT_MODES if m != "secret")
+
+TOKEN_MODES: Final = ("form", "basic", "get")
+
+# Parameters the stack itself puts on the authorize URL: `extras` must not repeat them.
+STANDARD_AUTHORIZE_PARAMETERS: Final = ("scope", "client_id", "redirect_uri", "state", "response_type")
+
+# Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
+SECRET_FIELDS: Final = ("client_secret", "secret")
+
+# --- Manifests (manifest.konnector) ---------------------------------------------------------
+
+MANIFEST_MAX_BYTES: Final = 2 * 1024 * 1024
+
+# Fields cozy-stack decodes into typed Go fields: a wrong type fails the whole install.
+MANIFEST_TYPED_FIELDS: Final[dict[str, str]] = {
+    "slug": "string",
+    "source": "string",
+    "version": "string",
+    "name": "string",
+    "icon": "string",
+    "language": "string",
+    "on_delete_account": "string",
+    "clientSide": "boolean",
+    "parameters": "object",
+    "permissions": "object",
+    "terms": "object",
+    "notifications": "object",
+}
+
+SLUG_PATTERN: Final = r"^[a-z0-9-]+$"
+VERSION_PATTERN: Final = (
+    r"^(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})"
+    r"(-dev\.[a-f0-9]{1,40}|-beta.(0|[1-9][0-9]{0,4}))?$"
+)
+SLUG_RE: Final = re.compile(SLUG_PATTERN)
+VERSION_RE: Final = re.compile(VERSION_PATTERN)
+
+MANIFEST_TYPES: Final = ("konnector",)
+LEGACY_MANIFEST_TYPES: Final = ("node",)
+
+PERMISSION_VERBS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "ALL")
+PERMISSION_KEYS: Final = ("type", "verbs", "values", "selector", "description")
+# CheckDoctypeName: lowercase letters, digits, dots and underscores, no empty segment;
+# a trailing `.*` wildcard needs at least three dots in the whole name.
+DOCTYPE_RE: Final = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+DOCTYPE_WILDCARD_MIN_DOTS: Final = 3
+
+FREQUENCIES: Final = ("hourly", "daily", "weekly", "monthly")
+FIELD_TYPES: Final = ("text", "password", "email", "dropdown", "hidden", "checkbox", "date")
+
+# cozy-apps-registry README lists; not enforced anywhere (warnings only).
+CATEGORIES: Final = (
+    "banking", "cozy", "energy", "health", "host_provider", "insurance", "isp",
+    "mes_infos", "online_services", "others", "partners", "press", "productivity",
+    "ptnb", "public_service", "shopping", "social", "telecom", "transport",
+)
+DATA_TYPES: Final = (
+    "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bankTransactions",
+    "bonus", "calendar", "certificate", "commit", "consumption", "contact", "contract",
+    "document", "event", "family", "geolocation", "heartbeat", "home", "phonecommunicationlog",
+    "picture", "podcast", "profile", "refund", "sinister", "sleepTime", "stepsNumber",
+    "temperature", "travelDate", "tweet", "video", "weight",
+)
+
+OAUTH_KEYS: Final = ("scope", "account_type")
+
+# Top-level keys of manifests: the stack's fields, the registry's documented ones and the
+# keys real konnectors use (see ../shared/corpus). Anything else gets a did-you-mean.
+MANIFEST_KEYS: Final = (
+    "aggregator", "banksTransactionRegExp", "categories", "clientSide", "cookie_domains",
+    "data_types", "description", "developer", "doctypes", "editor", "en", "features",
+    "fields", "folders", "frequency", "icon", "langs", "language", "license", "locales",
+    "manifest_version", "messages", "name", "name_prefix", "notifications", "oauth",
+    "on_delete_account", "parameters", "partnership", "permissions", "platforms",
+    "qualification_labels", "screenshots", "serverSide", "slug", "source", "tags", "terms",
+    "time_interval", "type", "vendor_link", "version",
+)
+
+# --- konnector-dev-config.json --------------------------------------------------------------
+
+DEV_CONFIG_KEYS: Final = ("COZY_URL", "fields", "COZY_PARAMETERS")
