@@ -268,7 +268,7 @@ def _trailing_comma(text: str, pos: int) -> int | None:
 
 def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
     message = exc.msg[0].lower() + exc.msg[1:]
-    source.report_at_offset(R.JSON_SYNTAX, message, pos)
+    source.report_at_offset(R.JSON_SYNTAX, message, exc.pos)
 
 
 def _too_deep(text: str, data: Any) -> bool:
