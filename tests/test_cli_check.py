@@ -1,0 +1,133 @@
+"""`kpack check` end to end through `main(argv)`: exit codes, options, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpack.cli import main
+from tests.helpers import REPO, write
+
+GOOD_MANIFEST = {
+    "slug": "demo", "name": "Demo", "type": "konnector", "version": "1.0.0", "editor": "Me",
+    "language": "node", "icon": "icon.svg",
+    "permissions": {"files": {"type": "io.cozy.files"}},
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_file_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", GOOD_MANIFEST)
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0, out
+    assert "All checks passed (1 file checked)." in out
+
+
+def test_error_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    assert f"{path}:1:16: L003 [error] trailing comma" in out
+
+
+def test_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    assert run(capsys, "check", "--exit-zero", str(path))[0] == 0
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    config = write(tmp_path, "kpack.yaml", "severity: {L003: warning}\n")
+    assert run(capsys, "check", "--config", str(config), str(path))[0] == 0
+    assert run(capsys, "check", "--config", str(config), "--strict", str(path))[0] == 1
+
+
+def test_select_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo", "slug": "x",}')
+    code, out, _ = run(capsys, "check", "--ignore", "L003", str(path), "-o", "json")
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["L002"]
+    code, out, _ = run(capsys, "check", "--select", "L002,L003", "--ignore", "L002", str(path),
+                       "-o", "json")
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["L003"]
+
+
+def test_unknown_selector_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", "{}")
+    code, _, err = run(capsys, "check", "--select", "ZZ9", str(path))
+    assert code == 2 and "matches no rule" in err
+
+
+def test_missing_path_is_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", str(tmp_path / "nope"))
+    assert code == 2 and out == "" and "no such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_bad_option_is_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "check", "--format", "xml")[0] == 2
+    assert run(capsys, "check", "--no-such-option")[0] == 2
+
+
+def test_kind_forces_the_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "whatever.json", '{"fields": {},}')
+    code, out, _ = run(capsys, "check", "--kind", "dev-config", str(path), "-o", "json")
+    report = json.loads(out)
+    assert report["diagnostics"][0]["kind"] == "dev-config"
+
+
+def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    report = tmp_path / "out" / "report.json"
+    report.parent.mkdir()
+    code, out, err = run(capsys, "check", str(path), "-o", "json", "--output-file", str(report))
+    assert code == 1 and out == ""
+    assert json.loads(report.read_text())["summary"]["errors"] == 1
+    assert [p.name for p in report.parent.iterdir()] == ["report.json"]
+
+
+def test_output_file_in_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", "{}")
+    code, _, err = run(capsys, "check", str(path), "--output-file", str(tmp_path / "no/r.txt"))
+    assert code == 2 and "cannot write" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("kpack ")
+
+
+def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
+    path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run([sys.executable, "-m", "kpack", "check", str(path)],
+                            capture_output=True, text=True, env=env, cwd=REPO)
+    assert result.returncode == 1 and "L003" in result.stdout
+    assert result.stderr == ""
+
+
+def test_default_path_is_the_current_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "check")
+    assert code == 1 and out.startswith("manifest.konnector:1:16:")
+
+
+def test_seed_dev_config_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed document's dev-config example has a trailing comma: exit 1, right position."""
+    text = '{\n  "fields": {\n    "access_token": "<ACCESS_TOKEN>",\n  }\n}\n'
+    path = write(tmp_path, "konnector-dev-config.json", text)
+    code, out, _ = run(capsys, "check", str(path), "-o", "json")
+    found = [d for d in json.loads(out)["diagnostics"] if d["code"] == "L003"]
+    assert code == 1 and [(d["line"], d["column"]) for d in found] == [(3, 37)]

@@ -1,0 +1,106 @@
+"""Settings: .kpack.yaml or package.json, selection, ignores, severity overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kpack.config import find_config, load_settings
+from kpack.diagnostics import Diagnostic, Kind, Severity
+from kpack.load.discover import UsageError
+from tests.helpers import write
+
+
+def diag(code: str, file: str = "a/account-types.json", pointer: str | None = "/0/x",
+         severity: Severity = Severity.WARNING) -> Diagnostic:
+    return Diagnostic(code, "name", severity, "m", None, file, Kind.ACCOUNT_TYPE, pointer, 1, 1, 1, 2)
+
+
+def settings_from(tmp_path: Path, yaml_text: str):
+    write(tmp_path, ".kpack.yaml", yaml_text)
+    return load_settings(tmp_path)
+
+
+def test_no_config_keeps_everything(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    assert settings.source is None
+    assert settings.apply([diag("A006")]) == [diag("A006")]
+
+
+def test_nearest_config_up_the_tree(tmp_path: Path) -> None:
+    write(tmp_path, ".kpack.yaml", "target: registry\n")
+    write(tmp_path, "sub/package.json", {"name": "x"})  # no kpack key: not a config
+    (tmp_path / "sub/deeper").mkdir()
+    assert find_config(tmp_path / "sub/deeper") == tmp_path / ".kpack.yaml"
+    assert load_settings(tmp_path / "sub/deeper").target == "registry"
+
+
+def test_package_json_kpack_key(tmp_path: Path) -> None:
+    write(tmp_path, "package.json", {"name": "x", "kpack": {"ignore": ["A006"]}})
+    settings = load_settings(tmp_path)
+    assert settings.apply([diag("A006"), diag("A002")], cwd=tmp_path) == [diag("A002")]
+
+
+def test_select_and_ignore_by_prefix_and_name(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "select: [A, M001]\nignore: [A00]\n")
+    kept = settings.apply([diag("A006"), diag("A010"), diag("M001"), diag("M002"), diag("L001")])
+    assert [d.code for d in kept] == ["A010", "M001"]
+
+
+def test_cli_select_replaces_and_ignore_extends(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "select: [A]\nignore: [A010]\n").with_cli(["M"], ["M002"], None)
+    kept = settings.apply([diag("A010"), diag("M001"), diag("M002")])
+    assert [d.code for d in kept] == ["M001"]
+
+
+def test_severity_override(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "severity:\n  A006: error\n")
+    assert settings.apply([diag("A006")])[0].severity is Severity.ERROR
+
+
+def test_per_file_ignores_relative_to_the_config(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, 'per-file-ignores:\n  "examples/*": [A016]\n')
+    inside = diag("A016", file=str(tmp_path / "examples/x/account-types.json"))
+    outside = diag("A016", file=str(tmp_path / "src/account-types.json"))
+    assert settings.apply([inside, outside]) == [outside]
+
+
+def test_ignore_by_file_and_pointer(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        "ignore-pointers:\n  - file: a/account-types.json\n    pointer: /0\n    codes: [A016]\n",
+    )
+    file = str(tmp_path / "a/account-types.json")
+    hit = diag("A016", file=file, pointer="/0/client_secret")
+    other_code = diag("A006", file=file, pointer="/0/client_secret")
+    other_doc = diag("A016", file=file, pointer="/1/client_secret")
+    prefix_only = diag("A016", file=file, pointer="/01")
+    assert settings.apply([hit, other_code, other_doc, prefix_only]) == [
+        other_code, other_doc, prefix_only,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n", "must be a mapping"),
+        ("selct: [A]\n", "unknown setting 'selct'"),
+        ("select: [Z999]\n", "matches no rule"),
+        ("select: A\n", "list of rule codes"),
+        ("target: prod\n", "target must be one of"),
+        ("severity: {A006: fatal}\n", "error, warning or info"),
+        ("ignore-pointers: [{file: x}]\n", "needs a file and a pointer"),
+        ("ignore-pointers: [{file: x, pointer: a}]\n", "is not a JSON pointer"),
+        ("select: [A\n", "invalid config"),
+    ],
+)
+def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as info:
+        settings_from(tmp_path, text)
+    assert ".kpack.yaml" in str(info.value)
+
+
+def test_explicit_missing_config(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such config"):
+        load_settings(tmp_path, tmp_path / "nope.yaml")
