@@ -1,0 +1,128 @@
+"""Ask git whether files are tracked or ignored: batched, quiet, never fatal.
+
+kpack warns when a file holding live credentials (`konnector-dev-config.json`) is committed
+or one `git add .` away from it. The answers come from git itself (so every `.gitignore`,
+`.git/info/exclude` and `core.excludesFile` counts), asked once per repository per run:
+one `git ls-files` and one `git check-ignore --stdin`, whatever the number of files.
+
+Without git, outside a work tree, or when git refuses (e.g. "dubious ownership"), the
+answer is simply "unknown" (no entry in the result): a linter must not fail on that.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+GIT_TIMEOUT_SECONDS = 20
+
+# Variables that tie a git process to one particular repository (`git rev-parse
+# --local-env-vars`). A git hook (pre-commit) sets some of them; kpack asks about the
+# repository holding each file, so they must not redirect the question elsewhere.
+_REPOSITORY_ENV_VARS = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_OBJECT_DIRECTORY", "GIT_DIR",
+    "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR", "GIT_INTERNAL_SUPER_PREFIX",
+)
+
+
+class GitState(NamedTuple):
+    """What git says about one file of a work tree."""
+
+    work_tree: Path
+    tracked: bool  # in the index: committed or about to be
+    ignored: bool  # matched by an ignore rule (git never reports tracked files as ignored)
+
+
+def find_work_tree(path: Path) -> Path | None:
+    """The top of the git work tree holding `path`, by looking for `.git` upwards.
+
+    `.git` may be a directory or a file (worktrees, submodules); the nearest one wins,
+    so a file in a submodule belongs to the submodule. Git confirms it later: a stray
+    `.git` that is not a repository yields no answer, not an error.
+    """
+    directory = _absolute(path).parent
+    for candidate in (directory, *directory.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
+
+
+def git_states(paths: Iterable[Path]) -> dict[Path, GitState]:
+    """Tracked / ignored state of each path that lies in a git work tree git can read.
+
+    Keys are the paths as given. Paths outside any work tree, or in one git cannot
+    answer for (git missing, not a repository, timeout), are absent from the result.
+    """
+    by_tree: dict[Path, dict[str, Path]] = {}
+    for path in paths:
+        tree = find_work_tree(path)
+        if tree is None:
+            continue
+        try:
+            relative = _absolute(path).relative_to(tree).as_posix()
+        except ValueError:  # pragma: no cover - find_work_tree returns an ancestor
+            continue
+        by_tree.setdefault(tree, {})[relative] = path
+    states: dict[Path, GitState] = {}
+    for tree, files in by_tree.items():
+        relatives = sorted(files)
+        tracked = tracked_files(tree, relatives)
+        if tracked is None:
+            continue
+        untracked = [r for r in relatives if r not in tracked]
+        ignored = ignored_files(tree, untracked) if untracked else set()
+        if ignored is None:
+            continue
+        for relative in relatives:
+            states[files[relative]] = GitState(tree, relative in tracked, relative in ignored)
+    return states
+
+
+def tracked_files(work_tree: Path, relatives: Sequence[str]) -> set[str] | None:
+    """Which of `relatives` (POSIX paths from the work tree's top) are in the index."""
+    # File names are literal paths, never globs ("[1].json" is a legal name).
+    output = _run_git(work_tree, ["--literal-pathspecs", "ls-files", "-z", "--", *relatives])
+    return None if output is None else _split_nul(output)
+
+
+def ignored_files(work_tree: Path, relatives: Sequence[str]) -> set[str] | None:
+    """Which of `relatives` git ignores (tracked files are never reported as ignored)."""
+    stdin = b"".join(os.fsencode(r) + b"\0" for r in relatives)
+    # Exit 1 means "none of them is ignored": an answer, not a failure.
+    output = _run_git(work_tree, ["check-ignore", "-z", "--stdin"], stdin, ok_codes=(0, 1))
+    return None if output is None else _split_nul(output)
+
+
+def _run_git(
+    work_tree: Path, args: list[str], stdin: bytes = b"", ok_codes: tuple[int, ...] = (0,)
+) -> str | None:
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_ENV_VARS}
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # a linter must not take the index lock
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(work_tree), *args],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # git not installed, not runnable, hung
+        return None
+    if completed.returncode not in ok_codes:  # e.g. 128: not a repository
+        return None
+    return os.fsdecode(completed.stdout)
+
+
+def _split_nul(output: str) -> set[str]:
+    return {item for item in output.split("\0") if item}
+
+
+def _absolute(path: Path) -> Path:
+    # Resolve the folder, not the file: git tracks a symlink itself, not its target.
+    return Path(os.path.abspath(path)).parent.resolve() / path.name
