@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, then lint, types, tests.
+#   ./scripts/test.sh            everything
+#   ./scripts/test.sh -k config  extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# pouchdb-server (a CouchDB-API server, in memory) for the provisioning tests.
+if [[ -f tests/node/package.json ]]; then
+  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+fi
+
+.venv/bin/ruff check kpack tests bench
+.venv/bin/mypy --strict kpack
+.venv/bin/python -m pytest "$@"
