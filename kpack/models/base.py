@@ -1,0 +1,78 @@
+"""What the three document models share: JSON types from spec's tables, the base class, and
+the JSON Schema generator that keeps the published schemas free of pydantic noise."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from kpack import spec
+
+# spec.py names JSON types; these are the Python types pydantic maps back to them.
+PYTHON_TYPES: dict[str | None, Any] = {
+    "string": str,
+    "boolean": bool,
+    "object": dict[str, Any],
+    "array": list[Any],
+    None: Any,
+}
+
+
+def one_of(values: tuple[str, ...]) -> Any:
+    """`Literal[...]` of a spec tuple: `Literal[("a", "b")]` is `Literal["a", "b"]`."""
+    return Literal[values]
+
+
+def python_name(key: str) -> str:
+    """A field name pydantic accepts for a JSON key (`_id` → `id`)."""
+    return key.lstrip("_")
+
+
+def optional(
+    key: str, annotation: Any, description: str | None = None, **constraints: Any
+) -> tuple[Any, FieldInfo]:
+    """A member that may be absent but, when present, must have the declared type.
+
+    Not `T | None`: cozy-stack's decoders want the type itself, and a schema that allows
+    `null` would let editors suggest it. The default is never validated nor published.
+    """
+    hidden = key in spec.SECRET_FIELDS  # never in a repr, hence never in a log
+    return annotation, Field(
+        None, alias=key, description=description, repr=not hidden, **constraints
+    )
+
+
+class JsonDocument(BaseModel):
+    """A JSON object whose listed members are typed and whose other members are kept."""
+
+    # Strict: JSON types as the Go decoders see them (no "true" for true, no 1 for "1").
+    # Inputs stay out of error messages: they may hold client secrets.
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, strict=True, hide_input_in_errors=True
+    )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A member by its JSON key, typed or not (`doc.get("_id")`)."""
+        data = self.to_json()
+        return data.get(key, default)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document as given (JSON keys, members that were absent stay absent)."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+
+class SchemaGenerator(GenerateJsonSchema):
+    """Schemas for people and editors: no per-field titles made up from Python names, no
+    `"default": null` for members that are simply optional."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        if schema.get("default", ...) is None:
+            return self.generate_inner(schema["schema"])
+        return super().default_schema(schema)

@@ -1,0 +1,43 @@
+"""`konnector-dev-config.json`, as cozy-jobs-cli reads it in dev and standalone mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, create_model
+
+from kpack import spec
+from kpack.models.base import PYTHON_TYPES, JsonDocument, optional
+
+DESCRIPTION = (
+    "The dev config of a Cozy konnector (konnector-dev-config.json), read by cozy-jobs-cli: "
+    "`fields` become the account's credentials in standalone mode. It holds live "
+    "credentials: keep it out of git and out of builds."
+)
+
+# JSON types of spec.DEV_CONFIG_KEYS, as cozy-jobs-cli uses them.
+MEMBER_TYPES: dict[str, str] = {
+    "COZY_URL": "string",
+    "fields": "object",
+    "COZY_PARAMETERS": "object",
+}
+FIELD_DESCRIPTIONS: dict[str, str] = {
+    "COZY_URL": "The Cozy instance used in dev mode, e.g. http://cozy.tools:8080.",
+    "fields": "The account's fields (login, password, or access_token for OAuth).",
+    "COZY_PARAMETERS": "The job's parameters, as the stack would pass them.",
+}
+
+def _members() -> dict[str, Any]:
+    return {
+        key: optional(key, PYTHON_TYPES[MEMBER_TYPES[key]], FIELD_DESCRIPTIONS.get(key))
+        for key in spec.DEV_CONFIG_KEYS
+    }
+
+
+class DevConfigBase(JsonDocument):
+    model_config = ConfigDict(title="Cozy konnector dev config")
+
+
+DevConfig = create_model(
+    "DevConfig", __base__=DevConfigBase, __module__=__name__, __doc__=DESCRIPTION, **_members()
+)
