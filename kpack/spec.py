@@ -100,40 +100,48 @@ LEGACY_MANIFEST_TYPES: Final = ("node",)
 
 PERMISSION_VERBS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "ALL")
 PERMISSION_KEYS: Final = ("type", "verbs", "values", "selector", "description")
-# CheckDoctypeName: lowercase letters, digits, dots and underscores, no empty segment;
-# a trailing `.*` wildcard needs at least three dots in the whole name.
-DOCTYPE_RE: Final = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+# CheckDoctypeName (cozy-stack model/permission/doctypes.go): lowercase letters, digits,
+# `.` and `_`, no leading, trailing or double dot; a trailing `.*` wildcard when the whole
+# name has at least three dots (`io.cozy.calendar.*`). The stack tests letters with Go's
+# unicode.IsLower: this ASCII pattern (for schemas) is the common case, the manifest rule
+# applies the exact test.
+DOCTYPE_PATTERN: Final = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$|^[a-z0-9_]+(\.[a-z0-9_]+){2,}\.\*$"
+DOCTYPE_RE: Final = re.compile(DOCTYPE_PATTERN)
 DOCTYPE_WILDCARD_MIN_DOTS: Final = 3
 
 FREQUENCIES: Final = ("hourly", "daily", "weekly", "monthly")
 FIELD_TYPES: Final = ("text", "password", "email", "dropdown", "hidden", "checkbox", "date")
 
-# cozy-apps-registry README lists; not enforced anywhere (warnings only).
+# cozy-apps-registry README ("Categories and Data types"); enforced nowhere (warnings
+# only). `others` is the README's documented default for an empty list and `cozy` is the
+# category of its own Drive example.
 CATEGORIES: Final = (
     "banking", "cozy", "energy", "health", "host_provider", "insurance", "isp",
-    "mes_infos", "online_services", "others", "partners", "press", "productivity",
-    "ptnb", "public_service", "shopping", "social", "telecom", "transport",
+    "online_services", "others", "partners", "press", "productivity", "public_service",
+    "shopping", "social", "telecom", "transport",
 )
 DATA_TYPES: Final = (
-    "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bankTransactions",
-    "bonus", "calendar", "certificate", "commit", "consumption", "contact", "contract",
-    "document", "event", "family", "geolocation", "heartbeat", "home", "phonecommunicationlog",
-    "picture", "podcast", "profile", "refund", "sinister", "sleepTime", "stepsNumber",
-    "temperature", "travelDate", "tweet", "video", "weight",
+    "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bloodPressure",
+    "calendar", "certificate", "commit", "consumption", "contact", "contract",
+    "courseMaterial", "document", "event", "family", "geopoint", "heartbeat", "home",
+    "phonecommunicationlog", "podcast", "profile", "refund", "sinister", "sleepTime",
+    "stepsNumber", "temperature", "travelDate", "tweet", "videostream", "weight",
 )
 
 OAUTH_KEYS: Final = ("scope", "account_type")
 
 # Top-level keys of manifests: the stack's fields, the registry's documented ones and the
-# keys real konnectors use (see ../shared/corpus). Anything else gets a did-you-mean.
+# keys real konnectors use (see ../shared/corpus). Anything else gets a did-you-mean. A
+# top-level language code (`"en": {...}`, seen in the corpus) is a misplaced locale: the
+# locales rule reports it.
 MANIFEST_KEYS: Final = (
     "aggregator", "banksTransactionRegExp", "categories", "clientSide", "cookie_domains",
-    "data_types", "description", "developer", "doctypes", "editor", "en", "features",
+    "data_types", "description", "developer", "doctypes", "editor", "features",
     "fields", "folders", "frequency", "icon", "langs", "language", "license", "locales",
     "manifest_version", "messages", "name", "name_prefix", "notifications", "oauth",
     "on_delete_account", "parameters", "partnership", "permissions", "platforms",
     "qualification_labels", "screenshots", "serverSide", "slug", "source", "tags", "terms",
-    "time_interval", "type", "vendor_link", "version",
+    "time_interval", "type", "uuid", "vendor_link", "version",
 )
 
 # --- konnector-dev-config.json --------------------------------------------------------------
