@@ -1,0 +1,167 @@
+"""kpack.git against real temporary repositories (skipped where git is not installed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpack import git
+from kpack.git import GitState, find_work_tree, git_states, ignored_files, tracked_files
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def run_git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh work tree: `.gitignore` ignores `secret.json`; `tracked.json` is added."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    run_git(root, "init", "-q")
+    (root / ".gitignore").write_text("secret.json\n")
+    for name in ("secret.json", "tracked.json", "loose.json"):
+        (root / name).write_text("{}")
+    run_git(root, "add", "tracked.json")
+    return root
+
+
+def test_find_work_tree_is_the_nearest_folder_with_dot_git(tmp_path: Path) -> None:
+    (tmp_path / "a" / ".git").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "b" / ".git").write_text("gitdir: elsewhere\n")  # a submodule / worktree
+    assert find_work_tree(tmp_path / "a" / "b" / "c" / "f.json") == tmp_path / "a" / "b"
+    assert find_work_tree(tmp_path / "a" / "f.json") == tmp_path / "a"
+
+
+@needs_git
+def test_tracked_ignored_and_loose_files(repo: Path) -> None:
+    states = git_states([repo / "tracked.json", repo / "secret.json", repo / "loose.json"])
+    assert states == {
+        repo / "tracked.json": GitState(repo, tracked=True, ignored=False),
+        repo / "secret.json": GitState(repo, tracked=False, ignored=True),
+        repo / "loose.json": GitState(repo, tracked=False, ignored=False),
+    }
+
+
+@needs_git
+def test_a_tracked_file_that_an_ignore_rule_matches_is_tracked(repo: Path) -> None:
+    run_git(repo, "add", "-f", "secret.json")
+    assert git_states([repo / "secret.json"])[repo / "secret.json"].tracked
+
+
+@needs_git
+def test_files_in_subfolders_and_relative_paths(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "sub").mkdir()
+    (repo / "sub" / "secret.json").write_text("{}")  # `secret.json` in .gitignore matches anywhere
+    monkeypatch.chdir(repo / "sub")
+    states = git_states([Path("secret.json"), Path("../tracked.json")])
+    assert states[Path("secret.json")] == GitState(repo, tracked=False, ignored=True)
+    assert states[Path("../tracked.json")].tracked
+
+
+@needs_git
+def test_names_are_literal_not_globs(repo: Path) -> None:
+    (repo / "[ab].json").write_text("{}")
+    (repo / "a.json").write_text("{}")
+    run_git(repo, "add", "a.json")
+    # As a glob, "[ab].json" would match the tracked "a.json".
+    assert git_states([repo / "[ab].json"])[repo / "[ab].json"].tracked is False
+
+
+@needs_git
+def test_a_symlinked_folder_still_finds_the_repository(repo: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(repo, target_is_directory=True)
+    assert git_states([link / "tracked.json"])[link / "tracked.json"].tracked
+
+
+@needs_git
+def test_one_ls_files_and_one_check_ignore_per_repository(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    run_git(other, "init", "-q")
+    (other / "x.json").write_text("{}")
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(git.subprocess, "run", counting_run)
+    paths = [repo / "tracked.json", repo / "secret.json", repo / "loose.json", other / "x.json"]
+    states = git_states(paths)
+    assert set(states) == set(paths)
+    commands = sorted(next(a for a in args[3:] if not a.startswith("--")) for args in calls)
+    assert commands == ["check-ignore", "check-ignore", "ls-files", "ls-files"]
+
+
+@needs_git
+def test_no_check_ignore_when_every_file_is_tracked(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+    monkeypatch.setattr(
+        git.subprocess, "run", lambda args, **kw: calls.append(args) or real_run(args, **kw)
+    )
+    git_states([repo / "tracked.json"])
+    assert len(calls) == 1
+
+
+def test_outside_any_work_tree_git_is_not_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "f.json").write_text("{}")
+    if find_work_tree(tmp_path / "f.json") is not None:
+        pytest.skip("the temporary folder lies inside a git work tree")
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("git must not run outside a work tree")
+
+    monkeypatch.setattr(git.subprocess, "run", fail)
+    assert git_states([tmp_path / "f.json"]) == {}
+
+
+@needs_git
+def test_a_stray_dot_git_that_is_no_repository_gives_no_answer(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "f.json").write_text("{}")
+    assert git_states([tmp_path / "f.json"]) == {}
+    assert tracked_files(tmp_path, ["f.json"]) is None
+
+
+def test_git_not_installed_gives_no_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "f.json").write_text("{}")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no `git` anywhere on the PATH
+    assert git_states([tmp_path / "f.json"]) == {}
+    assert ignored_files(tmp_path, ["f.json"]) is None
+
+
+@needs_git
+def test_a_hook_environment_does_not_redirect_the_question(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inside a git hook GIT_DIR / GIT_INDEX_FILE name the hook's repository.
+    other = tmp_path / "other"
+    other.mkdir()
+    run_git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
+    assert git_states([repo / "tracked.json"])[repo / "tracked.json"].tracked
+    assert os.environ["GIT_DIR"] == str(other / ".git")
