@@ -1,13 +1,198 @@
-"""PLACEHOLDER: being written in this session."""
+"""Rules across files: a manifest and the account types that go with it.
+
+The stack never reads the manifest's `oauth`; the home app (cozy-harvest-lib) does: when
+it is there, the home app starts the OAuth flow with the account type named
+`oauth.account_type`, else the konnector's `slug`, and the stack looks that id up in
+`secrets/io-cozy-account_types`. Nothing checks that the two agree until a user clicks
+"connect". These rules run when one `kpack check` sees several kinds of file.
+
+Pairing: an account-type document belongs to the manifest whose folder is its nearest
+ancestor; one under no manifest's folder belongs to the run's only manifest, if there is
+exactly one.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+from kpack import spec
 from kpack.check import CheckOptions
-from kpack.diagnostics import Finding
+from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
+from kpack.rules.common import parse_url
+from kpack.rules.registry import define
+
+OAUTH_ACCOUNT_TYPE_MISMATCH = define(
+    "X001", "oauth-account-type-mismatch", Severity.ERROR, None,
+    "An OAuth manifest's account type id differs from the account type's `_id`.",
+    """
+    For a manifest with `oauth`, the home app asks the stack for the account type whose
+    id is `oauth.account_type`, or the konnector's `slug` when that is absent. The stack
+    looks the id up in `secrets/io-cozy-account_types` (a context-prefixed `_id` such as
+    `ctx/google` serves `google` for that context). When the connector's own account
+    type has another `_id`, the lookup fails and the user gets an error instead of the
+    provider's login page.
+
+    Reported on the account type's `_id`, for each OAuth account type paired with the
+    manifest, when none of them has the expected id. Fix one side: rename the `_id`, or
+    set `oauth.account_type` in the manifest.
+    """,
+)
+OAUTH_REDIRECT_OTHER_ID = define(
+    "X002", "oauth-redirect-uri-other-account-type", Severity.ERROR, None,
+    "The account type's `redirect_uri` names another account type than the manifest's.",
+    """
+    The OAuth callback `https://oauthcallback.<domain>/accounts/<id>/redirect` (or the
+    instance's own `/accounts/<id>/redirect`) carries the account type id in its path;
+    the stack's callback handler rejects a state created for another account type
+    ("bad state"). The id in the path must be the one the manifest uses
+    (`oauth.account_type`, else `slug`), and the same URL must be registered at the
+    provider character for character.
+    """,
+)
+OAUTH_MISSING_IN_MANIFEST = define(
+    "X003", "oauth-account-type-without-oauth-manifest", Severity.WARNING, None,
+    "An OAuth account type matches a manifest that has no `oauth`.",
+    """
+    The connector ships an account type with an OAuth grant mode named after the
+    konnector's slug, but its manifest has no `oauth` member: the home app shows the
+    manifest's login form instead of starting the OAuth flow, so the account type is
+    never used. Add `"oauth": {"scope": [...]}` to the manifest (or remove the unused
+    account type).
+    """,
+)
+
+# `/accounts/<id>/redirect`, the path of the stack's OAuth callback.
+_REDIRECT_PATH = re.compile(r"^/accounts/([^/]+)/redirect/?$")
 
 
 def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
-    return iter(())
+    manifests = [d for d in documents if d.source.kind is Kind.MANIFEST]
+    account_types = [d for d in documents if d.source.kind is Kind.ACCOUNT_TYPE]
+    if not manifests or not account_types:
+        return
+    paired = pair_account_types(manifests, account_types)
+    for manifest in manifests:
+        yield from _check_pair(manifest, paired.get(id(manifest), []))
+
+
+def pair_account_types(
+    manifests: list[Document], account_types: list[Document]
+) -> dict[int, list[Document]]:
+    """Account-type documents by the `id()` of the manifest document they belong to."""
+    by_folder: dict[Path, list[Document]] = {}
+    for manifest in manifests:
+        by_folder.setdefault(_folder(manifest), []).append(manifest)
+    paired: dict[int, list[Document]] = {}
+    for account_type in account_types:
+        folder = _folder(account_type)
+        owners = next(
+            (by_folder[f] for f in (folder, *folder.parents) if f in by_folder),
+            manifests if len(manifests) == 1 else [],
+        )
+        for owner in owners:
+            paired.setdefault(id(owner), []).append(account_type)
+    return paired
+
+
+def _folder(document: Document) -> Path:
+    return Path(os.path.abspath(document.source.path)).parent.resolve()
+
+
+def has_oauth(manifest: dict[str, Any]) -> bool:
+    """Whether the home app treats the konnector as OAuth (a JS truthiness test)."""
+    return manifest.get("oauth") not in (None, False)
+
+
+def expected_account_type(manifest: dict[str, Any]) -> tuple[str, str] | None:
+    """The account type id the home app asks for, and the manifest field it comes from."""
+    oauth = manifest.get("oauth")
+    if isinstance(oauth, dict):
+        account_type = oauth.get("account_type")
+        if isinstance(account_type, str) and account_type:
+            return account_type, "oauth.account_type"
+    slug = manifest.get("slug")
+    if isinstance(slug, str) and slug:
+        return slug, "slug"
+    return None
+
+
+def bare_id(document_id: str) -> str:
+    """An account type `_id` without its context prefix (`ctx/google` → `google`)."""
+    return document_id.split("/", 1)[-1]
+
+
+def _is_oauth_account_type(document: Document) -> bool:
+    return document.data.get("grant_mode") in spec.OAUTH_GRANT_MODES and isinstance(
+        document.data.get("_id"), str
+    )
+
+
+def _check_pair(
+    manifest: Document, account_types: list[Document]
+) -> Iterator[tuple[Document, Finding]]:
+    expected = expected_account_type(manifest.data)
+    oauth_types = [d for d in account_types if _is_oauth_account_type(d)]
+    if expected is None or not oauth_types:
+        return
+    expected_id, origin = expected
+    where = manifest.source.display
+    if not has_oauth(manifest.data):
+        matching = [d for d in oauth_types if bare_id(d.data["_id"]) == expected_id]
+        if matching:
+            account_type = matching[0]
+            pointer = manifest.at("oauth") if "oauth" in manifest.data else manifest.pointer
+            yield manifest, Finding(
+                OAUTH_MISSING_IN_MANIFEST, pointer,
+                f"the account type {expected_id!r} ({account_type.source.display}) uses "
+                f"the OAuth grant mode {account_type.data['grant_mode']!r}, but the "
+                "manifest has no `oauth`: the home app will show a login form, not the "
+                "OAuth flow",
+                'add "oauth": {"scope": [...]} to the manifest',
+            )
+        return
+    matching = [d for d in oauth_types if bare_id(d.data["_id"]) == expected_id]
+    if not matching:
+        for account_type in oauth_types:
+            actual = bare_id(account_type.data["_id"])
+            yield account_type, Finding(
+                OAUTH_ACCOUNT_TYPE_MISMATCH, account_type.at("_id"),
+                f"account type {actual!r} is not the one the manifest {where} uses: the "
+                f"home app asks the stack for {expected_id!r} (its {origin}) and will not "
+                "find it",
+                f'set "_id" to {expected_id!r} (keeping any context prefix), or set '
+                f'"oauth": {{"account_type": {actual!r}}} in the manifest',
+                at_value=True,
+            )
+        return
+    for account_type in matching:
+        redirect_id = _redirect_id(account_type.data.get("redirect_uri"))
+        if redirect_id is not None and redirect_id != expected_id:
+            yield account_type, Finding(
+                OAUTH_REDIRECT_OTHER_ID, account_type.at("redirect_uri"),
+                f"redirect_uri sends the OAuth callback to account type {redirect_id!r}, "
+                f"but the manifest {where} uses {expected_id!r} (its {origin}): the "
+                "stack rejects the callback (\"bad state\")",
+                f"use .../accounts/{expected_id}/redirect, and register that exact URL "
+                "at the provider",
+                at_value=True,
+            )
+
+
+def _redirect_id(redirect_uri: Any) -> str | None:
+    """The account type id in a `/accounts/<id>/redirect` URL, else None."""
+    if not isinstance(redirect_uri, str):
+        return None
+    parts = parse_url(redirect_uri.strip())
+    if parts is None:
+        return None
+    match = _REDIRECT_PATH.match(parts.path)
+    if match is None:
+        return None
+    from urllib.parse import unquote
+
+    return unquote(match.group(1))
