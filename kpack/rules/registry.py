@@ -20,6 +20,7 @@ RULE_MODULES = (
     "kpack.rules.manifest",
     "kpack.rules.dev_config",
     "kpack.rules.cross_file",
+    "kpack.bundle.rules",
 )
 
 

@@ -1,0 +1,314 @@
+"""Write the bundle: a byte-reproducible tar.gz or a directory, streamed, all or nothing.
+
+Reproducibility: entries sorted by path components (parents before children), directory
+entries included, integer mtime from `SOURCE_DATE_EPOCH` (default: the connector's last git
+commit, else 1980-01-01), uid/gid 0 with empty user and group names, modes 0644 or 0755,
+and a gzip header with no file name and mtime 0. The tar format is PAX (POSIX.1-2001),
+named explicitly: it is the standard one (GNU's is an extension), it stores long and
+non-ASCII names in extended headers instead of truncating them, and entries whose fields
+fit the plain ustar header get no extended header at all, so the bytes only depend on the
+names, sizes, modes and contents. Go's archive/tar (the registry and cozy-stack) reads it.
+
+Streaming: each file is read once, in blocks, through a tap that feeds the secret scan and
+the progress bar while tarfile copies it; the output is hashed as it is written. Memory
+stays constant whatever the size of the bundle.
+
+All or nothing: the output is written to a temporary file (or folder) next to the target
+and renamed into place only when complete; an error or Ctrl-C removes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO, NamedTuple, Protocol
+
+from kpack.bundle.secrets import FileScan, Hit, Scanner
+from kpack.bundle.select import Entry, Selection
+
+FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z: when there is neither env nor git
+TAR_FORMAT = tarfile.PAX_FORMAT
+COPY_BLOCK = 1024 * 1024
+FILE_MODE, EXEC_MODE, DIR_MODE = 0o644, 0o755, 0o755
+
+
+class BuildError(Exception):
+    """A problem of the environment (cannot write, file changed while read...): exit 2."""
+
+
+# -- the timestamp ---------------------------------------------------------------------------
+
+
+def resolve_mtime(connector_dir: Path, environ: dict[str, str]) -> tuple[int, str]:
+    """The entries' mtime and where it comes from."""
+    value = environ.get("SOURCE_DATE_EPOCH")
+    if value is not None and value.strip():
+        try:
+            epoch = int(value.strip())
+        except ValueError:
+            raise BuildError(
+                f"SOURCE_DATE_EPOCH must be an integer number of seconds, not {value!r}"
+            ) from None
+        if epoch < 0:
+            raise BuildError("SOURCE_DATE_EPOCH must not be negative")
+        return epoch, "SOURCE_DATE_EPOCH"
+    git = shutil.which("git")
+    if git is not None:
+        try:
+            done = subprocess.run(
+                [git, "-C", str(connector_dir), "log", "-1", "--format=%ct", "--", "."],
+                capture_output=True, text=True, timeout=30, check=False,
+            )
+            if done.returncode == 0 and done.stdout.strip().isdigit():
+                return int(done.stdout.strip()), "last git commit"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return FIXED_EPOCH, "fixed epoch (no SOURCE_DATE_EPOCH, no git history)"
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+class _Tap:
+    """A file being read: what tarfile (or the copy) reads also goes to the scan."""
+
+    def __init__(self, handle: BinaryIO, scan: FileScan, progress: Callable[[int], None]):
+        self.handle = handle
+        self.scan = scan
+        self.progress = progress
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(COPY_BLOCK if size is None or size < 0 else size)
+        self.count += len(data)
+        self.scan.feed(data)
+        self.progress(len(data))
+        return data
+
+
+# -- sinks ----------------------------------------------------------------------------------
+
+
+class Sink(Protocol):
+    def add_dir(self, arcname: str) -> None: ...
+    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None: ...
+
+
+class _HashingWriter:
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.raw.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class TarSink:
+    def __init__(self, raw: BinaryIO, mtime: int):
+        self.mtime = mtime
+        self.out = _HashingWriter(raw)
+        # filename="" and mtime=0: no name and no time in the gzip header.
+        self.gz = gzip.GzipFile(
+            filename="", mode="wb", compresslevel=9, fileobj=self.out, mtime=0
+        )
+        self.tar = tarfile.open(  # noqa: SIM115 - closed by close(), after the last entry
+            fileobj=self.gz, mode="w", format=TAR_FORMAT
+        )
+
+    def _info(self, arcname: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(arcname)
+        info.type = kind
+        info.mode = mode
+        info.size = size
+        info.mtime = self.mtime
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info
+
+    def add_dir(self, arcname: str) -> None:
+        self.tar.addfile(self._info(arcname, tarfile.DIRTYPE, DIR_MODE))
+
+    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
+        info = self._info(entry.arcname, tarfile.REGTYPE, mode, entry.size)
+        self.tar.addfile(info, reader)  # reads exactly `size` bytes
+
+    def close(self) -> tuple[str, int]:
+        self.tar.close()
+        self.gz.close()
+        self.out.flush()
+        return self.out.sha256.hexdigest(), self.out.size
+
+
+class DirSink:
+    def __init__(self, root: Path, mtime: int):
+        self.root = root
+        self.mtime = mtime
+        self.dirs: list[Path] = [root]
+
+    def add_dir(self, arcname: str) -> None:
+        path = self.root / arcname
+        path.mkdir(mode=DIR_MODE)
+        self.dirs.append(path)
+
+    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
+        path = self.root / entry.arcname
+        with open(path, "xb") as out:
+            shutil.copyfileobj(reader, out, COPY_BLOCK)
+        os.chmod(path, mode)
+        os.utime(path, (self.mtime, self.mtime))
+
+    def close(self) -> None:
+        for path in reversed(self.dirs):  # children first: writing into a folder touches it
+            os.chmod(path, DIR_MODE)
+            os.utime(path, (self.mtime, self.mtime))
+
+
+class NullSink:
+    """`--list`: read everything for the scan, write nothing."""
+
+    def add_dir(self, arcname: str) -> None:
+        pass
+
+    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
+        while reader.read(COPY_BLOCK):
+            pass
+
+
+class Packed(NamedTuple):
+    hits: dict[str, list[Hit]]  # bundle path -> secret hits in it
+
+
+def pack(
+    selection: Selection, sink: Sink, scanner: Scanner,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> Packed:
+    """Feed every directory and file, in archive order, to `sink`; scan what is read."""
+    items: list[tuple[list[str], str, Entry | None]] = [
+        (d.split("/"), d, None) for d in selection.dirs
+    ]
+    items.extend((e.arcname.split("/"), e.arcname, e) for e in selection.files)
+    items.sort(key=lambda item: item[0])
+    hits: dict[str, list[Hit]] = {}
+    for _parts, arcname, entry in items:
+        if entry is None:
+            sink.add_dir(arcname)
+            continue
+        scan = scanner.scan_file()
+        try:
+            handle = open(entry.path, "rb")  # noqa: SIM115 - closed by the `with` below
+        except OSError as exc:
+            raise BuildError(f"{arcname}: cannot read: {exc.strerror or exc}") from None
+        with handle:
+            tap = _Tap(handle, scan, progress)
+            mode = EXEC_MODE if entry.executable else FILE_MODE
+            try:
+                sink.add_file(entry, mode, tap)
+            except tarfile.ReadError as exc:  # pragma: no cover - tarfile's own wording
+                raise BuildError(f"{arcname}: {exc}") from None
+            except OSError as exc:
+                if "unexpected end of data" in str(exc):
+                    raise BuildError(f"{arcname} shrank while being bundled: try again") from None
+                raise
+            if tap.count != entry.size or handle.read(1):
+                raise BuildError(f"{arcname} changed while being bundled: try again")
+        found = scan.finish()
+        if found:
+            hits[arcname] = found
+    return Packed(hits)
+
+
+# -- all or nothing -------------------------------------------------------------------------
+
+
+class Pending:
+    """A temporary file or folder next to `final`, renamed onto it by `commit()`."""
+
+    def __init__(self, final: Path, is_dir: bool = False):
+        self.final = final
+        self.is_dir = is_dir
+        self.created: list[Path] = []  # parent folders we made, removed again on discard
+        parent = final.parent
+        missing = []
+        while not parent.exists():
+            missing.append(parent)
+            parent = parent.parent
+        try:
+            for folder in reversed(missing):
+                folder.mkdir()
+                self.created.append(folder)
+            prefix, suffix = f".{final.name}.", ".tmp"
+            if is_dir:
+                self.temp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=final.parent))
+            else:
+                fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=final.parent)
+                os.close(fd)
+                self.temp = Path(name)
+        except OSError as exc:
+            self._remove_created()
+            raise BuildError(f"cannot write in {final.parent}: {exc.strerror or exc}") from None
+        self.done = False
+
+    def commit(self) -> None:
+        if self.is_dir:
+            os.chmod(self.temp, DIR_MODE)
+            if self.final.is_dir():
+                # Swap: the old tree is moved aside, then removed once the new one is there.
+                old = Path(tempfile.mkdtemp(
+                    prefix=f".{self.final.name}.old.", dir=self.final.parent
+                ))
+                os.rmdir(old)
+                os.rename(self.final, old)
+                os.rename(self.temp, self.final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(self.temp, self.final)
+        else:
+            os.chmod(self.temp, FILE_MODE)
+            os.replace(self.temp, self.final)
+        self.done = True
+
+    def discard(self) -> None:
+        if self.done:
+            return
+        if self.is_dir:
+            shutil.rmtree(self.temp, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.temp)
+        self._remove_created()
+        self.done = True
+
+    def _remove_created(self) -> None:
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def check_dir_target(out: Path) -> None:
+    """`--dir OUT` replaces OUT only when it is empty or a previous bundle."""
+    if not os.path.lexists(out):
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise BuildError(f"{out} exists and is not a folder")
+    if any(out.iterdir()) and not (out / "manifest.konnector").is_file():
+        raise BuildError(
+            f"{out} is a folder that is not empty and holds no manifest.konnector: "
+            "kpack only replaces a previous bundle"
+        )

@@ -1,0 +1,131 @@
+"""What a bundle must hold: manifest, entry point, icon, delete script, agreeing versions."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from typing import Any
+
+from kpack import spec
+from kpack.bundle import rules as R
+from kpack.bundle.select import Selection, file_diagnostic
+from kpack.check import to_diagnostic
+from kpack.diagnostics import Diagnostic, Finding
+from kpack.documents import Document
+from kpack.load.source import SourceFile
+
+MANIFEST = "manifest.konnector"
+ENTRY_POINT = "index.js"
+_CORE_VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)\.(\d+)")
+
+
+def bundle_path(value: str) -> str | None:
+    """A manifest path (`icon`, `on_delete_account`) as a bundle path; None when unsafe."""
+    path = value.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    path = path.lstrip("/")
+    normal = posixpath.normpath(path) if path else ""
+    if not normal or normal == "." or normal == ".." or normal.startswith("../"):
+        return None
+    return normal
+
+
+def core_version(value: str) -> tuple[str, str, str] | None:
+    match = _CORE_VERSION.match(value)
+    return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+def check_contents(
+    selection: Selection, manifest: SourceFile | None, display_root: str
+) -> list[Diagnostic]:
+    names = selection.arcnames()
+    found: list[Diagnostic] = []
+
+    def at_root(name: str) -> str:
+        return f"{display_root.rstrip('/')}/{name}" if display_root else name
+
+    if MANIFEST not in names:
+        found.append(file_diagnostic(
+            R.MISSING_MANIFEST, at_root(MANIFEST), f"{MANIFEST} is missing from the bundle",
+            "build the connector first (yarn build) or point --from at the folder that holds it",
+        ))
+    if ENTRY_POINT not in names:
+        found.append(file_diagnostic(
+            R.MISSING_ENTRY, at_root(ENTRY_POINT), f"{ENTRY_POINT} is missing from the bundle",
+            "build the connector first (yarn build): the stack runs index.js",
+        ))
+    if manifest is None or not manifest.readable or not isinstance(manifest.data, dict):
+        return found
+    document = Document(manifest, "", manifest.data)
+    data: dict[str, Any] = manifest.data
+
+    def member(rule: Any, key: str, message: str, help: str | None = None) -> None:
+        found.append(to_diagnostic(document, Finding(rule, document.at(key), message, help)))
+
+    for key, rule, what in (
+        ("icon", R.MISSING_ICON, "icon"),
+        ("on_delete_account", R.MISSING_ON_DELETE, "on_delete_account script"),
+    ):
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue  # absent or mistyped: the manifest rules speak about it
+        path = bundle_path(value)
+        if path is None:
+            member(rule, key, f"the {what} {value!r} is not a path inside the bundle")
+        elif path not in names:
+            hint = _left_out_hint(selection, path)
+            member(rule, key, f"the {what} {path!r} is missing from the bundle" + hint)
+    _check_versions(selection, data, member)
+    return found
+
+
+def _left_out_hint(selection: Selection, path: str) -> str:
+    for excluded in selection.excluded:
+        if excluded.arcname == path or path.startswith(excluded.arcname + "/"):
+            return f" (left out: {excluded.reason})"
+    return ""
+
+
+def _check_versions(selection: Selection, data: dict[str, Any], member: Any) -> None:
+    version = data.get("version")
+    package = next((e for e in selection.files if e.arcname == "package.json"), None)
+    if package is None or not isinstance(version, str) or core_version(version) is None:
+        return
+    try:
+        with open(package.path, encoding="utf-8") as handle:
+            package_data = json.load(handle)
+    except (OSError, ValueError):
+        return  # a broken package.json is not this rule's business
+    package_version = package_data.get("version") if isinstance(package_data, dict) else None
+    if not isinstance(package_version, str):
+        return
+    if core_version(package_version) != core_version(version):
+        member(
+            R.VERSION_MISMATCH, "version",
+            f"the manifest says version {version!r}, the bundled package.json {package_version!r}",
+            "set the same major.minor.patch in both (or rebuild: build/ may be stale)",
+        )
+
+
+def archive_name(manifest: SourceFile) -> tuple[str, str, list[Diagnostic]]:
+    """(slug, version, problems): the archive is `<slug>-<version>.tar.gz`."""
+    data = manifest.data if isinstance(manifest.data, dict) else {}
+    document = Document(manifest, "", data)
+    slug, version = data.get("slug"), data.get("version")
+    problems = []
+    if not isinstance(slug, str) or not spec.SLUG_RE.match(slug):
+        problems.append(to_diagnostic(document, Finding(
+            R.UNNAMEABLE, document.at("slug") if "slug" in data else "",
+            "the manifest has no usable `slug` (lowercase letters, digits and dashes) "
+            "to name the archive",
+        )))
+    if not isinstance(version, str) or not spec.VERSION_RE.match(version):
+        problems.append(to_diagnostic(document, Finding(
+            R.UNNAMEABLE, document.at("version") if "version" in data else "",
+            "the manifest has no `version` the registry accepts (x.y.z, x.y.z-beta.n or "
+            "x.y.z-dev.<sha>) to name the archive",
+        )))
+    return (slug if isinstance(slug, str) else "", version if isinstance(version, str) else "",
+            problems)

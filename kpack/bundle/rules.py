@@ -1,0 +1,138 @@
+"""The rules `kpack build` applies to what goes into a bundle (codes B001-B012)."""
+
+from __future__ import annotations
+
+from kpack.diagnostics import Kind, Severity
+from kpack.rules.registry import define
+
+E, W = Severity.ERROR, Severity.WARNING
+
+MISSING_MANIFEST = define(
+    "B001", "bundle-missing-manifest", E, None,
+    "`manifest.konnector` is not at the root of the bundle",
+    """
+    The registry reads the first `manifest.konnector` of the archive (after stripping one
+    common top folder) and `cozy-stack konnectors install <slug> file://<dir>` reads
+    `<dir>/manifest.konnector`. Without it at the root the bundle cannot be installed nor
+    published. Check that the webpack build copies it into `build/`, or point `--from` at
+    the folder that holds it.
+    """,
+)
+
+MISSING_ENTRY = define(
+    "B002", "bundle-missing-entry", E, None,
+    "`index.js`, the file the stack runs, is not at the root of the bundle",
+    """
+    cozy-stack runs a konnector by handing its folder to Node.js, which starts `index.js`.
+    A bundle without it installs fine and fails at the first run. Run the webpack build
+    (`yarn build`) before `kpack build`.
+    """,
+)
+
+MISSING_ICON = define(
+    "B003", "bundle-missing-icon", E, Kind.MANIFEST,
+    "the icon the manifest names is not in the bundle",
+    """
+    The registry silently skips a missing icon, and the home app then shows a generic
+    one: nobody is told. The `icon` field is a path inside the bundle (the template's
+    webpack build copies it from `assets/`).
+    """,
+)
+
+MISSING_ON_DELETE = define(
+    "B004", "bundle-missing-on-delete-script", E, Kind.MANIFEST,
+    "the `on_delete_account` script the manifest names is not in the bundle",
+    """
+    cozy-stack runs the `on_delete_account` script when a user removes an account, so the
+    konnector can revoke tokens or clean up at the provider. When the file is not in the
+    bundle, that job fails and the clean-up never happens.
+    """,
+)
+
+VERSION_MISMATCH = define(
+    "B005", "bundle-version-mismatch", E, Kind.MANIFEST,
+    "`package.json`'s version differs from the manifest's on major.minor.patch",
+    """
+    When both files are in the bundle, their versions must agree on major.minor.patch
+    (a `-dev.<sha>` or `-beta.<n>` suffix on the manifest's is fine). A mismatch usually
+    means a stale build or a release bumped in one place only, and the version the registry
+    shows is not the one running.
+    """,
+)
+
+SECRET = define(
+    "B006", "bundle-secret", E, None,
+    "a secret would be shipped in the bundle",
+    """
+    Bundles are public: the registry serves them to anyone. kpack scans every file that goes
+    in for the literal secret values of the repository's account types (`client_secret`,
+    `secret`) and dev config (`konnector-dev-config.json`, `.token.json`), for the current
+    values of the environment variables their placeholders (`$VAR`, `${VAR}`) name, and for
+    well-known token shapes (GitHub, AWS, Slack, npm, Stripe, private key blocks, signed
+    JWTs). The report names the file and the line, never the secret.
+
+    Remove the value from the file (read it from the account or the environment at run
+    time) and revoke it: it may already be in a published version. When a hit is a known
+    false positive, `--allow-secret PATH` allows hits in that one bundled file.
+    """,
+)
+
+UNSAFE_SYMLINK = define(
+    "B007", "bundle-unsafe-symlink", E, None,
+    "a symbolic link leads outside the bundled tree, nowhere, or into a loop",
+    """
+    Links inside the tree are bundled as the files they point to. A link that leads outside
+    (to `~/.ssh`, to the connector's dev config, to `/etc`) would copy whatever it points
+    at into a public archive, and a dangling or looping link cannot be bundled at all.
+    Replace the link with the file, or list it in `.kpackignore`.
+    """,
+)
+
+SPECIAL_FILE = define(
+    "B008", "bundle-special-file", E, None,
+    "a FIFO, socket, device or unreadable file is in the bundled tree",
+    """
+    Only regular files and folders can go into a bundle: reading a FIFO blocks, a device
+    has no meaningful content, and an unreadable file cannot be packed. Remove it or list
+    it in `.kpackignore`.
+    """,
+)
+
+CASE_COLLISION = define(
+    "B009", "bundle-case-collision", E, None,
+    "two paths differ only by letter case (or Unicode normalisation)",
+    """
+    On case-insensitive file systems (macOS, Windows) and in some extractors `Icon.svg` and
+    `icon.svg` are the same file: one silently overwrites the other and which one wins
+    depends on the order of the archive. Rename one of them.
+    """,
+)
+
+TOO_LARGE = define(
+    "B010", "bundle-too-large", E, None,
+    "the bundle is over the registry's 20 MiB limit",
+    """
+    The apps registry refuses archives over 20 MiB. Check what goes in with
+    `kpack build --list`: source maps, test fixtures and `node_modules` are the usual
+    culprits; leave them out with `.kpackignore`.
+    """,
+)
+
+LARGE = define(
+    "B011", "bundle-large", W, None,
+    "the bundle is over 10 MiB",
+    """
+    Half of the registry's 20 MiB limit: every instance downloads and unpacks the bundle on
+    each install and update. Check what goes in with `kpack build --list`.
+    """,
+)
+
+UNNAMEABLE = define(
+    "B012", "bundle-unnameable", E, Kind.MANIFEST,
+    "the manifest's `slug` or `version` cannot name the archive",
+    """
+    The archive is named `<slug>-<version>.tar.gz` from the manifest. A slug outside
+    `^[a-z0-9-]+$` or a version the registry refuses would give a file name that is wrong
+    or unsafe, so kpack stops (the manifest rules say more about the field).
+    """,
+)

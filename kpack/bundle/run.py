@@ -1,0 +1,435 @@
+"""`kpack build`, step by step: manifest rules, selection, contents, scan + write, summary.
+
+Nothing is written before every check that can run first has passed; the scan runs while
+the archive is written to a temporary file, which is removed when it finds anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from kpack.bundle import rules as R
+from kpack.bundle.archive import (
+    BuildError,
+    DirSink,
+    NullSink,
+    Packed,
+    Pending,
+    TarSink,
+    check_dir_target,
+    pack,
+    resolve_mtime,
+)
+from kpack.bundle.contents import MANIFEST, archive_name, check_contents
+from kpack.bundle.progress import Progress
+from kpack.bundle.secrets import Scanner, harvest
+from kpack.bundle.select import Selection, file_diagnostic, select
+from kpack.diagnostics import Diagnostic, Kind, Severity
+from kpack.load.source import SourceFile
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+WARN_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024
+TREE_LINES = 20
+JSON_FORMAT_VERSION = 1
+
+SECRET_REASONS = ("account-type file", "dev config", "OAuth tokens")
+
+
+@dataclass
+class BuildOptions:
+    directory: Path = Path(".")
+    from_path: Path | None = None
+    out_dir: Path | None = None
+    list_only: bool = False
+    allow_secret: list[str] = field(default_factory=list)
+    output_format: str = "text"
+    target: str | None = None
+    environ: dict[str, str] | None = None
+
+
+@dataclass
+class Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    selection: Selection | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    output: Path | None = None
+    sha256: str | None = None
+    archive_size: int | None = None
+    mtime: int = 0
+    mtime_source: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def _display(path: Path) -> str:
+    """A path as the user would recognise it: relative to the current folder when inside."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _inside(child: Path, parent: Path) -> str | None:
+    """`child` relative to `parent` as a bundle path, when it is inside."""
+    try:
+        relative = child.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return None
+    return relative.as_posix() if str(relative) != "." else None
+
+
+def run_build(options: BuildOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    try:
+        outcome = _build(options, err)
+    except BuildError as exc:
+        err.write(f"kpack: error: {exc}\n")
+        return EXIT_USAGE
+    _report(options, outcome, out, err)
+    return EXIT_FINDINGS if outcome.failed else EXIT_OK
+
+
+def _build(options: BuildOptions, err: TextIO) -> Outcome:
+    from kpack.check import CheckOptions, check_sources
+    from kpack.load.source import read_source
+
+    environ = dict(os.environ) if options.environ is None else options.environ
+    directory = options.directory
+    if not directory.is_dir():
+        raise BuildError(f"{directory}: not a folder (give the connector's root)")
+    if options.from_path is not None:
+        tree = options.from_path
+        if not tree.is_dir():
+            raise BuildError(f"--from {tree}: not a folder")
+    elif (directory / "build").is_dir():
+        tree = directory / "build"
+    else:
+        raise BuildError(
+            f"{_display(directory)} has no build/ folder: run the webpack build first "
+            "(yarn build), or name the folder to bundle with --from PATH (e.g. --from .)"
+        )
+    if options.out_dir is not None:
+        check_dir_target(options.out_dir)
+    display_root = _display(tree)
+    outcome = Outcome()
+
+    # 1. The manifest's rules, exactly as `kpack check` runs them.
+    target = options.target or ("stack" if options.out_dir is not None else "registry")
+    manifest_path = tree / MANIFEST
+    manifest: SourceFile | None = None
+    if manifest_path.is_file():
+        manifest = read_source(manifest_path, os.path.join(display_root, MANIFEST), Kind.MANIFEST)
+        _, found = check_sources([manifest], CheckOptions(target=target))
+        outcome.diagnostics.extend(found)
+        if isinstance(manifest.data, dict):
+            outcome.manifest = manifest.data
+    if outcome.failed and not options.list_only:
+        return outcome
+
+    # 2. What goes in, what is left out, what is refused; then what must be there.
+    skip: dict[str, str] = {}
+    dist = directory / "dist"
+    for folder, why in ((dist, "kpack's output folder"), (options.out_dir, "the --dir output")):
+        inside = _inside(folder, tree) if folder is not None else None
+        if inside:
+            skip[inside] = why
+    selection = select(tree, display_root, directory / ".kpackignore", skip)
+    outcome.selection = selection
+    outcome.diagnostics.extend(selection.diagnostics)
+    outcome.diagnostics.extend(check_contents(selection, manifest, display_root))
+    slug = version = ""
+    if manifest is not None and manifest.readable and not outcome.failed:
+        slug, version, problems = archive_name(manifest)
+        outcome.diagnostics.extend(problems)
+    if outcome.failed and not options.list_only:
+        return outcome
+
+    # 3. Scan while writing (or only reading, for --list); keep the result only when clean.
+    scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
+    outcome.mtime, outcome.mtime_source = resolve_mtime(directory, environ)
+    progress = Progress(selection.total_size, len(selection.files), err)
+    allowed = _allowed(options.allow_secret, display_root)
+    try:
+        if options.list_only:
+            packed = pack(selection, NullSink(), scanner, progress)
+            outcome.diagnostics.extend(_secret_findings(packed, allowed, display_root))
+        elif options.out_dir is not None:
+            _write_dir(
+                options.out_dir, selection, scanner, progress, allowed, outcome, display_root
+            )
+        else:
+            final = dist / f"{slug}-{version}.tar.gz"
+            _write_archive(final, selection, scanner, progress, allowed, outcome, display_root)
+    finally:
+        progress.close()
+    outcome.diagnostics.sort(key=lambda d: d.sort_key)
+    return outcome
+
+
+def _write_archive(
+    final: Path, selection: Selection, scanner: Scanner, progress: Progress,
+    allowed: set[str], outcome: Outcome, display_root: str,
+) -> None:
+    from kpack.bundle.verify import verify_archive
+
+    pending = Pending(final)
+    checksum = None
+    try:
+        with open(pending.temp, "wb") as raw:
+            sink = TarSink(raw, outcome.mtime)
+            packed = pack(selection, sink, scanner, progress)
+            sha256, size = sink.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        outcome.diagnostics.extend(_secret_findings(packed, allowed, display_root))
+        outcome.diagnostics.extend(_size_findings(size, str(final)))
+        if outcome.failed:
+            pending.discard()
+            return
+        verify_archive(pending.temp, selection, outcome.mtime)
+        checksum = Pending(final.with_name(final.name + ".sha256"))
+        checksum.temp.write_text(f"{sha256}  {final.name}\n", encoding="utf-8")
+        pending.commit()
+        checksum.commit()
+    except BaseException:
+        pending.discard()
+        if checksum is not None:
+            checksum.discard()
+        raise
+    outcome.output, outcome.sha256, outcome.archive_size = final, sha256, size
+
+
+def _write_dir(
+    out_dir: Path, selection: Selection, scanner: Scanner, progress: Progress,
+    allowed: set[str], outcome: Outcome, display_root: str,
+) -> None:
+    pending = Pending(out_dir, is_dir=True)
+    try:
+        sink = DirSink(pending.temp, outcome.mtime)
+        packed = pack(selection, sink, scanner, progress)
+        sink.close()
+        outcome.diagnostics.extend(_secret_findings(packed, allowed, display_root))
+        if outcome.failed:
+            pending.discard()
+            return
+        pending.commit()
+    except BaseException:
+        pending.discard()
+        raise
+    outcome.output = out_dir
+
+
+def _secret_sources(
+    directory: Path, tree: Path, selection: Selection
+) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """The repository's account types, dev configs and token files (where secrets live)."""
+    from kpack.load.discover import DEV_CONFIG_NAME, UsageError, discover
+
+    account_types: dict[Path, tuple[Path, str]] = {}
+    dev_configs: dict[Path, tuple[Path, str]] = {}
+    tokens: dict[Path, tuple[Path, str]] = {}
+    try:
+        found = discover([str(directory)])
+    except UsageError:
+        found = []
+    for item in found:
+        if item.kind is Kind.ACCOUNT_TYPE:
+            account_types.setdefault(item.path.resolve(), (item.path, _display(item.path)))
+        elif item.kind is Kind.DEV_CONFIG:
+            dev_configs.setdefault(item.path.resolve(), (item.path, _display(item.path)))
+    for root in {directory, tree}:
+        token_file = root / ".token.json"
+        if token_file.is_file():
+            tokens.setdefault(token_file.resolve(), (token_file, _display(token_file)))
+    for excluded in selection.excluded:
+        if excluded.is_dir or not excluded.path.is_file():
+            continue
+        name = excluded.path.name
+        pair = (excluded.path, _display(excluded.path))
+        if name == DEV_CONFIG_NAME:
+            dev_configs.setdefault(excluded.path.resolve(), pair)
+        elif name == ".token.json":
+            tokens.setdefault(excluded.path.resolve(), pair)
+        elif excluded.reason.startswith("account-type file"):
+            account_types.setdefault(excluded.path.resolve(), pair)
+    return list(account_types.values()), list(dev_configs.values()), list(tokens.values())
+
+
+def _allowed(paths: list[str], display_root: str) -> set[str]:
+    """`--allow-secret` paths as bundle paths (given relative to the bundle or as displayed)."""
+    allowed = set()
+    prefix = display_root.rstrip("/") + "/"
+    for given in paths:
+        path = given.replace(os.sep, "/")
+        while path.startswith("./"):
+            path = path[2:]
+        allowed.add(path)
+        if path.startswith(prefix):
+            allowed.add(path[len(prefix):])
+    return allowed
+
+
+def _secret_findings(packed: Packed, allowed: set[str], display_root: str) -> list[Diagnostic]:
+    found = []
+    for arcname, hits in packed.hits.items():
+        is_allowed = arcname in allowed
+        display = os.path.join(display_root, arcname)
+        for hit in hits:
+            if is_allowed:
+                found.append(file_diagnostic(
+                    R.SECRET, display, f"{hit.what} (allowed by --allow-secret)",
+                    line=hit.line, column=hit.column, severity=Severity.INFO,
+                ))
+            else:
+                found.append(file_diagnostic(
+                    R.SECRET, display, f"{hit.what} would be shipped in the bundle",
+                    "remove it from the bundled file and revoke it; --allow-secret "
+                    f"{arcname} if it is a false positive",
+                    line=hit.line, column=hit.column,
+                ))
+    return found
+
+
+def _size_findings(size: int, display: str) -> list[Diagnostic]:
+    mib = size / (1024 * 1024)
+    if size > MAX_BYTES:
+        return [file_diagnostic(
+            R.TOO_LARGE, display,
+            f"the archive is {mib:.1f} MiB; the registry refuses more than 20 MiB",
+            "see what goes in with `kpack build --list` and leave the rest out with .kpackignore",
+        )]
+    if size > WARN_BYTES:
+        return [file_diagnostic(
+            R.LARGE, display, f"the archive is {mib:.1f} MiB (the registry's limit is 20 MiB)",
+            "see what goes in with `kpack build --list`",
+        )]
+    return []
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"  # pragma: no cover
+
+
+def registry_fields(outcome: Outcome) -> dict[str, Any]:
+    manifest = outcome.manifest
+    return {
+        "editor": manifest.get("editor"),
+        "version": manifest.get("version"),
+        "type": manifest.get("type") or "konnector",
+        "sha256": outcome.sha256,
+    }
+
+
+def publish_command(outcome: Outcome) -> str | None:
+    if outcome.output is None or outcome.sha256 is None:
+        return None
+    version = outcome.manifest.get("version", "")
+    return (
+        'cozy-app-publish --token "$REGISTRY_TOKEN" '
+        f"--build-url https://<where-you-host-it>/{outcome.output.name} "
+        f"--manual-version {version}"
+    )
+
+
+def _report(options: BuildOptions, outcome: Outcome, out: TextIO, err: TextIO) -> None:
+    if outcome.diagnostics:
+        from kpack.reporters import Report, get_reporter
+
+        files = len(outcome.selection.files) if outcome.selection else 1
+        color = bool(getattr(err, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+        err.write(get_reporter("text")(Report(outcome.diagnostics, files, color=color)))
+    if options.output_format == "json":
+        out.write(json.dumps(_json_body(options, outcome), indent=2, ensure_ascii=False) + "\n")
+    elif options.list_only:
+        out.write(_list_text(outcome))
+    elif not outcome.failed and outcome.selection is not None:
+        out.write(_summary_text(options, outcome))
+
+
+def _list_text(outcome: Outcome) -> str:
+    selection = outcome.selection
+    if selection is None:
+        return ""
+    lines = [f"+ {e.arcname}  ({_human(e.size)})" for e in selection.files]
+    lines.extend(
+        f"- {x.arcname}{'/' if x.is_dir else ''}  ({x.reason})" for x in selection.excluded
+    )
+    lines.append(
+        f"{len(selection.files)} files in, {_human(selection.total_size)}; "
+        f"{len(selection.excluded)} left out"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _summary_text(options: BuildOptions, outcome: Outcome) -> str:
+    selection = outcome.selection
+    assert selection is not None
+    lines = []
+    name = outcome.output if outcome.output is not None else Path("?")
+    what = "Directory" if options.out_dir is not None else "Archive"
+    lines.append(f"{what}: {_display(name)}")
+    for entry in selection.files[:TREE_LINES]:
+        lines.append(f"  {entry.arcname:<50} {_human(entry.size):>10}")
+    if len(selection.files) > TREE_LINES:
+        lines.append(f"  … and {len(selection.files) - TREE_LINES} more (see --list)")
+    size = f"{len(selection.files)} files, {_human(selection.total_size)}"
+    if outcome.archive_size is not None:
+        size += f" ({_human(outcome.archive_size)} compressed)"
+    lines.append(size)
+    if selection.excluded:
+        lines.append(f"{len(selection.excluded)} left out (see --list for why)")
+    lines.append(f"mtime {outcome.mtime} ({outcome.mtime_source})")
+    if outcome.sha256 is not None:
+        lines.append(f"sha256 {outcome.sha256}")
+        lines.append("Registry fields: " + json.dumps(registry_fields(outcome)))
+        lines.append(f"Publish: {publish_command(outcome)}")
+    else:
+        slug = outcome.manifest.get("slug", "<slug>")
+        lines.append(f"Install: cozy-stack konnectors install {slug} file://{name.resolve()}")
+    return "\n".join(lines) + "\n"
+
+
+def _json_body(options: BuildOptions, outcome: Outcome) -> dict[str, Any]:
+    from kpack.reporters.json_report import diagnostic_to_dict
+
+    selection = outcome.selection
+    body: dict[str, Any] = {
+        "version": JSON_FORMAT_VERSION,
+        "ok": not outcome.failed,
+        "list_only": options.list_only,
+        "archive": str(outcome.output) if outcome.output and options.out_dir is None else None,
+        "directory": str(outcome.output) if outcome.output and options.out_dir else None,
+        "sha256": outcome.sha256,
+        "archive_size": outcome.archive_size,
+        "files": len(selection.files) if selection else 0,
+        "content_size": selection.total_size if selection else 0,
+        "mtime": outcome.mtime,
+        "tree": [
+            {"path": e.arcname, "size": e.size, "mode": "0755" if e.executable else "0644"}
+            for e in (selection.files if selection else [])
+        ],
+        "excluded": [
+            {"path": x.arcname, "reason": x.reason}
+            for x in (selection.excluded if selection else [])
+        ],
+        "registry": registry_fields(outcome) if outcome.sha256 else None,
+        "publish_command": publish_command(outcome),
+        "diagnostics": [diagnostic_to_dict(d) for d in outcome.diagnostics],
+    }
+    return body

@@ -1,0 +1,239 @@
+"""The secret scan: known secret values and well-known token shapes, streamed over bytes.
+
+Files are fed chunk by chunk as they are packed (one read, constant memory). Each block is
+scanned with an overlap carried over from the previous one, so a value cut by a block
+boundary is still found; hits are deduplicated by their offset. A hit records where it is
+and what kind of secret it is, never the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from kpack import spec
+from kpack.diagnostics import Kind
+
+# Shorter values are too likely to occur by chance in minified code ("fr", "true", a year).
+MIN_LITERAL_LENGTH = 8
+SCAN_BLOCK = 1024 * 1024
+MIN_OVERLAP = 64 * 1024
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_PLAIN_URL = re.compile(r"https?://[^?#@\s]*")
+_B = rb"(?<![A-Za-z0-9_])"  # a token starts at a word boundary
+
+# Well-known token shapes: (label, pattern). Kept specific on purpose: a generic
+# "high entropy string" detector drowns minified bundles in false positives.
+TOKEN_SHAPES: tuple[tuple[str, re.Pattern[bytes]], ...] = (
+    ("a GitHub token", re.compile(
+        _B + rb"(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})"
+    )),
+    ("an AWS access key id", re.compile(_B + rb"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
+    ("a Slack token", re.compile(_B + rb"xox[abposr]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}")),
+    ("an npm token", re.compile(_B + rb"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])")),
+    ("a Stripe live key", re.compile(_B + rb"[sr]k_live_[0-9A-Za-z]{24,}")),
+    # The header alone is a constant in crypto libraries: demand a key body after it.
+    ("a private key", re.compile(
+        rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])+"
+        rb"(?:Proc-Type:|[A-Za-z0-9+/=]{40})"
+    )),
+    ("a signed JWT", re.compile(
+        _B + rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"
+    )),
+)
+# Documentation examples that are not secrets (AWS's example key, jwt.io's sample token).
+_KNOWN_EXAMPLES = (b"AKIAIOSFODNN7EXAMPLE",)
+
+
+class KnownSecret(NamedTuple):
+    value: bytes
+    origin: str  # e.g. "`client_secret` of account-types.json": says where, never what
+
+
+class Hit(NamedTuple):
+    line: int
+    column: int
+    what: str
+
+
+def _b64json(segment: bytes) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _plausible(label: str, token: bytes) -> bool:
+    """Second look at a shape match, to keep false positives out."""
+    if any(example in token for example in _KNOWN_EXAMPLES):
+        return False
+    if label == "a signed JWT":
+        header_b64, payload_b64, _ = token.split(b".", 2)
+        header, payload = _b64json(header_b64), _b64json(payload_b64)
+        if not isinstance(header, dict) or not isinstance(payload, dict):
+            return False
+        if str(header.get("alg", "")).lower() in ("", "none"):
+            return False
+        # jwt.io's sample token, copied into countless READMEs and tests.
+        return not (payload.get("sub") == "1234567890" and payload.get("name") == "John Doe")
+    return True
+
+
+class Scanner:
+    """Compiled once per build from the known secrets; `scan_file()` per bundled file."""
+
+    def __init__(self, known: Iterable[KnownSecret]):
+        by_value: dict[bytes, str] = {}
+        for secret in known:
+            if len(secret.value) >= MIN_LITERAL_LENGTH:
+                by_value.setdefault(secret.value, secret.origin)
+        self.known = by_value
+        longest = max((len(v) for v in by_value), default=0)
+        self.overlap = max(MIN_OVERLAP, longest)
+        values = sorted(by_value, key=len, reverse=True)
+        self.literals = re.compile(b"|".join(re.escape(v) for v in values)) if values else None
+
+    def scan_file(self) -> FileScan:
+        return FileScan(self)
+
+    def find(self, block: bytes) -> Iterator[tuple[int, str]]:
+        """(offset, what) of every hit in one block."""
+        if self.literals is not None:
+            for match in self.literals.finditer(block):
+                yield match.start(), f"the secret value of {self.known[match.group()]}"
+        for label, pattern in TOKEN_SHAPES:
+            for match in pattern.finditer(block):
+                if _plausible(label, match.group()):
+                    yield match.start(), f"what looks like {label}"
+
+
+class FileScan:
+    """Scans one file fed in chunks; `finish()` returns the hits."""
+
+    def __init__(self, scanner: Scanner):
+        self.scanner = scanner
+        self.buffer = bytearray()
+        self.base = 0  # absolute offset of buffer[0]
+        self.line = 1  # line number at buffer[0]
+        self.line_start = 0  # absolute offset where that line starts
+        self.seen: set[tuple[int, str]] = set()
+        self.hits: list[Hit] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        if len(self.buffer) >= SCAN_BLOCK + self.scanner.overlap:
+            self._scan(final=False)
+
+    def finish(self) -> list[Hit]:
+        self._scan(final=True)
+        self.hits.sort()
+        return self.hits
+
+    def _scan(self, final: bool) -> None:
+        block = bytes(self.buffer)
+        for offset, what in self.scanner.find(block):
+            absolute = self.base + offset
+            if (absolute, what) in self.seen:
+                continue
+            self.seen.add((absolute, what))
+            newlines = block.count(b"\n", 0, offset)
+            line = self.line + newlines
+            if newlines:
+                column = offset - block.rfind(b"\n", 0, offset)
+            else:
+                column = absolute - self.line_start + 1
+            self.hits.append(Hit(line, column, what))
+        if final:
+            return
+        # Keep the tail: a value cut at the end of this block is whole in the next one.
+        cut = len(block) - self.scanner.overlap
+        dropped = block[:cut]
+        newlines = dropped.count(b"\n")
+        if newlines:
+            self.line += newlines
+            self.line_start = self.base + dropped.rfind(b"\n") + 1
+        self.base += cut
+        del self.buffer[:cut]
+
+
+# -- what the repository says is secret -----------------------------------------------------
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _from_value(
+    value: Any, origin: str, environ: dict[str, str]
+) -> Iterator[KnownSecret]:
+    """Literal strings as they are; placeholders by the current value of their variable."""
+    for text in _strings(value):
+        names = [a or b for a, b in _PLACEHOLDER.findall(text)]
+        if names:
+            for name in names:
+                if environ.get(name):
+                    yield KnownSecret(environ[name].encode(), f"${name} (from {origin})")
+            literal = _PLACEHOLDER.sub("", text)
+            if len(literal.strip()) < MIN_LITERAL_LENGTH:
+                continue
+        if _PLAIN_URL.fullmatch(text):
+            continue  # a service URL (COZY_URL-like) is not a secret and is often in the code
+        yield KnownSecret(text.encode(), origin)
+
+
+# Account-type fields whose values are secret. `client_id` is not: it travels in the
+# authorize URL through the user's browser, and konnectors may legitimately embed it.
+ACCOUNT_TYPE_SECRET_FIELDS = (*spec.SECRET_FIELDS, "fcm_credentials")
+
+
+def harvest(
+    account_type_files: Iterable[tuple[Path, str]],
+    dev_config_files: Iterable[tuple[Path, str]],
+    token_files: Iterable[tuple[Path, str]],
+    environ: dict[str, str] | None = None,
+) -> list[KnownSecret]:
+    """The secret values found in the repository's own files (each given as path, display)."""
+    from kpack.documents import split_documents
+    from kpack.load.source import read_source
+
+    environ = dict(os.environ) if environ is None else environ
+    known: list[KnownSecret] = []
+    for path, display in account_type_files:
+        source = read_source(path, display, Kind.ACCOUNT_TYPE)
+        if not source.readable:
+            continue
+        for document in split_documents(source):
+            for field in ACCOUNT_TYPE_SECRET_FIELDS:
+                if field in document.data:
+                    origin = f"`{field}` in {display}"
+                    known.extend(_from_value(document.data[field], origin, environ))
+    for path, display in dev_config_files:
+        source = read_source(path, display, Kind.DEV_CONFIG)
+        if source.readable and isinstance(source.data, dict):
+            for section in ("fields", "COZY_PARAMETERS"):
+                values = source.data.get(section)
+                if isinstance(values, dict):
+                    for key, value in values.items():
+                        origin = f"`{section}.{key}` in {display}"
+                        known.extend(_from_value(value, origin, environ))
+    for path, display in token_files:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        known.extend(_from_value(data, display, environ))
+    return known
