@@ -1,10 +1,15 @@
 """The account-type document (`secrets/io-cozy-account_types`), built from spec's tables.
 
 Members and their JSON types come from `spec.ACCOUNT_TYPE_FIELDS` (what cozy-stack's Go
-struct decodes: a wrong type breaks the whole document), the enumerations from
-`spec.GRANT_MODES` / `spec.TOKEN_MODES`, and what each grant mode needs from
-`spec.GRANT_MODE_REQUIREMENTS`. Unknown members are kept (the stack ignores them; kpack
-warns about them, which is not the schema's business).
+struct decodes: a wrong type breaks the whole document, `null` leaves the field empty),
+the enumerations from `spec.GRANT_MODES` / `spec.TOKEN_MODES`, and what each grant mode
+needs from `spec.GRANT_MODE_REQUIREMENTS`. Unknown members are kept (the stack ignores
+them; kpack warns about them, which is not the schema's business).
+
+The model and its schema enforce the error-level shape rules of
+`kpack.rules.account_type`: A001 (grant_mode), A002, A003, A004 (what the grant mode
+needs), A008 (types) and A019 (`_id`). The others (URLs, redirect ids, duplicates across
+documents, misspelt keys) need more than a schema.
 """
 
 from __future__ import annotations
@@ -12,26 +17,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Union
 
-from pydantic import ConfigDict, Field, RootModel, create_model, model_validator
+from pydantic import ConfigDict, RootModel, create_model, model_validator
 
 from kpack import spec
-from kpack.models.base import PYTHON_TYPES, JsonDocument, one_of, optional, python_name
+from kpack.models.base import (
+    PYTHON_TYPES,
+    JsonDocument,
+    one_of,
+    optional,
+    python_name,
+    required,
+)
 
 DESCRIPTION = (
     f"An OAuth or secret account type, as stored in CouchDB ({spec.ACCOUNT_TYPES_DB}) and "
-    "read by cozy-stack. An account-type file holds one document, an array of documents or "
-    'a CouchDB bulk body {"docs": [...]}.'
+    "read by cozy-stack."
 )
 
 # Where spec's JSON type is not precise enough for the Go decoder.
 TYPE_OVERRIDES: dict[str, Any] = {
     "grant_mode": one_of(spec.GRANT_MODES),
-    "token_mode": one_of(spec.TOKEN_MODES),
-    "extras": dict[str, str],  # map[string]string: a number breaks the document
+    # "" is Go's zero value: the default (form), like an absent token_mode.
+    "token_mode": one_of((*spec.TOKEN_MODES, "")),
+    "extras": dict[str, Union[str, None]],  # noqa: UP007 - map[string]string
 }
 
-# Members whose absence makes every use of the document fail.
-REQUIRED = ("grant_mode",)
+# A CouchDB id the stack can find: not empty, not `_`-prefixed (reserved by CouchDB), and
+# with a context prefix (`<context>/<id>`, split at the first `/`) both parts non-empty.
+ID_PATTERN = r"^(?!_)(?!/)(?![^/]*/$)[\s\S]*\S[\s\S]*$"
+
+# Grant modes with a server-side code exchange: without `token_endpoint` the konnector
+# exchanges the code itself (a kpack warning, A005), so these fields are needed only
+# once `token_endpoint` is set.
+CODE_GRANT_MODES = tuple(m for m in spec.GRANT_MODES if m.startswith("authorization_code"))
+CODE_EXCHANGE_FIELDS = ("token_endpoint", "client_secret")
 
 # Hover help for editors (members without one are self-explanatory or rare).
 FIELD_DESCRIPTIONS: dict[str, str] = {
@@ -44,7 +63,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "extras": "Extra query parameters of the authorize URL (string values).",
     "slug": "The konnector's slug (secret grants hand `secret` to this konnector).",
     "secret": "Handed to the konnector for secret grants (string or object).",
-    "fcm_credentials": "Firebase credentials (notifications only).",
+    "fcm_credentials": "Firebase credentials (notification documents, without grant_mode).",
 }
 
 
@@ -52,56 +71,77 @@ def _members() -> dict[str, Any]:
     members: dict[str, Any] = {}
     for key, json_type in spec.ACCOUNT_TYPE_FIELDS.items():
         annotation = TYPE_OVERRIDES.get(key, PYTHON_TYPES[json_type])
-        if key in REQUIRED:
-            field = Field(alias=key, description=FIELD_DESCRIPTIONS.get(key))
-            members[python_name(key)] = (annotation, field)
+        description = FIELD_DESCRIPTIONS.get(key)
+        if key == "_id":
+            members[python_name(key)] = required(key, annotation, description, pattern=ID_PATTERN)
         else:
-            members[python_name(key)] = optional(key, annotation, FIELD_DESCRIPTIONS.get(key))
+            members[python_name(key)] = optional(key, annotation, description, nullable=True)
     return members
 
 
 def is_set(data: Mapping[str, Any], key: str) -> bool:
-    """Present and not Go's zero value: the stack treats `""` like an absent member."""
-    return key in data and data[key] is not None and data[key] != ""
+    """Present and usable: not null, not blank, and a secret not an empty {} or []."""
+    value = data.get(key)
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not (key == "secret" and value in ({}, []))
+
+
+def needs(grant_mode: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The members `grant_mode` needs, given what `data` holds."""
+    fields = spec.GRANT_MODE_REQUIREMENTS.get(grant_mode, ())
+    if grant_mode in CODE_GRANT_MODES and not is_set(data, "token_endpoint"):
+        return tuple(f for f in fields if f not in CODE_EXCHANGE_FIELDS)
+    return fields
 
 
 def missing_for_grant_mode(data: Mapping[str, Any]) -> list[str]:
     """The members `data`'s grant mode needs and lacks (none for an unknown grant mode)."""
-    needs = spec.GRANT_MODE_REQUIREMENTS.get(str(data.get("grant_mode")), ())
-    return [key for key in needs if not is_set(data, key)]
+    return [key for key in needs(str(data.get("grant_mode")), data) if not is_set(data, key)]
 
 
-def _grant_mode_schema(schema: dict[str, Any]) -> None:
-    """One `if grant_mode is X then these members are set` per grant mode."""
-    rules = []
-    for mode, needs in spec.GRANT_MODE_REQUIREMENTS.items():
-        # `is_set`: a string must not be empty; an untyped member neither null nor "".
-        set_values = {
-            key: {"minLength": 1}
-            if spec.ACCOUNT_TYPE_FIELDS[key] == "string"
-            else {"not": {"enum": [None, ""]}}
-            for key in needs
-        }
-        then = {"required": list(needs), "properties": set_values}
-        rules.append({
-            "if": {"properties": {"grant_mode": {"const": mode}}, "required": ["grant_mode"]},
-            "then": then,
-        })
+def _set_schema(key: str) -> dict[str, Any]:
+    """JSON Schema of `is_set(data, key)` for a present member."""
+    if spec.ACCOUNT_TYPE_FIELDS[key] == "string":
+        return {"type": "string", "pattern": r"\S"}
+    return {"not": {"enum": [None, {}, []]}, "pattern": r"\S"}  # pattern: strings only
+
+
+def _all_set(keys: tuple[str, ...]) -> dict[str, Any]:
+    return {"required": list(keys), "properties": {k: _set_schema(k) for k in keys}}
+
+
+def _document_schema(schema: dict[str, Any]) -> None:
+    """What a field-by-field schema cannot say: grant_mode is required (except on
+    notification documents) and each grant mode needs its members."""
+    rules: list[dict[str, Any]] = [{
+        "if": {"required": ["fcm_credentials"]},
+        "else": {"required": ["grant_mode"], "properties": {"grant_mode": {"type": "string"}}},
+    }]
+    for mode, fields in spec.GRANT_MODE_REQUIREMENTS.items():
+        then = _all_set(tuple(f for f in fields if f not in CODE_EXCHANGE_FIELDS
+                              or mode not in CODE_GRANT_MODES))
+        if mode in CODE_GRANT_MODES:
+            then = {"allOf": [then, {"if": _all_set(("token_endpoint",)),
+                                     "then": _all_set(("client_secret",))}]}
+        rules.append({"if": {"properties": {"grant_mode": {"const": mode}},
+                             "required": ["grant_mode"]}, "then": then})
     schema["allOf"] = rules
 
 
 class AccountTypeBase(JsonDocument):
-    model_config = ConfigDict(
-        title="Cozy account type", json_schema_extra=_grant_mode_schema
-    )
+    model_config = ConfigDict(title="Cozy account type", json_schema_extra=_document_schema)
 
     @model_validator(mode="after")
-    def _needs_of_grant_mode(self) -> AccountTypeBase:
-        missing = missing_for_grant_mode(self.to_json())
+    def _whole_document(self) -> AccountTypeBase:
+        data = self.to_json()
+        if data.get("grant_mode") is None and "fcm_credentials" not in data:
+            raise ValueError("grant_mode is required")
+        missing = missing_for_grant_mode(data)
         if missing:
-            raise ValueError(
-                f"grant_mode {self.get('grant_mode')} needs {', '.join(missing)}"
-            )
+            raise ValueError(f"grant_mode {data['grant_mode']} needs {', '.join(missing)}")
         return self
 
 

@@ -3,7 +3,8 @@ the JSON Schema generator that keeps the published schemas free of pydantic nois
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
@@ -33,17 +34,36 @@ def python_name(key: str) -> str:
 
 
 def optional(
-    key: str, annotation: Any, description: str | None = None, **constraints: Any
+    key: str, annotation: Any, description: str | None = None, nullable: bool = False,
+    **constraints: Any,
 ) -> tuple[Any, FieldInfo]:
-    """A member that may be absent but, when present, must have the declared type.
+    """A member that may be absent; when present it has the declared type, or is `null`
+    when `nullable` (Go's decoder leaves a typed field empty on `null`).
 
-    Not `T | None`: cozy-stack's decoders want the type itself, and a schema that allows
-    `null` would let editors suggest it. The default is never validated nor published.
+    The default is never validated nor published: absent is not the same as `null`.
     """
     hidden = key in spec.SECRET_FIELDS  # never in a repr, hence never in a log
+    if nullable:
+        annotation = Optional[annotation]  # noqa: UP045 - a runtime type expression
     return annotation, Field(
         None, alias=key, description=description, repr=not hidden, **constraints
     )
+
+
+def required(
+    key: str, annotation: Any, description: str | None = None, **constraints: Any
+) -> tuple[Any, FieldInfo]:
+    """A member that must be present, with the declared type (never `null`)."""
+    return annotation, Field(alias=key, description=description, **constraints)
+
+
+def other_cases(key: str) -> str:
+    """A regex matching `key` in any other case (`ClientSide`, `CLIENTSIDE`...), the way
+    Go's encoding/json matches object keys to struct fields. Portable: no inline flags."""
+    letters = "".join(
+        f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else re.escape(c) for c in key
+    )
+    return f"^(?!{re.escape(key)}$){letters}$"
 
 
 class JsonDocument(BaseModel):
@@ -51,8 +71,11 @@ class JsonDocument(BaseModel):
 
     # Strict: JSON types as the Go decoders see them (no "true" for true, no 1 for "1").
     # Inputs stay out of error messages: they may hold client secrets.
+    # Python's re, not the Rust engine: the same patterns as kpack's rules and the schemas
+    # (look-aheads included).
     model_config = ConfigDict(
-        extra="allow", populate_by_name=True, strict=True, hide_input_in_errors=True
+        extra="allow", populate_by_name=True, strict=True, hide_input_in_errors=True,
+        regex_engine="python-re",
     )
 
     def get(self, key: str, default: Any = None) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ConfigDict, create_model
 
 from kpack import spec
-from kpack.models.base import PYTHON_TYPES, JsonDocument, optional
+from kpack.models.base import PYTHON_TYPES, JsonDocument, optional, required
 
 DESCRIPTION = (
     "The dev config of a Cozy konnector (konnector-dev-config.json), read by cozy-jobs-cli: "
@@ -27,11 +27,22 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "COZY_PARAMETERS": "The job's parameters, as the stack would pass them.",
 }
 
+# An absolute http(s) URL with a host and no surrounding whitespace (rule D002).
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://([^\s/?#@]*@)?([^\s/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])(:[0-9]*)?([/?#]\S*)?$"
+CONSTRAINTS: dict[str, dict[str, Any]] = {"COZY_URL": {"pattern": URL_PATTERN}}
+# Without `fields` the konnector starts without credentials (rule D001).
+REQUIRED = ("fields",)
+
+
 def _members() -> dict[str, Any]:
-    return {
-        key: optional(key, PYTHON_TYPES[MEMBER_TYPES[key]], FIELD_DESCRIPTIONS.get(key))
-        for key in spec.DEV_CONFIG_KEYS
-    }
+    members: dict[str, Any] = {}
+    for key in spec.DEV_CONFIG_KEYS:
+        make = required if key in REQUIRED else optional
+        members[key] = make(
+            key, PYTHON_TYPES[MEMBER_TYPES[key]], FIELD_DESCRIPTIONS.get(key),
+            **CONSTRAINTS.get(key, {}),
+        )
+    return members
 
 
 class DevConfigBase(JsonDocument):

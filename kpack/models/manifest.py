@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Literal, Union
 
-from pydantic import ConfigDict, Field, create_model
+from pydantic import ConfigDict, create_model
 
 from kpack import spec
-from kpack.models.base import PYTHON_TYPES, JsonDocument, one_of, optional
+from kpack.models.base import (
+    PYTHON_TYPES,
+    JsonDocument,
+    one_of,
+    optional,
+    other_cases,
+    required,
+)
 
 DESCRIPTION = (
     "A Cozy connector's manifest (manifest.konnector), as cozy-stack decodes it on install."
@@ -22,93 +29,109 @@ DESCRIPTION = (
 
 
 def _model(
-    name: str, title: str, doc: str, keys: tuple[str, ...],
-    types: dict[str, Any], descriptions: dict[str, str], required: tuple[str, ...] = (),
+    name: str, title: str, doc: str, members: dict[str, Any], extra: Any = None
 ) -> Any:
-    """A JsonDocument subclass whose members are `keys` (from spec) typed by `types`."""
-    members: dict[str, Any] = {}
-    for key in keys:
-        annotation, constraints = types[key]
-        if key in required:
-            field = Field(alias=key, description=descriptions.get(key), **constraints)
-            members[key] = (annotation, field)
-        else:
-            members[key] = optional(key, annotation, descriptions.get(key), **constraints)
-    base = type(f"{name}Base", (JsonDocument,), {"model_config": ConfigDict(title=title)})
+    """A JsonDocument subclass with these members, titled for the schema."""
+    config = ConfigDict(title=title, json_schema_extra=extra)
+    base = type(f"{name}Base", (JsonDocument,), {"model_config": config})
     return create_model(name, __base__=base, __module__=__name__, __doc__=doc, **members)
 
 
+# Go's decoder fills a typed field from `null` by leaving it empty: typed members are
+# nullable, except where a kpack error says otherwise (slug, permission type, account_type).
+
 Permission = _model(
     "Permission", "Permission", "One permission rule: a doctype and what may be done with it.",
-    spec.PERMISSION_KEYS,
     {
-        "type": (str, {"pattern": spec.DOCTYPE_PATTERN}),
-        "verbs": (list[one_of(spec.PERMISSION_VERBS)], {}),  # type: ignore[misc]
-        "values": (list[str], {}),
-        "selector": (str, {}),
-        "description": (str, {}),
+        "type": required(
+            "type", str, "A doctype, e.g. io.cozy.files.", pattern=spec.DOCTYPE_PATTERN
+        ),
+        "verbs": optional(
+            "verbs", list[one_of(spec.PERMISSION_VERBS)],  # type: ignore[misc]
+            "HTTP verbs allowed (default: all).", nullable=True,
+        ),
+        "values": optional(
+            "values", list[str], "Restrict to these ids (or values of `selector`).",
+            nullable=True,
+        ),
+        "selector": optional(
+            "selector", str, "The field `values` apply to (default: _id).", nullable=True
+        ),
+        "description": optional(
+            "description", str, "Why the konnector needs it.", nullable=True
+        ),
     },
-    {
-        "type": "A doctype, e.g. io.cozy.files.",
-        "verbs": "HTTP verbs allowed (default: all).",
-        "values": "Restrict to these ids (or values of `selector`).",
-        "selector": "The field `values` apply to (default: _id).",
-        "description": "Why the konnector needs it.",
-    },
-    required=("type",),
 )
 
 Terms = _model(
-    "Terms", "Terms", "Terms the user accepts before connecting.", ("url", "version"),
-    {"url": (str, {}), "version": (str, {})}, {},
+    "Terms", "Terms", "Terms the user accepts before connecting.",
+    {key: optional(key, str, nullable=True) for key in ("url", "version")},
 )
 
 OAuth = _model(
     "OAuth", "OAuth", "Makes the konnector an OAuth konnector for the home app.",
-    spec.OAUTH_KEYS,
     {
-        # The registry's shapes: array of strings, one string, or false/null for none.
-        "scope": (Union[list[str], str, Literal[False], None], {}),  # noqa: UP007
-        "account_type": (str, {}),
-    },
-    {
-        "scope": "Scopes asked for: an array of strings (joined with spaces), one string, "
-        "or false/null for none.",
-        "account_type": "The account type's id, when it differs from the slug.",
+        "scope": optional(
+            "scope",
+            # The registry's shapes: array of strings, one string, or false/null for none.
+            Union[list[str], str, Literal[False], None],  # noqa: UP007
+            "Scopes asked for: an array of strings (joined with spaces), one string, "
+            "or false/null for none.",
+        ),
+        "account_type": optional(
+            "account_type", str, "The account type's id, when it differs from the slug.",
+            pattern=spec.SLUG_PATTERN,
+        ),
     },
 )
-
 
 # Where spec's JSON type is not precise enough.
 TYPE_OVERRIDES: dict[str, Any] = {
     "permissions": dict[str, Permission],  # type: ignore[valid-type]
     "terms": Terms,
 }
-CONSTRAINTS: dict[str, dict[str, Any]] = {
-    "slug": {"pattern": spec.SLUG_PATTERN},
-}
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "slug": "The konnector's id: lowercase letters, digits and dashes.",
+    "type": "konnector (node is a legacy value).",
     "clientSide": "Runs in the mobile/desktop app instead of the server.",
     "permissions": "The konnector's permissions, by name.",
     "on_delete_account": "A script of the build run when an account is deleted.",
+    "oauth": "Present for OAuth konnectors.",
 }
 
 
 def _members() -> dict[str, Any]:
-    members = {
-        key: optional(
-            key, TYPE_OVERRIDES.get(key, PYTHON_TYPES[json_type]), FIELD_DESCRIPTIONS.get(key),
-            **CONSTRAINTS.get(key, {}),
-        )
-        for key, json_type in spec.MANIFEST_TYPED_FIELDS.items()
-    }
-    members["oauth"] = optional("oauth", OAuth, "Present for OAuth konnectors.")
+    members: dict[str, Any] = {}
+    for key, json_type in spec.MANIFEST_TYPED_FIELDS.items():
+        annotation = TYPE_OVERRIDES.get(key, PYTHON_TYPES[json_type])
+        description = FIELD_DESCRIPTIONS.get(key)
+        if key == "slug":
+            members[key] = required(key, annotation, description, pattern=spec.SLUG_PATTERN)
+        else:
+            members[key] = optional(key, annotation, description, nullable=True)
+    # A missing type or the legacy `node` are warnings for the stack; `webapp` or any
+    # other value is refused.
+    manifest_types = (*spec.MANIFEST_TYPES, *spec.LEGACY_MANIFEST_TYPES)
+    members["type"] = optional(
+        "type", one_of(manifest_types), FIELD_DESCRIPTIONS["type"], nullable=True
+    )
+    # `null` is a warning (the home app then sees no OAuth); another non-object an error.
+    members["oauth"] = optional("oauth", OAuth, FIELD_DESCRIPTIONS["oauth"], nullable=True)
     return members
 
 
+def _case_variants(schema: dict[str, Any]) -> None:
+    """Go matches keys case-insensitively: `"ClientSide": "yes"` breaks the install too.
+    Every spelling of a typed member gets the member's schema (slug keeps `required`)."""
+    properties = schema["properties"]
+    schema["patternProperties"] = {
+        other_cases(key): {k: v for k, v in properties[key].items() if k != "description"}
+        for key in spec.MANIFEST_TYPED_FIELDS
+    }
+
+
 class ManifestBase(JsonDocument):
-    model_config = ConfigDict(title="Cozy konnector manifest")
+    model_config = ConfigDict(title="Cozy konnector manifest", json_schema_extra=_case_variants)
 
 
 Manifest = create_model(
