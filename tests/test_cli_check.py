@@ -54,7 +54,7 @@ def test_warnings_fail_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_select_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo", "slug": "x",}')
-    code, out, _ = run(capsys, "check", "--ignore", "L003", str(path), "-o", "json")
+    code, out, _ = run(capsys, "check", "--select", "L", "--ignore", "L003", str(path), "-o", "json")
     assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["L002"]
     code, out, _ = run(capsys, "check", "--select", "L002,L003", "--ignore", "L002", str(path),
                        "-o", "json")
@@ -120,7 +120,7 @@ def test_default_path_is_the_current_folder(
 ) -> None:
     write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(capsys, "check")
+    code, out, _ = run(capsys, "check", "--select", "L")
     assert code == 1 and out.startswith("manifest.konnector:1:16:")
 
 
