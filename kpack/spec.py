@@ -61,6 +61,20 @@ OAUTH_GRANT_MODES: Final = tuple(m for m in GRANT_MODES if m != "secret")
 
 TOKEN_MODES: Final = ("form", "basic", "get")
 
+# Grant modes with a server-side code exchange. Without `token_endpoint` the stack hands
+# the code, client_id and client_secret to the konnector, which exchanges it itself (a
+# warning, A005): the exchange fields are needed only once `token_endpoint` is set.
+CODE_GRANT_MODES: Final = ("authorization_code", "authorization_code+secret")
+CODE_EXCHANGE_FIELDS: Final = ("token_endpoint", "client_secret")
+# Implicit grants: the token comes back in the query, only the instance can store it.
+IMPLICIT_GRANT_MODES: Final = ("token", "token_redirect_url")
+
+# Members CouchDB itself puts on documents; it refuses any other member starting with `_`.
+COUCHDB_MEMBERS: Final = (
+    "_id", "_rev", "_deleted", "_attachments", "_conflicts", "_deleted_conflicts",
+    "_local_seq", "_revisions", "_revs_info",
+)
+
 # Parameters the stack itself puts on the authorize URL: `extras` must not repeat them.
 STANDARD_AUTHORIZE_PARAMETERS: Final = ("scope", "client_id", "redirect_uri", "state", "response_type")
 

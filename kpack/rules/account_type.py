@@ -22,9 +22,13 @@ from kpack.rules.common import closest, did_you_mean, is_local_dev_host, is_type
 from kpack.rules.registry import define
 from kpack.spec import (
     ACCOUNT_TYPE_FIELDS,
+    CODE_EXCHANGE_FIELDS,
+    CODE_GRANT_MODES,
+    COUCHDB_MEMBERS,
     ENDPOINT_FIELDS,
     GRANT_MODE_REQUIREMENTS,
     GRANT_MODES,
+    IMPLICIT_GRANT_MODES,
     OAUTH_GRANT_MODES,
     SECRET_GRANT_MODES,
     STANDARD_AUTHORIZE_PARAMETERS,
@@ -263,20 +267,8 @@ ID_MISSING = define(
 
 # --- Tables -------------------------------------------------------------------------------
 
-# Members CouchDB itself puts on documents (others starting with `_` are refused).
-COUCHDB_MEMBERS = (
-    "_id", "_rev", "_deleted", "_attachments", "_conflicts", "_deleted_conflicts",
-    "_local_seq", "_revisions", "_revs_info",
-)
 STACK_FIELDS = tuple(ACCOUNT_TYPE_FIELDS)
 KNOWN_KEYS = frozenset(STACK_FIELDS) | frozenset(COUCHDB_MEMBERS)
-
-# Grant modes with a server-side code exchange, and the fields that exchange needs: without
-# `token_endpoint` the konnector exchanges the code itself (A005), so these two are not in
-# the hard requirements of A004 (client_secret is, once token_endpoint is set).
-CODE_GRANT_MODES = ("authorization_code", "authorization_code+secret")
-CODE_EXCHANGE_FIELDS = ("token_endpoint", "client_secret")
-IMPLICIT_GRANT_MODES = ("token", "token_redirect_url")
 
 # Other names people give the keys the stack reads (after `_canonical`).
 KEY_ALIASES: dict[str, str] = {

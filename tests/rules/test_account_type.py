@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kpack.diagnostics import Diagnostic, Kind, Severity, split_pointer
 from kpack.rules import account_type as A
-from kpack.spec import ACCOUNT_TYPE_FIELDS, GRANT_MODE_REQUIREMENTS, GRANT_MODES
+from kpack.spec import ACCOUNT_TYPE_FIELDS, CODE_GRANT_MODES, GRANT_MODE_REQUIREMENTS, GRANT_MODES
 from tests.helpers import codes, lint, lint_files, only, write
 
 NAME = "account-types.json"
@@ -186,7 +186,7 @@ def test_token_mode_valid_values(tmp_path: Path, value: str | None) -> None:
         (mode, field)
         for mode, fields in GRANT_MODE_REQUIREMENTS.items()
         for field in fields
-        if not (mode in A.CODE_GRANT_MODES and field == "token_endpoint")
+        if not (mode in CODE_GRANT_MODES and field == "token_endpoint")
     ],
 )
 def test_each_required_field(tmp_path: Path, grant_mode: str, field: str) -> None:
