@@ -1,0 +1,134 @@
+"""The `kpack-check` hook of .pre-commit-hooks.yaml, run by the real `pre-commit try-repo`.
+
+try-repo clones this repository (HEAD plus uncommitted changes to tracked files), installs
+kpack into a fresh virtualenv from its dependencies and runs the hook in a temporary git
+repository: this is what a user of the hook gets. It needs git and PyPI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO
+
+HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
+
+GOOD_MANIFEST = {
+    "type": "konnector", "slug": "good-konnector", "name": "Good", "version": "1.0.0",
+    "editor": "Cozy", "language": "node",
+    "permissions": {"files": {"type": "io.cozy.files"}},
+}
+BAD_MANIFEST = {**GOOD_MANIFEST, "slug": "Bad_Konnector", "clientSide": "yes"}
+
+
+def hook() -> dict[str, object]:
+    hooks = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
+    (found,) = [h for h in hooks if h["id"] == "kpack-check"]
+    return dict(found)
+
+
+def test_hook_manifest_is_valid_for_pre_commit() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS_FILE)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hook_runs_kpack_check_serially_on_the_three_kinds() -> None:
+    found = hook()
+    assert found["entry"] == "kpack check"
+    assert found["language"] == "python"
+    assert found["require_serial"] is True
+    assert "minimum_pre_commit_version" in found
+
+
+@pytest.mark.parametrize(
+    ("path", "matched"),
+    [
+        ("manifest.konnector", True),
+        ("konnectors/foo/manifest.konnector", True),
+        ("konnector-dev-config.json", True),
+        ("account-types-def.json", True),
+        ("secrets/google.account-type.json", True),
+        ("deploy/Account_Types.yml", True),
+        ("prod-account-type.yaml", True),
+        ("old.manifest.konnector", False),
+        ("manifest.konnector.bak", False),
+        ("package.json", False),
+        ("account-type.txt", False),
+        ("src/index.js", False),
+    ],
+)
+def test_files_pattern_matches_the_names_kpack_discovers(path: str, matched: bool) -> None:
+    from kpack.load.discover import kind_by_name
+
+    pattern = re.compile(str(hook()["files"]))
+    # pre-commit searches the pattern in the path relative to the repository root.
+    assert bool(pattern.search(path)) is matched
+    assert (kind_by_name(Path(path)) is not None) is matched
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def user_repo(tmp_path: Path) -> Path:
+    """A user's connector repository: a good and a bad connector, staged."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "user-repo"
+    for name, manifest in (("good", GOOD_MANIFEST), ("bad", BAD_MANIFEST)):
+        folder = repo / name
+        folder.mkdir(parents=True)
+        (folder / "manifest.konnector").write_text(json.dumps(manifest, indent=2) + "\n")
+    (repo / "README.md").write_text("not checked\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    return repo
+
+
+def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "NO_COLOR": "1",
+        # A git identity for the shadow commit try-repo makes of uncommitted changes.
+        "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+        "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    }
+    selection = ["--files", *files] if files else ["--all-files"]
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "kpack-check",
+         "--verbose", *selection],
+        cwd=user_repo, env=env, capture_output=True, text=True, check=False, timeout=900,
+    )
+
+
+def test_try_repo_fails_on_the_bad_manifest_and_passes_the_good_one(
+    user_repo: Path, tmp_path: Path
+) -> None:
+    if not (REPO / ".git").exists():
+        pytest.skip("try-repo needs this repository to be a git clone")
+    # One install (try-repo's store is temporary): every file in one serial run.
+    result = try_repo(user_repo, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert re.search(r"kpack check.*Failed", output), output
+    bad_lines = [line for line in output.splitlines() if line.startswith("bad/manifest.konnector:")]
+    assert bad_lines, output
+    assert any("M0" in line and "error" in line for line in bad_lines), output
+    # The good manifest is checked (hence counted) and reported on no line.
+    assert "2 files" in output or "files: 2" in output or "checked 2" in output, output
+    assert "good/manifest.konnector:" not in output, output
