@@ -795,13 +795,16 @@ def _is_misplaced_locale(key: str, value: Any) -> bool:
 
 def _unknown_keys(doc: Document) -> Findings:
     known = set(spec.MANIFEST_KEYS) | set(spec.MANIFEST_TYPED_FIELDS)
+    typed = {name.lower() for name in spec.MANIFEST_TYPED_FIELDS}
     for key, value in doc.data.items():
         if key in known or _is_misplaced_locale(key, value):
             continue
-        yield Finding(
-            UNKNOWN_KEY, doc.at(key), f'unknown key "{key}": no consumer of the manifest reads it',
-            did_you_mean(key, known),
-        )
+        if key.lower() in typed:
+            message = (f'"{key}" is read by the stack (Go ignores case) but not by the '
+                       "registry nor the home app")
+        else:
+            message = f'unknown key "{key}": no consumer of the manifest reads it'
+        yield Finding(UNKNOWN_KEY, doc.at(key), message, did_you_mean(key, known))
 
 
 def _locales(doc: Document) -> Findings:
