@@ -1,0 +1,215 @@
+"""The documents to provision, as they will be stored: ids with their context, placeholders
+parsed, secrets masked for display.
+
+A document body is a JSON tree whose strings may be `Template`s (values with placeholders).
+`resolve` fills them from an environment (json format, --apply); `json_parts` serialises the
+tree to JSON text interleaved with `Var`s, which the curl and http renderers turn into
+run-time references, so a secret given as a placeholder never has to be printed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets as _random
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from kpack.documents import Document
+from kpack.provision.env import ProvisionError, Template, Var, parse_template
+from kpack.spec import ACCOUNT_TYPES_DB, SECRET_FIELDS
+
+DATABASE = ACCOUNT_TYPES_DB
+MASK = "********"
+# Values never printed: the stack's secret fields, and the Firebase service-account key.
+SECRET_KEYS = (*SECRET_FIELDS, "fcm_credentials")
+# Managed by CouchDB and by kpack: never taken from the files.
+DROPPED_KEYS = ("_rev",)
+
+
+class Prepared(NamedTuple):
+    id: str  # with the context prefix
+    where: str  # file and pointer, for messages
+    body: dict[str, Any]  # JSON tree; strings with placeholders are Templates
+
+
+def prepare(documents: Iterable[Document], context: str | None) -> list[Prepared]:
+    """Check what provisioning needs beyond the rules: ids, their uniqueness, the context."""
+    if context is not None and (not context or "/" in context):
+        raise ProvisionError("--context must be a non-empty name without '/'")
+    prepared: list[Prepared] = []
+    seen: dict[str, str] = {}
+    for document in documents:
+        where = document.source.display + (f"#{document.pointer}" if document.pointer else "")
+        raw_id = document.data.get("_id")
+        if not isinstance(raw_id, str) or not raw_id:
+            raise ProvisionError(f"{where}: the document has no \"_id\" (a non-empty string)")
+        doc_id = parse_template(raw_id, where)
+        if isinstance(doc_id, Template):
+            raise ProvisionError(f"{where}: placeholders are not allowed in \"_id\"")
+        if context is not None:
+            if "/" in doc_id:
+                raise ProvisionError(
+                    f"{where}: \"_id\" {json.dumps(doc_id)} already has a context; "
+                    "drop --context or the prefix"
+                )
+            doc_id = f"{context}/{doc_id}"
+        if doc_id in seen:
+            raise ProvisionError(f"{where}: \"_id\" {json.dumps(doc_id)} is also in {seen[doc_id]}")
+        seen[doc_id] = where
+        body: dict[str, Any] = {"_id": doc_id}
+        for key, value in document.data.items():
+            if key != "_id" and key not in DROPPED_KEYS:
+                body[key] = _templates(value, f"{where}: {key}")
+        prepared.append(Prepared(doc_id, where, body))
+    return prepared
+
+
+def _templates(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+        return parse_template(value, where)
+    if isinstance(value, list):
+        return [_templates(v, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _templates(v, where) for k, v in value.items()}
+    return value
+
+
+def _walk(value: Any) -> Iterable[Any]:
+    yield value
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+
+
+def variables(prepared: Iterable[Prepared]) -> list[str]:
+    """Every placeholder name, in order of first use."""
+    names: dict[str, None] = {}
+    for doc in prepared:
+        for value in _walk(doc.body):
+            if isinstance(value, Template):
+                names.update(dict.fromkeys(value.names))
+    return list(names)
+
+
+def secret_variables(prepared: Iterable[Prepared]) -> set[str]:
+    names: set[str] = set()
+    for doc in prepared:
+        for key in SECRET_KEYS:
+            for value in _walk(doc.body.get(key)):
+                if isinstance(value, Template):
+                    names.update(value.names)
+    return names
+
+
+def missing_variables(prepared: list[Prepared], env: Mapping[str, str]) -> list[str]:
+    return [name for name in variables(prepared) if name not in env]
+
+
+def resolve(prepared: list[Prepared], env: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The documents with every placeholder filled; names the missing variables, never values."""
+    missing = missing_variables(prepared, env)
+    if missing:
+        raise ProvisionError(
+            f"environment variable{'s' if len(missing) > 1 else ''} not set: "
+            f"{', '.join(missing)} "
+            f"(export {'them' if len(missing) > 1 else 'it'} or use --env-file)"
+        )
+    return [_resolve(doc.body, env) for doc in prepared]
+
+
+def _resolve(value: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(value, Template):
+        return value.resolve(env)
+    if isinstance(value, list):
+        return [_resolve(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, env) for k, v in value.items()}
+    return value
+
+
+# --- masking ----------------------------------------------------------------------------
+
+
+class Masked(NamedTuple):
+    body: dict[str, Any]
+    fields: list[str]  # "id: field" for each secret field whose literal value was hidden
+
+
+def mask(doc_id: str, body: dict[str, Any], keep_templates: bool, reveal: bool) -> Masked:
+    """Hide secret values. `keep_templates`: placeholders stay (they print as references)."""
+    if reveal:
+        return Masked(body, [])
+    out = dict(body)
+    fields = []
+    for key in SECRET_KEYS:
+        if key in out:
+            hidden, changed = _mask(out[key], keep_templates)
+            out[key] = hidden
+            if changed:
+                fields.append(f"{doc_id}: {key}")
+    return Masked(out, fields)
+
+
+def _mask(value: Any, keep_templates: bool) -> tuple[Any, bool]:
+    if isinstance(value, Template) and keep_templates:
+        return value, False
+    if isinstance(value, list):
+        items = [_mask(v, keep_templates) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, dict):
+        pairs = {k: _mask(v, keep_templates) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
+    return MASK, True
+
+
+# --- serialisation with references ------------------------------------------------------
+
+
+def json_parts(body: Any, indent: int | None = 2) -> list[str | Var]:
+    """JSON text of `body` split around placeholder references.
+
+    Each `Var` stands inside a JSON string, where the renderer puts the variable's value
+    JSON-escaped (the curl script escapes it at run time).
+    """
+    nonce = _random.token_hex(8)
+    templates: list[Template] = []
+
+    def substitute(value: Any) -> Any:
+        if isinstance(value, Template):
+            templates.append(value)
+            return f"\ue000{nonce}:{len(templates) - 1}\ue001"
+        if isinstance(value, list):
+            return [substitute(v) for v in value]
+        if isinstance(value, dict):
+            return {k: substitute(v) for k, v in value.items()}
+        return value
+
+    text = json.dumps(substitute(body), indent=indent, ensure_ascii=False)
+    parts: list[str | Var] = []
+    position = 0
+    for match in re.finditer(f'"\ue000{nonce}:(\\d+)\ue001"', text):
+        parts.append(text[position:match.start()] + '"')
+        for part in templates[int(match.group(1))].parts:
+            if isinstance(part, Var):
+                parts.append(part)
+            else:
+                parts.append(json.dumps(part, ensure_ascii=False)[1:-1])
+        parts.append('"')
+        position = match.end()
+    parts.append(text[position:])
+    # Merge adjacent literal chunks.
+    merged: list[str | Var] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return merged
+
+
+def plain_json(value: Any, indent: int | None = 2) -> str:
+    return json.dumps(value, indent=indent, ensure_ascii=False)

@@ -1,0 +1,236 @@
+"""What `kpack provision` does, step by step; returns the exit code.
+
+0 done; 1 the account-type rules found errors (only the diagnostics are printed);
+2 usage or environment (a missing variable, CouchDB unreachable or refusing...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from kpack.provision.env import ProvisionError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class Request(NamedTuple):
+    paths: list[str]
+    output_format: str | None
+    bulk: bool = False
+    apply: bool = False
+    dry_run: bool = False
+    context: str | None = None
+    env_file: Path | None = None
+    couchdb: str | None = None
+    user: str | None = None
+    reveal_secrets: bool = False
+    timeout: float = 10.0
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def run(request: Request) -> int:
+    try:
+        return _run(request)
+    except ProvisionError as exc:
+        _err(f"kpack: error: {exc}")
+        return EXIT_USAGE
+
+
+def _run(request: Request) -> int:
+    if request.bulk and request.output_format not in ("json",):
+        raise ProvisionError("--bulk goes with --format json")
+    if request.apply and request.output_format is not None:
+        raise ProvisionError("--apply writes to CouchDB: it prints no payload, drop --format")
+    if request.user is not None and not request.apply:
+        raise ProvisionError("--user is for --apply; the script reads COUCHDB_USER when it runs")
+
+    documents = _checked_documents(request.paths)
+    if documents is None:
+        return EXIT_FINDINGS
+
+    from kpack.provision import payload as P
+
+    prepared = P.prepare(documents, request.context)
+    env = dict(os.environ)
+    if request.env_file is not None:
+        from kpack.provision.env import read_env_file
+
+        env = {**read_env_file(request.env_file), **os.environ}
+    if request.context is not None:
+        for doc in prepared:
+            if doc.body.get("grant_mode") != "secret" and "redirect_uri" not in doc.body:
+                _err(
+                    f"kpack: warning: {doc.id}: with a context prefix the default redirect URI "
+                    "cannot work: set redirect_uri"
+                )
+    if request.apply:
+        return _apply(request, prepared, env)
+    return _print(request, prepared, env)
+
+
+def _checked_documents(paths: list[str]) -> list[Any] | None:
+    """Load the files and run the account-type rules; None when they found errors."""
+    from kpack.check import CheckOptions, check_sources
+    from kpack.diagnostics import Kind, Severity
+    from kpack.load.discover import UsageError, discover
+    from kpack.load.source import read_source
+    from kpack.reporters import Report, get_reporter
+
+    files: list[tuple[Path, str]] = []
+    for given in paths:
+        path = Path(given)
+        try:
+            if path.is_dir():
+                found = [f for f in discover([given]) if f.kind is Kind.ACCOUNT_TYPE]
+            else:
+                found = discover([given], Kind.ACCOUNT_TYPE)
+            files += [(f.path, f.display) for f in found]
+        except UsageError as exc:
+            raise ProvisionError(str(exc)) from None
+    if not files:
+        raise ProvisionError(f"no account-type file in {', '.join(paths)}")
+    sources = [read_source(path, display, Kind.ACCOUNT_TYPE) for path, display in files]
+    documents, diagnostics = check_sources(sources, CheckOptions())
+    if diagnostics:
+        report = get_reporter("text")(Report(diagnostics, len(sources)))
+        sys.stderr.write(report)
+        sys.stderr.flush()
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return None
+    if not documents:
+        raise ProvisionError("no account type to provision")
+    return documents
+
+
+def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
+    from kpack.provision import payload as P
+    from kpack.provision.couch import locate
+
+    output_format = request.output_format or "curl"
+    masked_fields: list[str] = []
+    if output_format == "json":
+        resolved = P.resolve(prepared, env)
+        bodies = []
+        for doc, body in zip(prepared, resolved, strict=True):
+            masked = P.mask(doc.id, body, keep_templates=False, reveal=request.reveal_secrets)
+            masked_fields += masked.fields
+            bodies.append(masked.body)
+        _out(P.plain_json({"docs": bodies} if request.bulk else bodies) + "\n")
+        _secrets_note(masked_fields, request.reveal_secrets, prepared, "this JSON", literal=False)
+        return EXIT_OK
+
+    # The script reads COUCHDB_URL at run time; the default printed in it has no credentials.
+    url_env = {k: v for k, v in env.items() if k == "COUCHDB_URL"}
+    default_url = locate(request.couchdb, None, url_env).display
+    documents = []
+    for doc in prepared:
+        masked = P.mask(doc.id, doc.body, keep_templates=True, reveal=request.reveal_secrets)
+        masked_fields += masked.fields
+        documents.append((doc.id, masked.body, masked.fields))
+    names = P.variables(prepared)
+    if output_format == "curl":
+        from kpack.provision.render_curl import render_curl
+
+        _out(render_curl(documents, names, default_url))
+    else:
+        from kpack.provision.render_http import render_http
+
+        _out(render_http(documents, default_url))
+    unset = P.missing_variables(prepared, env)
+    if unset:
+        _err(f"kpack: note: the {output_format} payload reads {', '.join(unset)} from the "
+             "environment when it runs (not set here)")
+    _secrets_note(masked_fields, request.reveal_secrets, prepared, f"the {output_format} payload")
+    return EXIT_OK
+
+
+def _secrets_note(
+    masked: list[str], reveal: bool, prepared: list[Any], what: str, literal: bool = True,
+) -> None:
+    from kpack.provision.payload import SECRET_KEYS
+
+    if masked:
+        advice = (
+            "Write secrets as $VAR placeholders, or pass --reveal-secrets."
+            if literal else "Pass --reveal-secrets to print them."
+        )
+        _err(
+            f"kpack: warning: {len(masked)} secret value{'s' if len(masked) > 1 else ''} masked "
+            f"({'; '.join(masked)}): {what} will not work as printed. {advice}"
+        )
+    elif reveal and any(
+        key in doc.body for doc in prepared for key in SECRET_KEYS
+    ):
+        _err(f"kpack: warning: --reveal-secrets: {what} may show secret values in clear")
+
+
+def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
+    from kpack.provision import payload as P
+    from kpack.provision.apply import upsert
+    from kpack.provision.couch import Client, locate
+
+    resolved = P.resolve(prepared, env)
+    prompt = None
+    if request.user is not None and sys.stdin.isatty():
+        import getpass
+
+        def prompt() -> str:
+            return getpass.getpass(f"CouchDB password for {request.user}: ")
+
+    location = locate(request.couchdb, request.user, env, prompt)
+    client = Client(location, request.timeout)
+    try:
+        outcomes = upsert(client, resolved, request.dry_run)
+    finally:
+        client.close()
+    by_id = {body["_id"]: body for body in resolved}
+    lines = []
+    for outcome in outcomes:
+        line = f"{outcome.status:<12} {outcome.id}"
+        if outcome.changes and not request.dry_run:
+            line += f" ({', '.join(field for field, _ in outcome.changes)})"
+        if outcome.note:
+            line += f" — {outcome.note}"
+        lines.append(line)
+        if request.dry_run and outcome.status == "would-update":
+            lines += _diff_lines(outcome.changes, by_id[outcome.id], request.reveal_secrets)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    order = ("would-create", "would-update", "created", "updated", "unchanged", "failed")
+    summary = ", ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+    where = f"{P.DATABASE} at {location.display}"
+    verb = "Dry run against" if request.dry_run else "Provisioned into"
+    lines.append(f"{verb} {where}: {summary} ({client.requests} HTTP request"
+                 f"{'s' if client.requests != 1 else ''}).")
+    _out("\n".join(lines) + "\n")
+    return EXIT_USAGE if counts.get("failed") else EXIT_OK
+
+
+def _diff_lines(changes: list[tuple[str, str]], ours: dict[str, Any], reveal: bool) -> list[str]:
+    import json
+
+    from kpack.provision.payload import MASK, SECRET_KEYS
+
+    lines = []
+    for field, sign in changes:
+        if sign == "-":
+            lines.append(f"    - {field}")
+            continue
+        value = ours[field]
+        secret = field in SECRET_KEYS and not reveal
+        shown = MASK if secret else json.dumps(value, ensure_ascii=False)
+        lines.append(f"    {sign} {field}: {shown}")
+    return lines
