@@ -47,10 +47,10 @@ TYPE_OVERRIDES: dict[str, Any] = {
 ID_PATTERN = r"^(?!_)(?!/)(?![^/]*/$)[\s\S]*\S[\s\S]*$"
 
 # Grant modes with a server-side code exchange: without `token_endpoint` the konnector
-# exchanges the code itself (a kpack warning, A005), so these fields are needed only
+# exchanges the code itself (a kpack warning, A005), so the exchange fields are needed only
 # once `token_endpoint` is set.
-CODE_GRANT_MODES = tuple(m for m in spec.GRANT_MODES if m.startswith("authorization_code"))
-CODE_EXCHANGE_FIELDS = ("token_endpoint", "client_secret")
+CODE_GRANT_MODES = spec.CODE_GRANT_MODES
+CODE_EXCHANGE_FIELDS = spec.CODE_EXCHANGE_FIELDS
 
 # Hover help for editors (members without one are self-explanatory or rare).
 FIELD_DESCRIPTIONS: dict[str, str] = {
