@@ -52,37 +52,8 @@ COZY_URL_INSECURE = define(
     konnector's data travel in clear text, when the server answers at all.
     """,
 )
-PARAMETERS_NOT_OBJECT = define(
-    "D004", "dev-config-parameters-not-object", E, Kind.DEV_CONFIG,
-    "`COZY_PARAMETERS` is not an object.",
-    """
-    cozy-jobs-cli JSON-encodes `COZY_PARAMETERS` into the environment and the konnector
-    reads it back as the object of parameters the stack would give it (the manifest's
-    `parameters`). Any other JSON type gives the konnector something it does not expect.
-    """,
-)
-ACCESS_TOKEN_PLACEHOLDER = define(
-    "D005", "dev-config-access-token-placeholder", W, Kind.DEV_CONFIG,
-    "`fields.access_token` is empty or a placeholder.",
-    """
-    For an OAuth konnector, `fields.access_token` holds a token obtained by hand; the
-    konnector uses it exactly as the stack would give it. An empty value or a
-    placeholder such as `<ACCESS_TOKEN>` (the shape of the seed document's example) gives
-    the konnector a useless token and a confusing 401 from the service. cozy-jobs-cli
-    does not expand environment variables, so `$TOKEN` is sent as those six characters.
-    """,
-)
-UNKNOWN_KEY = define(
-    "D006", "dev-config-unknown-key", W, Kind.DEV_CONFIG,
-    "A top-level key cozy-jobs-cli does not read.",
-    """
-    cozy-jobs-cli reads `COZY_URL`, `fields` and `COZY_PARAMETERS`; anything else is
-    ignored, usually a misspelling (`cozy_url`, `field`) or a credential that belongs
-    under `fields`.
-    """,
-)
 TRACKED_BY_GIT = define(
-    "D007", "dev-config-tracked-by-git", W, Kind.DEV_CONFIG,
+    "D004", "dev-config-tracked-by-git", W, Kind.DEV_CONFIG,
     "`konnector-dev-config.json` is tracked by git.",
     """
     The file holds live credentials (logins, passwords, OAuth tokens). The konnector
@@ -97,7 +68,7 @@ TRACKED_BY_GIT = define(
     """,
 )
 NOT_IGNORED_BY_GIT = define(
-    "D008", "dev-config-not-git-ignored", W, Kind.DEV_CONFIG,
+    "D005", "dev-config-not-git-ignored", W, Kind.DEV_CONFIG,
     "`konnector-dev-config.json` is not git-ignored.",
     """
     The file is not committed yet, but no ignore rule covers it: one `git add .` or
@@ -107,6 +78,35 @@ NOT_IGNORED_BY_GIT = define(
     """,
 )
 
+PARAMETERS_NOT_OBJECT = define(
+    "D006", "dev-config-parameters-not-object", E, Kind.DEV_CONFIG,
+    "`COZY_PARAMETERS` is not an object.",
+    """
+    cozy-jobs-cli JSON-encodes `COZY_PARAMETERS` into the environment and the konnector
+    reads it back as the object of parameters the stack would give it (the manifest's
+    `parameters`). Any other JSON type gives the konnector something it does not expect.
+    """,
+)
+ACCESS_TOKEN_PLACEHOLDER = define(
+    "D007", "dev-config-access-token-placeholder", W, Kind.DEV_CONFIG,
+    "`fields.access_token` is empty or a placeholder.",
+    """
+    For an OAuth konnector, `fields.access_token` holds a token obtained by hand; the
+    konnector uses it exactly as the stack would give it. An empty value or a
+    placeholder such as `<ACCESS_TOKEN>` (the shape of the seed document's example) gives
+    the konnector a useless token and a confusing 401 from the service. cozy-jobs-cli
+    does not expand environment variables, so `$TOKEN` is sent as those six characters.
+    """,
+)
+UNKNOWN_KEY = define(
+    "D008", "dev-config-unknown-key", W, Kind.DEV_CONFIG,
+    "A top-level key cozy-jobs-cli does not read.",
+    """
+    cozy-jobs-cli reads `COZY_URL`, `fields` and `COZY_PARAMETERS`; anything else is
+    ignored, usually a misspelling (`cozy_url`, `field`) or a credential that belongs
+    under `fields`.
+    """,
+)
 # A token that is only filler (`...`, `xxx`, `***`) or a well-known stand-in.
 _FILLER = re.compile(r"^[\s.…*xX_-]*$")
 _ENV_REFERENCE = re.compile(r"^\$(\{\w+\}|\w+)$")

@@ -31,7 +31,7 @@ def test_seed_example_trailing_comma_is_l003_and_other_rules_still_run(tmp_path:
     comma = only(diagnostics, "L003")
     assert comma.severity is Severity.ERROR
     assert (comma.line, comma.column) == (3, 37)
-    token = only(diagnostics, "D005")  # the loader recovered: document rules ran too
+    token = only(diagnostics, "D007")  # the loader recovered: document rules ran too
     assert token.severity is Severity.WARNING
     assert token.pointer == "/fields/access_token"
     assert (token.line, token.column) == (3, 21)
@@ -118,11 +118,11 @@ def test_plain_http_to_a_remote_host_is_a_warning(tmp_path: Path) -> None:
     assert "D002" not in codes(diagnostics)
 
 
-# --- D004 COZY_PARAMETERS ---------------------------------------------------------------
+# --- D006 COZY_PARAMETERS ---------------------------------------------------------------
 
 
 def test_cozy_parameters_not_an_object(tmp_path: Path) -> None:
-    d = only(lint(tmp_path, NAME, {"fields": {}, "COZY_PARAMETERS": "x=1"}), "D004")
+    d = only(lint(tmp_path, NAME, {"fields": {}, "COZY_PARAMETERS": "x=1"}), "D006")
     assert d.severity is Severity.ERROR
     assert (d.pointer, d.line, d.column) == ("/COZY_PARAMETERS", 3, 3)
 
@@ -131,7 +131,7 @@ def test_cozy_parameters_object(tmp_path: Path) -> None:
     assert d_codes(lint(tmp_path, NAME, {"fields": {}, "COZY_PARAMETERS": {"x": 1}})) == []
 
 
-# --- D005 access_token ------------------------------------------------------------------
+# --- D007 access_token ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ def test_cozy_parameters_object(tmp_path: Path) -> None:
      "your-access-token", "changeme", "$ACCESS_TOKEN", "${TOKEN}", None, 42],
 )
 def test_useless_access_tokens(tmp_path: Path, token: object) -> None:
-    d = only(lint(tmp_path, NAME, {"fields": {"access_token": token}}), "D005")
+    d = only(lint(tmp_path, NAME, {"fields": {"access_token": token}}), "D007")
     assert d.severity is Severity.WARNING
     assert (d.pointer, d.line, d.column) == ("/fields/access_token", 3, 21)
     if isinstance(token, str) and token.strip():
@@ -156,19 +156,19 @@ def test_no_access_token_is_fine(tmp_path: Path) -> None:
     assert d_codes(lint(tmp_path, NAME, {"fields": {"login": "alice", "password": ""}})) == []
 
 
-# --- D006 unknown keys ------------------------------------------------------------------
+# --- D008 unknown keys ------------------------------------------------------------------
 
 
 def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     diagnostics = lint(tmp_path, NAME, {"fields": {}, "cozy_url": "http://cozy.tools:8080"})
-    d = only(diagnostics, "D006")
+    d = only(diagnostics, "D008")
     assert d.severity is Severity.WARNING
     assert (d.pointer, d.line, d.column) == ("/cozy_url", 3, 3)
     assert d.help == "did you mean 'COZY_URL'?"
 
 
 def test_unknown_key_without_a_near_miss(tmp_path: Path) -> None:
-    d = only(lint(tmp_path, NAME, {"fields": {}, "password": "hunter2"}), "D006")
+    d = only(lint(tmp_path, NAME, {"fields": {}, "password": "hunter2"}), "D008")
     assert "fields" in (d.help or "")
     assert "hunter2" not in d.message + (d.help or "")
 
@@ -178,7 +178,7 @@ def test_known_keys_only(tmp_path: Path) -> None:
     assert d_codes(lint(tmp_path, NAME, config)) == []
 
 
-# --- D007 / D008 git --------------------------------------------------------------------
+# --- D004 / D005 git --------------------------------------------------------------------
 
 
 def git(repo: Path, *args: str) -> None:
@@ -201,10 +201,10 @@ def test_tracked_dev_config(repo: Path) -> None:
     path = write(repo, NAME, CONFIG)
     git(repo, "add", NAME)
     diagnostics = lint(repo, NAME, CONFIG)
-    d = only(diagnostics, "D007")
+    d = only(diagnostics, "D004")
     assert d.severity is Severity.WARNING
     assert (d.pointer, d.line, d.column) == ("", 1, 1)
-    assert "D008" not in codes(diagnostics)
+    assert "D005" not in codes(diagnostics)
     assert "s3cret-value" not in d.message + (d.help or "")
     assert path.exists()
 
@@ -214,12 +214,12 @@ def test_tracked_even_though_ignored(repo: Path) -> None:
     write(repo, ".gitignore", f"{NAME}\n")
     write(repo, NAME, CONFIG)
     git(repo, "add", "-f", NAME)
-    assert d_codes(lint(repo, NAME, CONFIG)) == ["D007"]
+    assert d_codes(lint(repo, NAME, CONFIG)) == ["D004"]
 
 
 @needs_git
 def test_untracked_and_not_ignored(repo: Path) -> None:
-    d = only(lint(repo, NAME, CONFIG), "D008")
+    d = only(lint(repo, NAME, CONFIG), "D005")
     assert d.severity is Severity.WARNING
     assert (d.pointer, d.line, d.column) == ("", 1, 1)
 
