@@ -255,17 +255,17 @@ def check_manifest(doc: Document, options: CheckOptions) -> Findings:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
+    """Every member Go's decoder decodes into the field `name`: each key equal to it
+    ignoring case, in document order, leaving out nulls (Go ignores them)."""
+    folded = name.casefold()
+    return [(k, v) for k, v in obj.items() if v is not None and k.casefold() == folded]
+
+
 def _go_member(obj: dict[str, Any], name: str) -> tuple[str, Any] | None:
-    """The member Go's decoder fills `name` from: the exact key, else a case-insensitive
-    match. None when absent (or null: Go leaves the field empty)."""
-    if name in obj:
-        key = name
-    else:
-        key = next((k for k in obj if k.lower() == name.lower()), "")
-        if not key:
-            return None
-    value = obj[key]
-    return None if value is None else (key, value)
+    """The member whose value the field ends up with (the last one decoded), or None."""
+    members = _go_members(obj, name)
+    return members[-1] if members else None
 
 
 def _severity(registry: bool) -> Severity:
@@ -283,26 +283,24 @@ def _expected(json_type: str) -> str:
 def _typed_fields(doc: Document) -> Findings:
     data = doc.data
     for name, json_type in spec.MANIFEST_TYPED_FIELDS.items():
-        member = _go_member(data, name)
-        if member is None:
-            continue
-        key, value = member
-        if not is_type(value, json_type):
-            yield Finding(
-                FIELD_TYPE, doc.at(key),
-                f'"{key}" must be {_expected(json_type)}, not {type_name(value)}: the stack '
-                f"refuses the whole manifest",
-                _type_help(value, json_type),
-            )
-    terms = _go_member(data, "terms")
-    if terms is not None and isinstance(terms[1], dict):
-        for name in ("url", "version"):
-            member = _go_member(terms[1], name)
-            if member is not None and not isinstance(member[1], str):
+        for key, value in _go_members(data, name):
+            if not is_type(value, json_type):
                 yield Finding(
-                    FIELD_TYPE, doc.at(terms[0], member[0]),
-                    f'"terms.{member[0]}" must be a string, not {type_name(member[1])}',
+                    FIELD_TYPE, doc.at(key),
+                    f'"{key}" must be {_expected(json_type)}, not {type_name(value)}: the '
+                    f"stack refuses the whole manifest",
+                    _type_help(value, json_type),
                 )
+    for terms_key, terms in _go_members(data, "terms"):
+        if not isinstance(terms, dict):
+            continue
+        for name in ("url", "version"):
+            for key, value in _go_members(terms, name):
+                if not isinstance(value, str):
+                    yield Finding(
+                        FIELD_TYPE, doc.at(terms_key, key),
+                        f'"terms.{key}" must be a string, not {type_name(value)}',
+                    )
 
 
 def _type_help(value: Any, json_type: str) -> str | None:
@@ -459,50 +457,29 @@ def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) ->
             INVALID_PERMISSION, pointer, f'permission {name!r} has no "type"',
             'add the doctype it grants, e.g. "type": "io.cozy.files"',
         )
-    elif not isinstance(doctype[1], str):
-        yield Finding(
-            INVALID_PERMISSION, f"{pointer}/{_token(doctype[0])}",
-            f'"type" must be a doctype string, not {type_name(doctype[1])}',
-        )
-    else:
-        problem = doctype_problem(doctype[1])
+    for key, value in _go_members(rule, "type"):
+        if not isinstance(value, str):
+            yield Finding(
+                INVALID_PERMISSION, f"{pointer}/{_token(key)}",
+                f'"type" must be a doctype string, not {type_name(value)}',
+            )
+            continue
+        problem = doctype_problem(value)
         if problem is not None:
             yield Finding(
-                INVALID_DOCTYPE, f"{pointer}/{_token(doctype[0])}",
-                f"{doctype[1]!r} is not a valid doctype name: {problem}", _doctype_help(doctype[1]),
+                INVALID_DOCTYPE, f"{pointer}/{_token(key)}",
+                f"{value!r} is not a valid doctype name: {problem}", _doctype_help(value),
             )
     for field in ("selector", "description"):
-        member = _go_member(rule, field)
-        if member is not None and not isinstance(member[1], str):
-            yield Finding(
-                INVALID_PERMISSION, f"{pointer}/{_token(member[0])}",
-                f'"{member[0]}" must be a string, not {type_name(member[1])}',
-            )
+        for key, value in _go_members(rule, field):
+            if not isinstance(value, str):
+                yield Finding(
+                    INVALID_PERMISSION, f"{pointer}/{_token(key)}",
+                    f'"{key}" must be a string, not {type_name(value)}',
+                )
     for field in ("verbs", "values"):
-        member = _go_member(rule, field)
-        if member is None:
-            continue
-        field_pointer = f"{pointer}/{_token(member[0])}"
-        if not isinstance(member[1], list):
-            yield Finding(
-                INVALID_PERMISSION, field_pointer,
-                f'"{member[0]}" must be an array of strings, not {type_name(member[1])}',
-                f'e.g. "{field}": ["GET"]' if field == "verbs" and isinstance(member[1], str)
-                else None,
-            )
-            continue
-        for i, item in enumerate(member[1]):
-            if not isinstance(item, str):
-                yield Finding(
-                    INVALID_PERMISSION, f"{field_pointer}/{i}",
-                    f'"{member[0]}" items must be strings, not {type_name(item)}', at_value=True,
-                )
-            elif field == "verbs" and item not in spec.PERMISSION_VERBS:
-                yield Finding(
-                    INVALID_VERB, f"{field_pointer}/{i}",
-                    f"{item!r} is not a permission verb ({', '.join(spec.PERMISSION_VERBS)})",
-                    did_you_mean(item, spec.PERMISSION_VERBS), at_value=True,
-                )
+        for key, value in _go_members(rule, field):
+            yield from _permission_list(pointer, field, key, value)
     lowered = {k.lower() for k in spec.PERMISSION_KEYS}
     for field in rule:
         if field in spec.PERMISSION_KEYS:
@@ -515,6 +492,30 @@ def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) ->
             UNKNOWN_PERMISSION_KEY, f"{pointer}/{_token(field)}", message,
             did_you_mean(field, spec.PERMISSION_KEYS),
         )
+
+
+def _permission_list(pointer: str, field: str, key: str, value: Any) -> Findings:
+    """`verbs` and `values`: arrays of strings; verbs within the stack's list."""
+    field_pointer = f"{pointer}/{_token(key)}"
+    if not isinstance(value, list):
+        yield Finding(
+            INVALID_PERMISSION, field_pointer,
+            f'"{key}" must be an array of strings, not {type_name(value)}',
+            f'e.g. "{field}": [{json.dumps(value)}]' if isinstance(value, str) else None,
+        )
+        return
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            yield Finding(
+                INVALID_PERMISSION, f"{field_pointer}/{i}",
+                f'"{key}" items must be strings, not {type_name(item)}', at_value=True,
+            )
+        elif field == "verbs" and item not in spec.PERMISSION_VERBS:
+            yield Finding(
+                INVALID_VERB, f"{field_pointer}/{i}",
+                f"{item!r} is not a permission verb ({', '.join(spec.PERMISSION_VERBS)})",
+                did_you_mean(item, spec.PERMISSION_VERBS), at_value=True,
+            )
 
 
 def _token(key: str) -> str:

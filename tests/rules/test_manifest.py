@@ -123,6 +123,12 @@ def test_typed_fields_are_matched_case_insensitively_like_go(tmp_path: Path) -> 
     assert (d.severity, d.help) == (WARNING, "did you mean 'clientSide'?")
 
 
+def test_every_case_variant_is_checked_even_next_to_the_exact_key(tmp_path: Path) -> None:
+    # Go decodes each key into the field it folds to: the wrong-typed variant still fails.
+    found, text = run(tmp_path, manifest(clientSide=False, ClientSide="true"))
+    assert_at(only(found, "M001"), "M001", ERROR, "/ClientSide", text, '"ClientSide"')
+
+
 def test_a_boolean_written_as_a_string_gets_a_fix(tmp_path: Path) -> None:
     found, _ = run(tmp_path, manifest(clientSide="true"))
     assert only(found, "M001").help == "write true without quotes"
@@ -332,6 +338,13 @@ def test_unknown_permission_keys_are_warnings_with_did_you_mean(tmp_path: Path) 
     d = only(found, "M009")
     assert_at(d, "M009", WARNING, "/permissions/p/verb", text, '"verb"')
     assert d.help == "did you mean 'verbs'?"
+
+
+def test_case_variants_of_permission_members_are_checked(tmp_path: Path) -> None:
+    found, text = run(tmp_path, perms(p={"type": "io.cozy.files", "Verbs": "GET"}))
+    d = only(found, "M006")
+    assert_at(d, "M006", ERROR, "/permissions/p/Verbs", text, '"Verbs"')
+    assert d.help == 'e.g. "verbs": ["GET"]'
 
 
 def test_a_case_variant_of_type_is_read_by_the_stack(tmp_path: Path) -> None:
