@@ -24,11 +24,22 @@ from tests.helpers import REPO, lint
 KINDS = schemas.KINDS
 REGENERATE = "python -m kpack.schemas"
 
-# The error rules each schema encodes (and nothing else: warnings never go in a schema).
+# The error rules each schema encodes (and nothing else: warnings never go in a schema),
+# by name: codes may be renumbered, names are the rules' identity.
 SHAPE_RULES = {
-    "account-type": {"A001", "A002", "A003", "A004", "A008", "A019"},
-    "manifest": {"M001", "M002", "M003", "M006", "M007", "M008", "M014", "M015", "M018"},
-    "dev-config": {"D001", "D002", "D004"},
+    "account-type": {
+        "grant-mode-missing", "grant-mode-unknown", "token-mode-unknown",
+        "required-field-missing", "wrong-field-type", "id-missing",
+    },
+    "manifest": {
+        "manifest-field-type", "invalid-slug", "manifest-type", "invalid-permission",
+        "invalid-doctype", "invalid-permission-verb", "invalid-oauth", "invalid-oauth-scope",
+        "invalid-oauth-account-type",
+    },
+    "dev-config": {
+        "dev-config-fields-not-object", "dev-config-cozy-url-invalid",
+        "dev-config-parameters-not-object",
+    },
 }
 FILE_NAMES = {
     "manifest": "manifest.konnector",
@@ -43,6 +54,17 @@ def validator(kind: str) -> jsonschema.Draft202012Validator:
 
 def schema_errors(kind: str, instance: Any) -> list[str]:
     return [f"{e.json_path}: {e.message}" for e in validator(kind).iter_errors(instance)]
+
+
+def test_shape_rules_exist_and_are_errors() -> None:
+    from kpack.rules.registry import all_rules
+
+    by_name = {r.name: r for r in all_rules()}
+    for kind, names in SHAPE_RULES.items():
+        for name in names:
+            assert name in by_name, f"no rule named {name}"
+            assert by_name[name].severity is Severity.ERROR, name
+            assert by_name[name].kind is Kind(kind), name
 
 
 # --- generated files ------------------------------------------------------------------------
@@ -314,13 +336,8 @@ def test_fixture_validates_as_expected(kind: str, document: Any, valid: bool) ->
 
 
 # Where the schema and kpack disagree today, and which side is right.
-KNOWN_DISAGREEMENTS = {
-    "manifest-clientside-both-cases": (
-        "kpack M001 checks only the exact key when it is present; Go's decoder decodes every "
-        "case variant into the field, so `ClientSide: \"true\"` fails the install (the schema "
-        "is right)"
-    ),
-}
+# (Empty now: each entry is an xfail(strict) naming the side that is wrong.)
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -339,7 +356,7 @@ def test_schema_agrees_with_kpack_check(tmp_path: Path, kind: str, document: Any
     diagnostics = lint(tmp_path, FILE_NAMES[kind], document, kind=Kind(kind))
     shape_errors = [
         f"{x.code} {x.pointer}: {x.message}" for x in diagnostics
-        if x.severity is Severity.ERROR and x.code in SHAPE_RULES[kind]
+        if x.severity is Severity.ERROR and x.name in SHAPE_RULES[kind]
     ]
     errors = schema_errors(kind, document)
     assert bool(errors) == bool(shape_errors), (

@@ -11,6 +11,8 @@ _KIND_TITLES = {
     "M": "Manifests",
     "D": "Dev config (konnector-dev-config.json)",
     "X": "Cross-file",
+    "B": "Build (kpack build)",
+    "P": "Provisioning (kpack provision)",
 }
 
 
@@ -42,8 +44,13 @@ def rules_markdown() -> str:
         "| --- | --- | --- | --- |",
     ]
     for r in rules:
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {r.summary} |")
-    for prefix, title in _KIND_TITLES.items():
+        summary = r.summary.replace("|", "\\|")  # a pipe would end the table cell
+        anchor = f"{r.code.lower()}-{r.name}"  # GitHub's anchor of the rule's heading
+        out.append(f"| [{r.code}](#{anchor}) | {r.name} | {r.severity.value} | {summary} |")
+    sections = dict(_KIND_TITLES)
+    for r in rules:  # a new family of codes still gets documented
+        sections.setdefault(r.code[:1], f"{r.code[:1]} rules")
+    for prefix, title in sections.items():
         group = [r for r in rules if r.code.startswith(prefix)]
         if group:
             out += ["", f"## {title}", ""]
@@ -51,10 +58,15 @@ def rules_markdown() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+REGENERATE = "python -m kpack.rules.docs"
+
+
 if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/rules.md")
+    default = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else default
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(rules_markdown(), encoding="utf-8")
     print(f"wrote {target}")
