@@ -14,7 +14,6 @@ exactly one.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
-from kpack.rules.common import parse_url
 from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
@@ -42,20 +40,8 @@ OAUTH_ACCOUNT_TYPE_MISMATCH = define(
     set `oauth.account_type` in the manifest.
     """,
 )
-OAUTH_REDIRECT_OTHER_ID = define(
-    "X002", "oauth-redirect-uri-other-account-type", Severity.ERROR, None,
-    "The account type's `redirect_uri` names another account type than the manifest's.",
-    """
-    The OAuth callback `https://oauthcallback.<domain>/accounts/<id>/redirect` (or the
-    instance's own `/accounts/<id>/redirect`) carries the account type id in its path;
-    the stack's callback handler rejects a state created for another account type
-    ("bad state"). The id in the path must be the one the manifest uses
-    (`oauth.account_type`, else `slug`), and the same URL must be registered at the
-    provider character for character.
-    """,
-)
 OAUTH_MISSING_IN_MANIFEST = define(
-    "X003", "oauth-account-type-without-oauth-manifest", Severity.WARNING, None,
+    "X002", "oauth-account-type-without-oauth-manifest", Severity.WARNING, None,
     "An OAuth account type matches a manifest that has no `oauth`.",
     """
     The connector ships an account type with an OAuth grant mode named after the
@@ -65,10 +51,6 @@ OAUTH_MISSING_IN_MANIFEST = define(
     account type).
     """,
 )
-
-# `/accounts/<id>/redirect`, the path of the stack's OAuth callback.
-_REDIRECT_PATH = re.compile(r"^/accounts/([^/]+)/redirect/?$")
-
 
 def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
     manifests = [d for d in documents if d.source.kind is Kind.MANIFEST]
@@ -169,30 +151,5 @@ def _check_pair(
                 at_value=True,
             )
         return
-    for account_type in matching:
-        redirect_id = _redirect_id(account_type.data.get("redirect_uri"))
-        if redirect_id is not None and redirect_id != expected_id:
-            yield account_type, Finding(
-                OAUTH_REDIRECT_OTHER_ID, account_type.at("redirect_uri"),
-                f"redirect_uri sends the OAuth callback to account type {redirect_id!r}, "
-                f"but the manifest {where} uses {expected_id!r} (its {origin}): the "
-                "stack rejects the callback (\"bad state\")",
-                f"use .../accounts/{expected_id}/redirect, and register that exact URL "
-                "at the provider",
-                at_value=True,
-            )
-
-
-def _redirect_id(redirect_uri: Any) -> str | None:
-    """The account type id in a `/accounts/<id>/redirect` URL, else None."""
-    if not isinstance(redirect_uri, str):
-        return None
-    parts = parse_url(redirect_uri.strip())
-    if parts is None:
-        return None
-    match = _REDIRECT_PATH.match(parts.path)
-    if match is None:
-        return None
-    from urllib.parse import unquote
-
-    return unquote(match.group(1))
+    # A matching account type whose redirect_uri names another id is the account-type
+    # rule on redirect URIs (the id in the path must be the document's own `_id`).

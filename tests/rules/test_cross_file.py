@@ -1,4 +1,4 @@
-"""Cross-file rules (X001-X003): a manifest and its account types, pairing, the CLI end to end."""
+"""Cross-file rules (X001-X002): a manifest and its account types, pairing, the CLI end to end."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from kpack.cli import main
 from kpack.diagnostics import Diagnostic, Severity
 from tests.helpers import codes, lint_files, only, write
 
-X_CODES = ("X001", "X002", "X003")
+X_CODES = ("X001", "X002")
 CALLBACK = "https://oauthcallback.mycozy.cloud/accounts/{}/redirect"
 
 
@@ -95,20 +95,15 @@ def test_secret_grant_account_types_are_not_oauth(tmp_path: Path) -> None:
     assert x_codes(check_pair(tmp_path, manifest(oauth={}), secret)) == []
 
 
-# --- X002 redirect_uri -----------------------------------------------------------------
+# A redirect_uri naming another id is the account-type rule's (no second error here) ----
 
 
-def test_redirect_uri_naming_another_account_type(tmp_path: Path) -> None:
+def test_redirect_uri_naming_another_id_is_not_reported_twice(tmp_path: Path) -> None:
     at = account_type("google", redirect_uri=CALLBACK.format("gmail"))
-    d = only(check_pair(tmp_path, manifest(oauth={}), at), "X002")
-    assert d.severity is Severity.ERROR
-    assert (d.pointer, d.line, d.column) == ("/redirect_uri", 8, 19)
-    assert "'gmail'" in d.message and "'google'" in d.message
-
-
-def test_redirect_uri_on_the_instance_itself(tmp_path: Path) -> None:
-    at = account_type("google", redirect_uri="https://alice.mycozy.cloud/accounts/other/redirect")
-    assert x_codes(check_pair(tmp_path, manifest(oauth={}), at)) == ["X002"]
+    diagnostics = check_pair(tmp_path, manifest(oauth={}), at)
+    assert x_codes(diagnostics) == []
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    assert [(d.code[0], d.pointer) for d in errors] == [("A", "/redirect_uri")]
 
 
 def test_redirect_uri_naming_the_right_id(tmp_path: Path) -> None:
@@ -116,17 +111,12 @@ def test_redirect_uri_naming_the_right_id(tmp_path: Path) -> None:
     assert x_codes(check_pair(tmp_path, manifest(oauth={}), at)) == []
 
 
-def test_redirect_uri_of_another_shape_is_left_alone(tmp_path: Path) -> None:
-    at = account_type("google", redirect_uri="https://example.com/callback")
-    assert x_codes(check_pair(tmp_path, manifest(oauth={}), at)) == []
-
-
-# --- X003 manifest without oauth -------------------------------------------------------
+# --- X002 manifest without oauth -------------------------------------------------------
 
 
 def test_oauth_account_type_but_manifest_without_oauth(tmp_path: Path) -> None:
     diagnostics = check_pair(tmp_path, manifest(), account_type("google"))
-    d = only(diagnostics, "X003")
+    d = only(diagnostics, "X002")
     assert d.severity is Severity.WARNING
     assert d.file.endswith("manifest.konnector")
     assert (d.pointer, d.line, d.column) == ("", 1, 1)  # the object that lacks `oauth`
@@ -134,7 +124,7 @@ def test_oauth_account_type_but_manifest_without_oauth(tmp_path: Path) -> None:
 
 
 def test_manifest_with_oauth_null_points_at_it(tmp_path: Path) -> None:
-    d = only(check_pair(tmp_path, manifest(oauth=None), account_type("google")), "X003")
+    d = only(check_pair(tmp_path, manifest(oauth=None), account_type("google")), "X002")
     assert (d.pointer, d.line, d.column) == ("/oauth", 5, 3)
 
 
@@ -221,17 +211,15 @@ def test_connector_folder_through_the_cli(
     assert cross[0]["name"] == "oauth-account-type-mismatch"
     assert "$CLIENT_SECRET" not in json.dumps(report)
 
-    # Fixing the _id leaves the redirect URI naming the old id: X002 at its value.
+    # Fixing the _id leaves the redirect URI naming the old id: the account-type rule's.
     write(
         folder, "account-types-def.json",
         account_type("google", redirect_uri=CALLBACK.format("gogle"), token_mode="basic"),
     )
     main(["check", str(folder), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
-    cross = [d for d in report["diagnostics"] if d["code"].startswith("X")]
-    assert [(d["code"], d["pointer"], d["line"], d["column"]) for d in cross] == [
-        ("X002", "/redirect_uri", 8, 19),
-    ]
+    errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    assert [(d["code"][0], d["pointer"], d["line"]) for d in errors] == [("A", "/redirect_uri", 8)]
 
 
 def test_every_cross_file_rule_is_tested() -> None:
