@@ -59,9 +59,9 @@ def parse_template(text: str, where: str) -> str | Template:
                 "digits and _ (or $$ for a literal $)"
             )
         else:
-            if literal:
+            if "".join(literal):
                 parts.append("".join(literal))
-                literal = []
+            literal = []
             parts.append(Var(match.group(1) or match.group(2)))
     literal.append(text[position:])
     if not any(isinstance(p, Var) for p in parts):

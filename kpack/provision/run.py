@@ -56,7 +56,7 @@ def _run(request: Request) -> int:
     if request.user is not None and not request.apply:
         raise ProvisionError("--user is for --apply; the script reads COUCHDB_USER when it runs")
 
-    documents = _checked_documents(request.paths)
+    documents = _checked_documents(request.paths, request.context)
     if documents is None:
         return EXIT_FINDINGS
 
@@ -68,20 +68,16 @@ def _run(request: Request) -> int:
         from kpack.provision.env import read_env_file
 
         env = {**read_env_file(request.env_file), **os.environ}
-    if request.context is not None:
-        for doc in prepared:
-            if doc.body.get("grant_mode") != "secret" and "redirect_uri" not in doc.body:
-                _err(
-                    f"kpack: warning: {doc.id}: with a context prefix the default redirect URI "
-                    "cannot work: set redirect_uri"
-                )
     if request.apply:
         return _apply(request, prepared, env)
     return _print(request, prepared, env)
 
 
-def _checked_documents(paths: list[str]) -> list[Any] | None:
-    """Load the files and run the account-type rules; None when they found errors."""
+def _checked_documents(paths: list[str], context: str | None) -> list[Any] | None:
+    """Load the files and run the account-type rules; None when they found errors.
+
+    With --context the rules run a second time on the ids as they will be stored
+    (`NAME/<_id>`), so context-only problems (no `redirect_uri`...) are caught too."""
     from kpack.check import CheckOptions, check_sources
     from kpack.diagnostics import Kind, Severity
     from kpack.load.discover import UsageError, discover
@@ -103,6 +99,10 @@ def _checked_documents(paths: list[str]) -> list[Any] | None:
         raise ProvisionError(f"no account-type file in {', '.join(paths)}")
     sources = [read_source(path, display, Kind.ACCOUNT_TYPE) for path, display in files]
     documents, diagnostics = check_sources(sources, CheckOptions())
+    if context and "/" not in context and not any(
+        d.severity is Severity.ERROR for d in diagnostics
+    ):
+        diagnostics = _with_context(documents, diagnostics, context)
     if diagnostics:
         report = get_reporter("text")(Report(diagnostics, len(sources)))
         sys.stderr.write(report)
@@ -112,6 +112,30 @@ def _checked_documents(paths: list[str]) -> list[Any] | None:
     if not documents:
         raise ProvisionError("no account type to provision")
     return documents
+
+
+def _with_context(documents: list[Any], diagnostics: list[Any], context: str) -> list[Any]:
+    import importlib
+
+    from kpack.check import CHECKERS, CheckOptions, to_diagnostic
+    from kpack.diagnostics import Kind
+    from kpack.documents import Document
+
+    renamed = [
+        Document(d.source, d.pointer, {**d.data, "_id": f"{context}/{d.data['_id']}"})
+        if isinstance(d.data.get("_id"), str) else d
+        for d in documents
+    ]
+    seen = {(d.code, d.file, d.pointer) for d in diagnostics}
+    extra = [
+        diagnostic
+        for doc, finding in importlib.import_module(CHECKERS[Kind.ACCOUNT_TYPE]).check(
+            renamed, CheckOptions()
+        )
+        if ((diagnostic := to_diagnostic(doc, finding)).code, diagnostic.file,
+            diagnostic.pointer) not in seen
+    ]
+    return sorted([*diagnostics, *extra], key=lambda d: d.sort_key)
 
 
 def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
