@@ -66,6 +66,29 @@ def other_cases(key: str) -> str:
     return f"^(?!{re.escape(key)}$){letters}$"
 
 
+def go_key_matching(keys: tuple[str, ...]) -> Any:
+    """A `json_schema_extra` for members Go decodes with case-insensitive keys: every other
+    spelling (`ClientSide`, `Type`) gets the member's schema, and a required member may be
+    spelt in any case (the Python model still wants the exact key)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        properties = schema["properties"]
+        schema["patternProperties"] = {
+            other_cases(key): {k: v for k, v in properties[key].items() if k != "description"}
+            for key in keys
+        }
+        for key in [k for k in schema.get("required", []) if k in keys]:
+            schema["required"].remove(key)
+            spelt_otherwise = {"not": {"propertyNames": {"not": {"pattern": other_cases(key)}}}}
+            schema.setdefault("allOf", []).append(
+                {"anyOf": [{"required": [key]}, spelt_otherwise]}
+            )
+        if not schema.get("required"):
+            schema.pop("required", None)
+
+    return extra
+
+
 class JsonDocument(BaseModel):
     """A JSON object whose listed members are typed and whose other members are kept."""
 

@@ -17,9 +17,9 @@ from kpack import spec
 from kpack.models.base import (
     PYTHON_TYPES,
     JsonDocument,
+    go_key_matching,
     one_of,
     optional,
-    other_cases,
     required,
 )
 
@@ -61,6 +61,7 @@ Permission = _model(
             "description", str, "Why the konnector needs it.", nullable=True
         ),
     },
+    extra=go_key_matching(spec.PERMISSION_KEYS),
 )
 
 Terms = _model(
@@ -120,18 +121,11 @@ def _members() -> dict[str, Any]:
     return members
 
 
-def _case_variants(schema: dict[str, Any]) -> None:
-    """Go matches keys case-insensitively: `"ClientSide": "yes"` breaks the install too.
-    Every spelling of a typed member gets the member's schema (slug keeps `required`)."""
-    properties = schema["properties"]
-    schema["patternProperties"] = {
-        other_cases(key): {k: v for k, v in properties[key].items() if k != "description"}
-        for key in spec.MANIFEST_TYPED_FIELDS
-    }
-
-
 class ManifestBase(JsonDocument):
-    model_config = ConfigDict(title="Cozy konnector manifest", json_schema_extra=_case_variants)
+    model_config = ConfigDict(
+        title="Cozy konnector manifest",
+        json_schema_extra=go_key_matching(tuple(spec.MANIFEST_TYPED_FIELDS)),
+    )
 
 
 Manifest = create_model(
