@@ -87,6 +87,7 @@ def upsert(client: Client, documents: list[dict[str, Any]], dry_run: bool) -> li
             if dry_run:
                 for doc_id in pending:
                     outcomes[doc_id] = Outcome(doc_id, "would-create", [], "new database")
+                pending = []
                 break
             create_database(client)
             current = {}

@@ -13,7 +13,14 @@ from kpack.documents import split_documents
 from kpack.load.source import read_source
 from kpack.provision.env import ProvisionError, Template, Var
 from kpack.provision.payload import (
-    MASK, Prepared, json_parts, mask, missing_variables, prepare, resolve, variables,
+    MASK,
+    Prepared,
+    json_parts,
+    mask,
+    missing_variables,
+    prepare,
+    resolve,
+    variables,
 )
 from tests.helpers import write
 
