@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Finding, Kind, Severity
+
+if TYPE_CHECKING:
+    from kpack.config import Settings
 from kpack.documents import Document, split_documents
 from kpack.load.discover import FileToCheck
 from kpack.load.source import SourceFile, read_source
@@ -49,8 +52,15 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     rule = finding.rule
     span = source.span(finding.pointer, finding.at_value)
     return Diagnostic(
-        rule.code, rule.name, finding.severity or rule.severity, finding.message,
-        finding.help, source.display, source.kind, finding.pointer, *span,
+        rule.code,
+        rule.name,
+        finding.severity or rule.severity,
+        finding.message,
+        finding.help,
+        source.display,
+        source.kind,
+        finding.pointer,
+        *span,
     )
 
 
@@ -78,6 +88,20 @@ def run_check(files: list[FileToCheck], options: CheckOptions) -> CheckResult:
     sources = [read_source(f.path, f.display, f.kind) for f in files]
     documents, diagnostics = check_sources(sources, options)
     return CheckResult(sources, documents, diagnostics)
+
+
+def run_configured(groups: list[tuple[Settings, list[FileToCheck]]]) -> list[Diagnostic]:
+    """Check each group of files that share settings, and apply those settings.
+
+    Files under different `.kpack.yaml` files belong to different connectors (or
+    repositories), so rules across files only pair files within one group.
+    """
+    diagnostics: list[Diagnostic] = []
+    for settings, files in groups:
+        result = run_check(files, CheckOptions(target=settings.target))
+        diagnostics.extend(settings.apply(result.diagnostics))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return diagnostics
 
 
 def count_by_severity(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:

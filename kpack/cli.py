@@ -113,15 +113,22 @@ def check(
     ] = None,
     select: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--select", help="Only these codes or prefixes (repeatable, or comma-separated)."),
+        typer.Option(
+            "--select", help="Only these codes or prefixes (repeatable, or comma-separated)."
+        ),
     ] = None,
     ignore: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."),
+        typer.Option(
+            "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
+        ),
     ] = None,
     target: Annotated[
         Optional[Target],  # noqa: UP045
-        typer.Option("--target", help="stack: what cozy-stack accepts; registry: what the apps registry also demands."),
+        typer.Option(
+            "--target",
+            help="stack: what cozy-stack accepts; registry: what the apps registry also demands.",
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     exit_zero: Annotated[
@@ -129,27 +136,37 @@ def check(
     ] = False,
     config: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--config", help="Settings file (default: nearest .kpack.yaml or package.json)."),
+        typer.Option(
+            "--config", help="Settings file (default: nearest .kpack.yaml or package.json)."
+        ),
     ] = None,
-    color: Annotated[ColorChoice, typer.Option("--color", help="Colour the text report.")] = ColorChoice.auto,
+    color: Annotated[
+        ColorChoice, typer.Option("--color", help="Colour the text report.")
+    ] = ColorChoice.auto,
 ) -> None:
     """Check manifests, account types and dev configs."""
-    from kpack.check import CheckOptions, run_check
-    from kpack.config import load_settings
+    from kpack.check import run_configured
+    from kpack.config import group_by_settings
     from kpack.diagnostics import Kind, Severity
     from kpack.load.discover import UsageError, discover
     from kpack.reporters import Report, get_reporter
 
-    paths = paths or ["."]
     try:
-        settings = load_settings(Path(paths[0]), config).with_cli(
-            _split(select), _split(ignore), target.value if target else None
-        )
-        files = discover(paths, Kind(kind.value) if kind else None)
+        files = discover(paths or ["."], Kind(kind.value) if kind else None)
+        groups = [
+            (
+                settings.with_cli(_split(select), _split(ignore), target.value if target else None),
+                group,
+            )
+            for settings, group in group_by_settings(files, config)
+        ]
+        if not groups:  # nothing to check: still validate the command line
+            from kpack.config import Settings
+
+            Settings(root=Path.cwd()).with_cli(_split(select), _split(ignore), None)
     except UsageError as exc:
         raise fail(str(exc)) from None
-    result = run_check(files, CheckOptions(target=settings.target))
-    diagnostics = settings.apply(result.diagnostics)
+    diagnostics = run_configured(groups)
     stream = sys.stdout if output_file is None else None
     report = Report(diagnostics, len(files), color=use_color(color, stream))
     write_output(get_reporter(output_format.value)(report), output_file)
@@ -168,9 +185,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 @app.command("rules")
 def list_rules(
-    output_format: Annotated[
-        str, typer.Option("--format", "-o", help="text or json.")
-    ] = "text",
+    output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
     from kpack.rules.registry import all_rules
@@ -179,11 +194,21 @@ def list_rules(
     if output_format == "json":
         import json
 
-        typer.echo(json.dumps([
-            {"code": r.code, "name": r.name, "severity": r.severity.value,
-             "kind": r.kind.value if r.kind else None, "summary": r.summary}
-            for r in rules
-        ], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "kind": r.kind.value if r.kind else None,
+                        "summary": r.summary,
+                    }
+                    for r in rules
+                ],
+                indent=2,
+            )
+        )
         return
     if output_format != "text":
         raise fail("--format must be text or json")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Severity
-from kpack.load.discover import UsageError
+from kpack.load.discover import FileToCheck, UsageError
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
@@ -43,7 +43,7 @@ class Settings(NamedTuple):
     target: str = "stack"
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = {}
+    severity: tuple[tuple[str, Severity], ...] = ()  # (code or prefix, severity)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     ignore_pointers: tuple[PointerIgnore, ...] = ()
 
@@ -81,9 +81,7 @@ class Settings(NamedTuple):
                 for ig in self.ignore_pointers
             ):
                 continue
-            override = next(
-                (sev for code, sev in self.severity.items() if _matches(d, (code,))), None
-            )
+            override = next((sev for code, sev in self.severity if _matches(d, (code,))), None)
             kept.append(d._replace(severity=override) if override else d)
         return kept
 
@@ -131,16 +129,38 @@ def _package_json_section(path: Path) -> Any:
     return data.get("kpack") if isinstance(data, dict) else None
 
 
+def group_by_settings(
+    files: list[FileToCheck], explicit: Path | None = None
+) -> list[tuple[Settings, list[FileToCheck]]]:
+    """Files grouped by the settings that apply to them, in order of first appearance:
+    `explicit` for all, else each file's nearest config (as ruff does)."""
+    if explicit is not None:
+        return [(load_settings(Path.cwd(), explicit), files)] if files else []
+    parsed: dict[Path | None, Settings] = {}
+    folders: dict[Path, Path | None] = {}
+    groups: dict[Path | None, list[FileToCheck]] = {}
+    for file in files:
+        folder = file.path.resolve().parent
+        if folder not in folders:
+            folders[folder] = find_config(folder)
+        config = folders[folder]
+        if config not in parsed:
+            parsed[config] = Settings(root=Path.cwd()) if config is None else _parse_file(config)
+        groups.setdefault(config, []).append(file)
+    return [(parsed[config], group) for config, group in groups.items()]
+
+
 def load_settings(start: Path, explicit: Path | None = None) -> Settings:
     path = explicit or find_config(start)
     if path is None:
         return Settings(root=Path.cwd())
     if explicit is not None and not explicit.is_file():
         raise UsageError(f"{explicit}: no such config file")
-    if path.name == "package.json":
-        raw = _package_json_section(path)
-    else:
-        raw = _read_yaml(path)
+    return _parse_file(path)
+
+
+def _parse_file(path: Path) -> Settings:
+    raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path)
     return parse_settings(raw, path)
 
 
@@ -191,14 +211,20 @@ def parse_settings(raw: Any, path: Path) -> Settings:
         raise fail("per-file-ignores must map globs to lists of codes")
     pointer_ignores = []
     for entry in raw.get("ignore-pointers") or []:
-        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
-                and isinstance(entry.get("pointer"), str)):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("pointer"), str)
+        ):
             raise fail("each ignore-pointers entry needs a file and a pointer")
         if entry["pointer"] and not entry["pointer"].startswith("/"):
             raise fail(f"{entry['pointer']!r} is not a JSON pointer (it starts with /)")
         pointer_ignores.append(
-            PointerIgnore(entry["file"], entry["pointer"],
-                          codes(entry.get("codes", []), "ignore-pointers codes"))
+            PointerIgnore(
+                entry["file"],
+                entry["pointer"],
+                codes(entry.get("codes", []), "ignore-pointers codes"),
+            )
         )
     return Settings(
         root=path.parent.resolve(),
@@ -206,7 +232,7 @@ def parse_settings(raw: Any, path: Path) -> Settings:
         target=target,
         select=codes(raw.get("select", []), "select"),
         ignore=codes(raw.get("ignore", []), "ignore"),
-        severity=severity,
+        severity=tuple(severity.items()),
         per_file_ignores=tuple(
             (str(glob), codes(value, f"per-file-ignores[{glob}]"))
             for glob, value in per_file.items()

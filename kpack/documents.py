@@ -43,7 +43,8 @@ def split_documents(source: SourceFile) -> list[Document]:
         items, base = data, ""
     else:
         _bad_root(
-            source, "",
+            source,
+            "",
             f"an account-type file holds an object, an array of objects or "
             f'{{"docs": [...]}}, not {type_name(data)}',
         )
@@ -53,7 +54,9 @@ def split_documents(source: SourceFile) -> list[Document]:
         if isinstance(item, dict):
             documents.append(Document(source, f"{base}/{i}", item))
         else:
-            _bad_root(source, f"{base}/{i}", f"an account type must be an object, not {type_name(item)}")
+            _bad_root(
+                source, f"{base}/{i}", f"an account type must be an object, not {type_name(item)}"
+            )
     return documents
 
 

@@ -14,8 +14,13 @@ from kpack.cli import main
 from tests.helpers import REPO, write
 
 GOOD_MANIFEST = {
-    "slug": "demo", "name": "Demo", "type": "konnector", "version": "1.0.0", "editor": "Me",
-    "language": "node", "icon": "icon.svg",
+    "slug": "demo",
+    "name": "Demo",
+    "type": "konnector",
+    "version": "1.0.0",
+    "editor": "Me",
+    "language": "node",
+    "icon": "icon.svg",
     "permissions": {"files": {"type": "io.cozy.files"}},
 }
 
@@ -54,14 +59,19 @@ def test_warnings_fail_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_select_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo", "slug": "x",}')
-    code, out, _ = run(capsys, "check", "--select", "L", "--ignore", "L003", str(path), "-o", "json")
+    _, out, _ = run(
+        capsys, "check", "--select", "L", "--ignore", "L003", str(path), "-o", "json"
+    )
     assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["L002"]
-    code, out, _ = run(capsys, "check", "--select", "L002,L003", "--ignore", "L002", str(path),
-                       "-o", "json")
+    _code, out, _ = run(
+        capsys, "check", "--select", "L002,L003", "--ignore", "L002", str(path), "-o", "json"
+    )
     assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["L003"]
 
 
-def test_unknown_selector_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_selector_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, "manifest.konnector", "{}")
     code, _, err = run(capsys, "check", "--select", "ZZ9", str(path))
     assert code == 2 and "matches no rule" in err
@@ -80,7 +90,7 @@ def test_bad_option_is_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_kind_forces_the_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "whatever.json", '{"fields": {},}')
-    code, out, _ = run(capsys, "check", "--kind", "dev-config", str(path), "-o", "json")
+    _code, out, _ = run(capsys, "check", "--kind", "dev-config", str(path), "-o", "json")
     report = json.loads(out)
     assert report["diagnostics"][0]["kind"] == "dev-config"
 
@@ -89,7 +99,7 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
     report = tmp_path / "out" / "report.json"
     report.parent.mkdir()
-    code, out, err = run(capsys, "check", str(path), "-o", "json", "--output-file", str(report))
+    code, out, _err = run(capsys, "check", str(path), "-o", "json", "--output-file", str(report))
     assert code == 1 and out == ""
     assert json.loads(report.read_text())["summary"]["errors"] == 1
     assert [p.name for p in report.parent.iterdir()] == ["report.json"]
@@ -109,8 +119,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
     env = {**os.environ, "NO_COLOR": "1"}
-    result = subprocess.run([sys.executable, "-m", "kpack", "check", str(path)],
-                            capture_output=True, text=True, env=env, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "kpack", "check", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     assert result.returncode == 1 and "L003" in result.stdout
     assert result.stderr == ""
 

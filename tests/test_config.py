@@ -12,9 +12,15 @@ from kpack.load.discover import UsageError
 from tests.helpers import write
 
 
-def diag(code: str, file: str = "a/account-types.json", pointer: str | None = "/0/x",
-         severity: Severity = Severity.WARNING) -> Diagnostic:
-    return Diagnostic(code, "name", severity, "m", None, file, Kind.ACCOUNT_TYPE, pointer, 1, 1, 1, 2)
+def diag(
+    code: str,
+    file: str = "a/account-types.json",
+    pointer: str | None = "/0/x",
+    severity: Severity = Severity.WARNING,
+) -> Diagnostic:
+    return Diagnostic(
+        code, "name", severity, "m", None, file, Kind.ACCOUNT_TYPE, pointer, 1, 1, 1, 2
+    )
 
 
 def settings_from(tmp_path: Path, yaml_text: str):
@@ -49,7 +55,9 @@ def test_select_and_ignore_by_prefix_and_name(tmp_path: Path) -> None:
 
 
 def test_cli_select_replaces_and_ignore_extends(tmp_path: Path) -> None:
-    settings = settings_from(tmp_path, "select: [A]\nignore: [A010]\n").with_cli(["M"], ["M002"], None)
+    settings = settings_from(tmp_path, "select: [A]\nignore: [A010]\n").with_cli(
+        ["M"], ["M002"], None
+    )
     kept = settings.apply([diag("A010"), diag("M001"), diag("M002")])
     assert [d.code for d in kept] == ["M001"]
 
@@ -77,7 +85,9 @@ def test_ignore_by_file_and_pointer(tmp_path: Path) -> None:
     other_doc = diag("A016", file=file, pointer="/1/client_secret")
     prefix_only = diag("A016", file=file, pointer="/01")
     assert settings.apply([hit, other_code, other_doc, prefix_only]) == [
-        other_code, other_doc, prefix_only,
+        other_code,
+        other_doc,
+        prefix_only,
     ]
 
 
@@ -104,3 +114,33 @@ def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) ->
 def test_explicit_missing_config(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such config"):
         load_settings(tmp_path, tmp_path / "nope.yaml")
+
+
+def test_each_file_gets_its_nearest_config(tmp_path: Path) -> None:
+    from kpack.config import group_by_settings
+    from kpack.load.discover import discover
+
+    write(tmp_path, "one/.kpack.yaml", "ignore: [L003]\n")
+    write(tmp_path, "one/manifest.konnector", "{}")
+    write(tmp_path, "two/manifest.konnector", "{}")
+    write(tmp_path, "two/sub/account-type.json", "{}")
+    groups = group_by_settings(discover([str(tmp_path / "one"), str(tmp_path / "two")]))
+    assert [(s.ignore, [f.path.name for f in files]) for s, files in groups] == [
+        (("L003",), ["manifest.konnector"]),
+        ((), ["manifest.konnector", "account-type.json"]),
+    ]
+
+
+def test_cli_applies_each_folders_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from kpack.cli import main
+
+    write(tmp_path, "one/.kpack.yaml", "ignore: [L003]\n")
+    write(tmp_path, "one/manifest.konnector", '{"slug": "x",}')
+    write(tmp_path, "two/manifest.konnector", '{"slug": "x",}')
+    main(["check", str(tmp_path / "one"), str(tmp_path / "two"), "-o", "json", "--select", "L"])
+    found = [(d["file"], d["code"]) for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+    assert found == [(str(tmp_path / "two/manifest.konnector"), "L003")]

@@ -14,8 +14,12 @@ from kpack.load.source import MANIFEST_MAX_BYTES, blank_comments, read_source
 from tests.helpers import write
 
 
-def load(tmp_path: Path, content: str | bytes, name: str = "manifest.konnector",
-         kind: Kind = Kind.MANIFEST):
+def load(
+    tmp_path: Path,
+    content: str | bytes,
+    name: str = "manifest.konnector",
+    kind: Kind = Kind.MANIFEST,
+):
     path = write(tmp_path, name, content)
     return read_source(path, str(path), kind)
 
@@ -116,8 +120,9 @@ def test_manifest_over_two_mebibytes(tmp_path: Path) -> None:
 
 
 def test_large_account_type_string_is_fine(tmp_path: Path) -> None:
-    source = load(tmp_path, '{"x": "' + "y" * 10_000_000 + '"}', "account-type.json",
-                  Kind.ACCOUNT_TYPE)
+    source = load(
+        tmp_path, '{"x": "' + "y" * 10_000_000 + '"}', "account-type.json", Kind.ACCOUNT_TYPE
+    )
     assert source.readable and source.problems == []
 
 
@@ -134,8 +139,10 @@ def test_huge_integer_is_a_diagnostic(tmp_path: Path) -> None:
 
 def test_directory_fifo_and_missing_are_unreadable(tmp_path: Path) -> None:
     (tmp_path / "manifest.konnector").mkdir()
-    assert "directory" in problem(read_source(tmp_path / "manifest.konnector", "m", Kind.MANIFEST),
-                                  "L011").message
+    assert (
+        "directory"
+        in problem(read_source(tmp_path / "manifest.konnector", "m", Kind.MANIFEST), "L011").message
+    )
     fifo = tmp_path / "fifo.json"
     os.mkfifo(fifo)
     assert "regular" in problem(read_source(fifo, "f", Kind.MANIFEST), "L011").message
@@ -159,7 +166,10 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_comments_allowed_in_dev_config(tmp_path: Path) -> None:
-    text = '{\n  // the instance\n  "COZY_URL": "http://cozy.tools:8080", /* inline */\n  "fields": {}\n}'
+    text = (
+        '{\n  // the instance\n  "COZY_URL": "http://cozy.tools:8080", /* inline */\n'
+        '  "fields": {}\n}'
+    )
     source = load(tmp_path, text, "konnector-dev-config.json", Kind.DEV_CONFIG)
     assert source.problems == [] and source.data["COZY_URL"] == "http://cozy.tools:8080"
     assert source.span("/fields") == (4, 3, 4, 15)
@@ -208,7 +218,9 @@ POSITIONED = """{
         ("/slug/missing/deeper", False, (2, 3, 2, 17)),  # falls back to the nearest ancestor
     ],
 )
-def test_json_positions(tmp_path: Path, pointer: str, at_value: bool, span: tuple[int, ...]) -> None:
+def test_json_positions(
+    tmp_path: Path, pointer: str, at_value: bool, span: tuple[int, ...]
+) -> None:
     source = load(tmp_path, POSITIONED)
     assert tuple(source.span(pointer, at_value)) == span
 
@@ -231,7 +243,9 @@ def test_yaml_account_types_with_positions(tmp_path: Path) -> None:
 
 
 def test_yaml_duplicate_keys(tmp_path: Path) -> None:
-    source = load(tmp_path, "_id: a\ngrant_mode: x\n_id: b\n", "account-type.yml", Kind.ACCOUNT_TYPE)
+    source = load(
+        tmp_path, "_id: a\ngrant_mode: x\n_id: b\n", "account-type.yml", Kind.ACCOUNT_TYPE
+    )
     d = problem(source, "L002")
     assert (d.line, d.column, d.pointer) == (3, 1, "/_id")
     assert source.data["_id"] == "b"
@@ -245,15 +259,17 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
 
 
 def test_yaml_non_json_values(tmp_path: Path) -> None:
-    source = load(tmp_path, "_id: x\ncreated: 2020-01-01\n1: one\n", "account-type.yaml",
-                  Kind.ACCOUNT_TYPE)
+    source = load(
+        tmp_path, "_id: x\ncreated: 2020-01-01\n1: one\n", "account-type.yaml", Kind.ACCOUNT_TYPE
+    )
     pointers = sorted(p.pointer for p in source.problems if p.code == "L013")
     assert pointers == ["/1", "/created"]
 
 
 def test_yaml_several_documents(tmp_path: Path) -> None:
-    assert problem(load(tmp_path, "a: 1\n---\nb: 2\n", "account-type.yaml", Kind.ACCOUNT_TYPE),
-                   "L009")
+    assert problem(
+        load(tmp_path, "a: 1\n---\nb: 2\n", "account-type.yaml", Kind.ACCOUNT_TYPE), "L009"
+    )
 
 
 def test_yaml_empty_document(tmp_path: Path) -> None:
@@ -267,9 +283,11 @@ def test_yaml_empty_document(tmp_path: Path) -> None:
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(tmp_path_factory: pytest.TempPathFactory, raw: bytes) -> None:
     tmp = tmp_path_factory.mktemp("bytes")
-    for name, kind in (("manifest.konnector", Kind.MANIFEST),
-                       ("konnector-dev-config.json", Kind.DEV_CONFIG),
-                       ("account-types.yaml", Kind.ACCOUNT_TYPE)):
+    for name, kind in (
+        ("manifest.konnector", Kind.MANIFEST),
+        ("konnector-dev-config.json", Kind.DEV_CONFIG),
+        ("account-types.yaml", Kind.ACCOUNT_TYPE),
+    ):
         source = load(tmp, raw, name, kind)
         lines = max(1, source.text.count("\n") + 1)
         for p in source.problems:

@@ -16,8 +16,17 @@ ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def"
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
 # JSON files of the JS ecosystem that are never account types: not worth opening.
 NEVER_ACCOUNT_TYPES = frozenset(
-    {"package.json", "package-lock.json", "tsconfig.json", "jsconfig.json", ".eslintrc.json",
-     "renovate.json", ".babelrc.json", "lerna.json", "yarn.lock"}
+    {
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "jsconfig.json",
+        ".eslintrc.json",
+        "renovate.json",
+        ".babelrc.json",
+        "lerna.json",
+        "yarn.lock",
+    }
 )
 
 
@@ -74,8 +83,10 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                 if kind is not None:
                     found.setdefault(file.resolve(), FileToCheck(file, str(file), kind))
             continue
-        kind = forced or kind_by_name(path) or (
-            Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None
+        kind = (
+            forced
+            or kind_by_name(path)
+            or (Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None)
         )
         if kind is None:
             raise UsageError(

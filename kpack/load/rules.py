@@ -6,7 +6,11 @@ from kpack.rules.registry import define
 E, W = Severity.ERROR, Severity.WARNING
 
 JSON_SYNTAX = define(
-    "L001", "json-syntax-error", E, None, "The file is not valid JSON.",
+    "L001",
+    "json-syntax-error",
+    E,
+    None,
+    "The file is not valid JSON.",
     """
     cozy-stack decodes manifests with Go's `encoding/json` and cozy-jobs-cli reads
     `konnector-dev-config.json` with `JSON.parse`: both refuse the whole file on the
@@ -14,7 +18,11 @@ JSON_SYNTAX = define(
     """,
 )
 DUPLICATE_KEY = define(
-    "L002", "duplicate-key", E, None, "An object has the same key twice.",
+    "L002",
+    "duplicate-key",
+    E,
+    None,
+    "An object has the same key twice.",
     """
     JSON parsers keep the last value and silently drop the first one, so the value you
     read at the top of the file is not the one the stack uses. Reported at the second
@@ -22,68 +30,112 @@ DUPLICATE_KEY = define(
     """,
 )
 TRAILING_COMMA = define(
-    "L003", "trailing-comma", E, None, "A comma before `}` or `]`.",
+    "L003",
+    "trailing-comma",
+    E,
+    None,
+    "A comma before `}` or `]`.",
     """
     Trailing commas are a syntax error in JSON, even in `konnector-dev-config.json` whose
     comments cozy-jobs-cli strips (the seed document's own dev-config example has one).
     """,
 )
 BYTE_ORDER_MARK = define(
-    "L004", "byte-order-mark", E, None, "The file starts with a UTF-8 byte order mark.",
+    "L004",
+    "byte-order-mark",
+    E,
+    None,
+    "The file starts with a UTF-8 byte order mark.",
     """
     Go's JSON decoder and `JSON.parse` both reject a leading BOM (U+FEFF): the stack
     refuses the manifest as malformed. Save the file as UTF-8 without BOM.
     """,
 )
 INVALID_ENCODING = define(
-    "L005", "invalid-encoding", E, None, "The file is not UTF-8 text.",
+    "L005",
+    "invalid-encoding",
+    E,
+    None,
+    "The file is not UTF-8 text.",
     """
     JSON must be UTF-8. UTF-16 files, invalid byte sequences and binary content (NUL
     bytes) are refused; the position is the first offending byte.
     """,
 )
 EMPTY_FILE = define(
-    "L006", "empty-file", E, None, "The file is empty or only whitespace.",
+    "L006",
+    "empty-file",
+    E,
+    None,
+    "The file is empty or only whitespace.",
     "An empty file is not a JSON document: every consumer fails to parse it.",
 )
 TOO_DEEP = define(
-    "L007", "nesting-too-deep", E, None, "Arrays and objects are nested too deeply.",
+    "L007",
+    "nesting-too-deep",
+    E,
+    None,
+    "Arrays and objects are nested too deeply.",
     """
     No connector document needs more than a few levels; hundreds of levels are either a
     generated mistake or hostile input, and kpack stops reading there.
     """,
 )
 TOO_LARGE = define(
-    "L008", "file-too-large", E, None, "The file is larger than its consumer accepts.",
+    "L008",
+    "file-too-large",
+    E,
+    None,
+    "The file is larger than its consumer accepts.",
     """
     cozy-stack refuses a `manifest.konnector` over 2 MiB. Other files are not read
     beyond 32 MiB.
     """,
 )
 YAML_SYNTAX = define(
-    "L009", "yaml-syntax-error", E, None, "The YAML file cannot be parsed.",
+    "L009",
+    "yaml-syntax-error",
+    E,
+    None,
+    "The YAML file cannot be parsed.",
     "Account types may be written in YAML; the position is where the parser stopped.",
 )
 NON_FINITE_NUMBER = define(
-    "L010", "invalid-number", E, None, "`NaN`, `Infinity` or a number too long to read.",
+    "L010",
+    "invalid-number",
+    E,
+    None,
+    "`NaN`, `Infinity` or a number too long to read.",
     """
     `NaN` and `Infinity` are not JSON: Python accepts them but Go and JavaScript refuse
     the whole document.
     """,
 )
 UNREADABLE = define(
-    "L011", "unreadable-file", E, None, "The file cannot be read.",
+    "L011",
+    "unreadable-file",
+    E,
+    None,
+    "The file cannot be read.",
     "Permission denied, not a regular file (FIFO, device) or a symbolic link loop.",
 )
 ROOT_SHAPE = define(
-    "L012", "invalid-document-shape", E, None, "The document's root has the wrong type.",
+    "L012",
+    "invalid-document-shape",
+    E,
+    None,
+    "The document's root has the wrong type.",
     """
     A manifest and a dev config are JSON objects; an account-type file holds one object,
     an array of objects or a CouchDB bulk body `{"docs": [...]}`.
     """,
 )
 NON_JSON_VALUE = define(
-    "L013", "non-json-value", E, None, "A YAML value that JSON cannot represent.",
+    "L013",
+    "non-json-value",
+    E,
+    None,
+    "A YAML value that JSON cannot represent.",
     """
     Account types are stored as JSON in CouchDB. YAML dates, binary values, sets and
     non-string keys have no JSON form: quote them.

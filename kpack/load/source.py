@@ -60,13 +60,24 @@ class SourceFile:
     # -- problems ----------------------------------------------------------------------
 
     def report(
-        self, rule: Rule, message: str, span: Span, pointer: str | None = None,
+        self,
+        rule: Rule,
+        message: str,
+        span: Span,
+        pointer: str | None = None,
         help: str | None = None,
     ) -> None:
         self.problems.append(
             Diagnostic(
-                rule.code, rule.name, rule.severity, message, help, self.display, self.kind,
-                pointer, *span,
+                rule.code,
+                rule.name,
+                rule.severity,
+                message,
+                help,
+                self.display,
+                self.kind,
+                pointer,
+                *span,
             )
         )
 
@@ -142,16 +153,20 @@ def _read_bytes(source: SourceFile) -> bytes | None:
 def _decode(source: SourceFile, raw: bytes) -> str | None:
     if raw.startswith(_UTF16_BOMS):
         source.report(
-            R.INVALID_ENCODING, "the file is UTF-16 encoded", Span(1, 1, 1, 1),
+            R.INVALID_ENCODING,
+            "the file is UTF-16 encoded",
+            Span(1, 1, 1, 1),
             help="save it as UTF-8",
         )
         return None
     if raw.startswith(_UTF8_BOM):
         source.report(
-            R.BYTE_ORDER_MARK, "the file starts with a byte order mark (U+FEFF)",
-            Span(1, 1, 1, 2), help="save the file as UTF-8 without BOM",
+            R.BYTE_ORDER_MARK,
+            "the file starts with a byte order mark (U+FEFF)",
+            Span(1, 1, 1, 2),
+            help="save the file as UTF-8 without BOM",
         )
-        raw = raw[len(_UTF8_BOM):]
+        raw = raw[len(_UTF8_BOM) :]
     nul = raw.find(b"\0")
     try:
         text = raw.decode("utf-8")
@@ -167,7 +182,8 @@ def _decode(source: SourceFile, raw: bytes) -> str | None:
     if nul >= 0:
         source.text = text
         source.report_at_offset(
-            R.INVALID_ENCODING, "NUL byte: this is a binary file, not JSON",
+            R.INVALID_ENCODING,
+            "NUL byte: this is a binary file, not JSON",
             len(raw[:nul].decode("utf-8")),
         )
         return None
@@ -228,14 +244,18 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
                 return
             closer = "object" if text[exc.pos] == "}" else "array"
             source.report_at_offset(
-                R.TRAILING_COMMA, f"trailing comma before the end of the {closer}", comma,
+                R.TRAILING_COMMA,
+                f"trailing comma before the end of the {closer}",
+                comma,
                 help="remove the comma",
             )
             text = source.text = text[:comma] + " " + text[comma + 1 :]
         except _NonFinite as exc:
             match = next(m for m in _NON_FINITE.finditer(text) if m.group(1))
             source.report_at_offset(
-                R.NON_FINITE_NUMBER, f"{exc} is not a JSON number", match.start(1),
+                R.NON_FINITE_NUMBER,
+                f"{exc} is not a JSON number",
+                match.start(1),
                 help="use a string or null",
             )
             return
@@ -249,7 +269,8 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
         return
     if _too_deep(text, data):
         source.report(
-            R.TOO_DEEP, f"arrays and objects are nested more than {MAX_DEPTH} levels deep",
+            R.TOO_DEEP,
+            f"arrays and objects are nested more than {MAX_DEPTH} levels deep",
             Span(1, 1, 1, 1),
         )
         return
@@ -320,8 +341,11 @@ def _parse_yaml(source: SourceFile) -> None:
     source.has_duplicates = True  # the index finds them; YAML files are small and rare
     for pointer, what in _non_json_values(data, ""):
         source.report(
-            R.NON_JSON_VALUE, f"{what} has no JSON form", source.span(pointer, at_value=True),
-            pointer, help="quote the value to make it a string",
+            R.NON_JSON_VALUE,
+            f"{what} has no JSON form",
+            source.span(pointer, at_value=True),
+            pointer,
+            help="quote the value to make it a string",
         )
 
 
@@ -341,6 +365,8 @@ def _non_json_values(value: Any, pointer: str) -> list[tuple[str, str]]:
             stack.extend((item, join_pointer(pointer, i)) for i, item in enumerate(value))
         elif not (value is None or isinstance(value, (str, bool, int, float))):
             found.append((pointer, f"a YAML {type(value).__name__} value"))
-        elif isinstance(value, float) and (value != value or value in (float("inf"), -float("inf"))):
+        elif isinstance(value, float) and (
+            value != value or value in (float("inf"), -float("inf"))
+        ):
             found.append((pointer, "a non-finite number"))
     return sorted(found)

@@ -9,7 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from kpack.documents import type_name
 
-__all__ = ["closest", "did_you_mean", "is_type", "parse_url", "type_name", "LOCAL_DEV_HOSTS"]
+__all__ = ["LOCAL_DEV_HOSTS", "closest", "did_you_mean", "is_type", "parse_url", "type_name"]
 
 # Hosts where plain http is normal in development.
 LOCAL_DEV_HOSTS = ("localhost", "127.0.0.1", "::1", "cozy.tools", "cozy.localhost")
