@@ -87,7 +87,11 @@ def _inside(child: Path, parent: Path) -> str | None:
     return relative.as_posix() if str(relative) != "." else None
 
 
-def run_build(options: BuildOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_build(
+    options: BuildOptions, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout  # looked up now, not at import: tests and callers swap them
+    err = err or sys.stderr
     try:
         outcome = _build(options, err)
     except BuildError as exc:

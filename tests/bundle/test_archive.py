@@ -1,0 +1,328 @@
+"""The archive: readable by tar, gzip, tarfile and the registry; byte-reproducible; atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from kpack.bundle import archive
+from kpack.bundle.archive import FIXED_EPOCH, resolve_mtime
+from tests.bundle.helpers import ARCHIVE, MANIFEST, connector, kpack, read_like_registry, write_tree
+
+EPOCH = "1700000000"
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def built(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Path:
+    result = kpack(capsys, str(tmp_path), *args)
+    assert result.code == 0, result.err
+    return tmp_path / ARCHIVE
+
+
+def rich_connector(root: Path) -> Path:
+    connector(root, {
+        "build/assets/img/logo.png": bytes(range(256)) * 64,
+        "build/lib/helpers.js": "exports.x = 1\n",
+        "build/bin/run.sh": "#!/bin/sh\nexec node index.js\n",
+        "build/locales/fr.json": {"name": "Démo"},
+        "build/README.md": "# Demo\n",
+        "build/" + "deep/" * 30 + "long-name-" + "x" * 120 + ".js": "// long path\n",
+    })
+    os.chmod(root / "build/bin/run.sh", 0o755)
+    return root
+
+
+def test_real_tar_and_gzip_read_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = built(rich_connector(tmp_path), capsys)
+    subprocess.run(["gzip", "-t", str(path)], check=True)
+    listing = subprocess.run(
+        ["tar", "-tvzf", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert any(line.startswith("-rwxr-xr-x 0/0") and line.endswith(" bin/run.sh")
+               for line in listing)
+    assert any(line.startswith("-rw-r--r-- 0/0") and line.endswith(" manifest.konnector")
+               for line in listing)
+    assert any(line.startswith("drwxr-xr-x 0/0") and line.endswith(" assets/") for line in listing)
+    assert any(line.endswith(".js") and "long-name-" in line for line in listing)
+    assert all("2023-11-14" in line for line in listing)  # SOURCE_DATE_EPOCH 1700000000
+    names = subprocess.run(["tar", "-tzf", str(path)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()
+    assert names.index("manifest.konnector") >= 0 and not any(n.startswith("/") for n in names)
+
+
+def test_python_tarfile_sees_normalised_entries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = built(rich_connector(tmp_path), capsys)
+    with tarfile.open(path) as tar:
+        members = tar.getmembers()
+        for member in members:
+            assert (member.uid, member.gid, member.uname, member.gname) == (0, 0, "", "")
+            assert member.mtime == int(EPOCH)
+            assert member.isdir() or member.isfile()
+            expected = 0o755 if member.isdir() or member.name == "bin/run.sh" else 0o644
+            assert member.mode == expected, member.name
+        names = [m.name for m in members]
+        assert names == sorted(names, key=lambda n: n.split("/"))
+        handle = tar.extractfile("assets/img/logo.png")
+        assert handle is not None and handle.read() == bytes(range(256)) * 64
+        assert "locales/fr.json" in names
+
+
+def test_pax_format_and_bare_gzip_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = built(connector(tmp_path), capsys)
+    header = path.read_bytes()[:10]
+    assert header[:3] == b"\x1f\x8b\x08"  # gzip, deflate
+    assert header[3] == 0  # FLG: no FNAME, no FCOMMENT, no FEXTRA
+    assert header[4:8] == b"\0\0\0\0"  # MTIME 0
+    import gzip
+
+    raw = gzip.decompress(path.read_bytes())
+    assert raw[257:263] == b"ustar\x00"  # POSIX (PAX writes ustar headers) not GNU "ustar  "
+
+
+def test_registry_reader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = built(connector(tmp_path), capsys)
+    recorded = (tmp_path / (ARCHIVE + ".sha256")).read_text()
+    assert recorded == f"{sha256(path)}  demo-1.2.0.tar.gz\n"
+    view = read_like_registry(path, recorded.split()[0])
+    assert view.manifest == MANIFEST
+    assert "manifest.konnector" in view.names  # entries at the root: nothing to strip
+    subprocess.run(["sha256sum", "-c", "demo-1.2.0.tar.gz.sha256"], cwd=path.parent,
+                   check=True, capture_output=True)
+
+
+def test_dir_output_is_what_file_urls_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rich_connector(tmp_path / "c")
+    out = tmp_path / "installed"
+    result = kpack(capsys, str(tmp_path / "c"), "--dir", str(out))
+    assert result.code == 0, result.err
+    assert (out / "manifest.konnector").is_file()  # cozy-stack reads <dir>/manifest.konnector
+    assert (out / "index.js").is_file()
+    assert f"file://{out.resolve()}" in result.out
+    assert os.stat(out / "bin/run.sh").st_mode & 0o777 == 0o755
+    assert os.stat(out / "index.js").st_mode & 0o777 == 0o644
+    assert os.stat(out / "index.js").st_mtime == int(EPOCH)
+    assert not (tmp_path / "c" / "dist").exists()
+    # the same tree as the archive
+    built(tmp_path / "c", capsys)
+    with tarfile.open(tmp_path / "c" / ARCHIVE) as tar:
+        in_archive = sorted(m.name for m in tar.getmembers() if m.isfile())
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert in_archive == on_disk
+    # a rebuild replaces the previous bundle; a folder of other things is never replaced
+    (out / "stale.js").write_text("x")
+    assert kpack(capsys, str(tmp_path / "c"), "--dir", str(out)).code == 0
+    assert not (out / "stale.js").exists()
+    other = write_tree(tmp_path / "other", {"precious.txt": "x"})
+    refused = kpack(capsys, str(tmp_path / "c"), "--dir", str(other))
+    assert refused.code == 2 and "not empty" in refused.err
+    assert (other / "precious.txt").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# -- reproducibility ----------------------------------------------------------------------------
+
+
+def test_same_bytes_after_touch_umask_and_creation_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = sha256(built(rich_connector(tmp_path / "a"), capsys))
+    # Another tree with the same contents, created in the reverse order, under another
+    # umask, with other mtimes.
+    files = sorted(p for p in (tmp_path / "a" / "build").rglob("*") if p.is_file())
+    old = os.umask(0o077)
+    try:
+        for path in reversed(files):
+            target = tmp_path / "b" / path.relative_to(tmp_path / "a")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+            if os.access(path, os.X_OK):
+                os.chmod(target, 0o700)
+            os.utime(target, (time.time() - 86400 * 365, time.time() - 12345))
+    finally:
+        os.umask(old)
+    second = sha256(built(tmp_path / "b", capsys))
+    assert second == first
+    # rebuilding in place after touching everything gives the same bytes too
+    for path in (tmp_path / "a" / "build").rglob("*"):
+        os.utime(path, None)
+    (tmp_path / "a" / ARCHIVE).unlink()
+    assert sha256(built(tmp_path / "a", capsys)) == first
+
+
+def test_copy_elsewhere_gives_the_same_sha256(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    first = sha256(built(rich_connector(tmp_path / "one"), capsys))
+    shutil.copytree(tmp_path / "one", tmp_path / "elsewhere" / "two", symlinks=True)
+    shutil.rmtree(tmp_path / "elsewhere" / "two" / "dist")
+    assert sha256(built(tmp_path / "elsewhere" / "two", capsys)) == first
+
+
+def test_mtime_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_mtime(tmp_path, {"SOURCE_DATE_EPOCH": "42"}) == (42, "SOURCE_DATE_EPOCH")
+    assert resolve_mtime(tmp_path, {})[0] == FIXED_EPOCH
+    for bad in ("soon", "-1"):
+        with pytest.raises(archive.BuildError):
+            resolve_mtime(tmp_path, {"SOURCE_DATE_EPOCH": bad})
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "@1600000000 +0000",
+           "GIT_COMMITTER_DATE": "@1600000000 +0000"}
+    write_tree(tmp_path, {"manifest.konnector": "{}"})
+    for args in (["init", "-q"], ["add", "."],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True)
+    assert resolve_mtime(tmp_path, {}) == (1600000000, "last git commit")
+
+
+def test_invalid_source_date_epoch_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 2 and "SOURCE_DATE_EPOCH" in result.err
+    assert list((tmp_path / "dist").iterdir()) == [] if (tmp_path / "dist").exists() else True
+
+
+# -- all or nothing -------------------------------------------------------------------------
+
+
+def test_interrupt_mid_stream_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rich_connector(tmp_path)
+    real_add_file = archive.TarSink.add_file
+    calls = []
+
+    def interrupted(self: archive.TarSink, entry: object, mode: int, reader: object) -> None:
+        calls.append(entry)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_add_file(self, entry, mode, reader)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(archive.TarSink, "add_file", interrupted)
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 130
+    assert not (tmp_path / "dist").exists()  # created by the build, removed again
+
+
+def test_interrupt_keeps_an_existing_dist_and_its_contents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector(tmp_path)
+    previous = write_tree(tmp_path, {"dist/demo-1.2.0.tar.gz": b"previous"})
+    monkeypatch.setattr(archive.TarSink, "add_file", lambda *a: (_ for _ in ()).throw(
+        KeyboardInterrupt()))
+    assert kpack(capsys, str(tmp_path)).code == 130
+    assert sorted(p.name for p in (previous / "dist").iterdir()) == ["demo-1.2.0.tar.gz"]
+    assert (previous / "dist/demo-1.2.0.tar.gz").read_bytes() == b"previous"
+
+
+def test_dir_output_interrupted_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector(tmp_path / "c")
+    monkeypatch.setattr(archive.DirSink, "close", lambda self: (_ for _ in ()).throw(
+        KeyboardInterrupt()))
+    assert kpack(capsys, str(tmp_path / "c"), "--dir", str(tmp_path / "out")).code == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+
+
+def test_file_changing_while_read_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector(tmp_path)
+    real = archive.pack
+
+    def grow_then_pack(selection, *args, **kwargs):  # type: ignore[no-untyped-def]
+        (tmp_path / "build/index.js").write_text("grown " * 100)
+        return real(selection, *args, **kwargs)
+
+    monkeypatch.setattr("kpack.bundle.run.pack", grow_then_pack)
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 2 and "changed while being bundled" in result.err
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_real_sigint_leaves_nothing(tmp_path: Path) -> None:
+    connector(tmp_path)
+    # Incompressible data so the build takes a while; stdin-less child in its own group.
+    for i in range(24):
+        (tmp_path / "build" / f"blob{i:02d}.bin").write_bytes(os.urandom(4 * 1024 * 1024))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kpack", "build", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+    )
+    # Wait until the temporary archive exists (the build is streaming), then interrupt.
+    dist = tmp_path / "dist"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        temps = [p for p in dist.iterdir() if p.name.endswith(".tmp")] if dist.is_dir() else []
+        if temps and temps[0].stat().st_size > 1024 * 1024:
+            break
+        time.sleep(0.005)
+    child.send_signal(signal.SIGINT)
+    _out, err = child.communicate(timeout=60)
+    if child.returncode != 130:
+        pytest.skip(f"the build finished before the signal (exit {child.returncode})")
+    assert b"Traceback" not in err
+    assert not dist.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/status")
+def test_memory_stays_constant_on_a_large_tree(tmp_path: Path) -> None:
+    connector(tmp_path)
+    for i in range(5):  # 80 MiB of incompressible data: far over the registry's limit
+        (tmp_path / "build" / f"blob{i}.bin").write_bytes(os.urandom(16 * 1024 * 1024))
+    script = (
+        "import sys\n"
+        "from kpack.cli import main\n"
+        "code = main(['build', sys.argv[1]])\n"
+        # VmHWM: the peak RSS of this process image (ru_maxrss would include the RSS the
+        # forked pytest parent had before exec).
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "B010" in done.stderr  # over 20 MiB: refused, and nothing kept
+    assert not (tmp_path / "dist").exists()
+    peak_kib = int(done.stdout.strip().splitlines()[-1])
+    assert peak_kib <= 64 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def test_size_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    connector(tmp_path, {"build/blob.bin": os.urandom(11 * 1024 * 1024)})
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 0
+    [line] = [x for x in result.err.splitlines() if " B011 " in x]
+    assert "[warning]" in line and "MiB" in line
+    assert (tmp_path / ARCHIVE).is_file()
