@@ -134,13 +134,13 @@ def test_not_http(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "the answer is not HTTP" in err
 
 
-def test_bulk_rejection_is_reported_per_document(
+def test_unexpected_answer_to_the_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: Callable[..., str],
 ) -> None:
     # _all_docs and _bulk_docs both get this answer: read finds nothing, write is refused.
     answer = {"rows": [], "total_rows": 0}
     url = fake(200, json.dumps(answer).encode())
-    code, out, err = apply(tmp_path, capsys, url)
+    code, _, err = apply(tmp_path, capsys, url)
     assert code == 2
     assert "writing the documents: unexpected status 200" in err
 
