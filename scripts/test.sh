@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 # pouchdb-server (a CouchDB-API server, in memory) for the provisioning tests.
 if [[ -f tests/node/package.json ]]; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error

@@ -116,6 +116,7 @@ def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_try_repo_fails_on_the_bad_manifest_and_passes_the_good_one(
     user_repo: Path, tmp_path: Path
 ) -> None:
