@@ -160,7 +160,7 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
     scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
     outcome.mtime, outcome.mtime_source = resolve_mtime(directory, environ)
     progress = Progress(selection.total_size, len(selection.files), err)
-    allowed = _allowed(options.allow_secret, display_root)
+    allowed = _allowed(options.allow_secret, tree, directory)
     try:
         if options.list_only:
             packed = pack(selection, NullSink(), scanner, progress)
@@ -267,17 +267,19 @@ def _secret_sources(
     return list(account_types.values()), list(dev_configs.values()), list(tokens.values())
 
 
-def _allowed(paths: list[str], display_root: str) -> set[str]:
-    """`--allow-secret` paths as bundle paths (given relative to the bundle or as displayed)."""
+def _allowed(paths: list[str], tree: Path, directory: Path) -> set[str]:
+    """`--allow-secret` paths as bundle paths: given relative to the bundle root, or as a
+    path to the file (from the current folder or from the connector's root)."""
     allowed = set()
-    prefix = display_root.rstrip("/") + "/"
     for given in paths:
         path = given.replace(os.sep, "/")
         while path.startswith("./"):
             path = path[2:]
         allowed.add(path)
-        if path.startswith(prefix):
-            allowed.add(path[len(prefix):])
+        for base in (Path.cwd(), directory):
+            inside = _inside(base / given, tree)
+            if inside:
+                allowed.add(inside)
     return allowed
 
 
