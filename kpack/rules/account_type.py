@@ -732,8 +732,9 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
 
 
 # Registrable domains: the Public Suffix List is loaded only when two hosts share their
-# last two labels but differ (e.g. www.facebook.com / graph.facebook.com): building it
-# costs about 0.15 s, too much for every run of a pre-commit hook.
+# last two labels but differ (e.g. www.facebook.com / graph.facebook.com). Building it
+# costs 0.03 s without the punycode variants of IDN rules (0.11 s with them): endpoint
+# hosts are written in ASCII, and an `xn--` host still matches the list's wildcard rules.
 _PSL: Any = None
 
 
@@ -742,7 +743,7 @@ def _public_suffix_list() -> Any:
     if _PSL is None:
         from publicsuffixlist import PublicSuffixList
 
-        _PSL = PublicSuffixList()
+        _PSL = PublicSuffixList(accept_encoded_idn=False)
     return _PSL
 
 
