@@ -734,7 +734,7 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
 # Registrable domains: the Public Suffix List is loaded only when two hosts share their
 # last two labels but differ (e.g. www.facebook.com / graph.facebook.com). Building it
 # costs 0.03 s without the punycode variants of IDN rules (0.11 s with them): endpoint
-# hosts are written in ASCII, and an `xn--` host still matches the list's wildcard rules.
+# hosts are plain ASCII; a punycode (`xn--`) suffix then falls back to the default rule.
 _PSL: Any = None
 
 
