@@ -38,25 +38,27 @@ def provision(
         bool, typer.Option("--apply", help="Upsert into CouchDB yourself instead of printing.")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="With --apply: show what would change, write nothing.")
+        bool, typer.Option("--dry-run", help="Show what --apply would change; write nothing.")
     ] = False,
     context: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--context", help="Provision NAME/<_id>: the override for a context."),
+        typer.Option(
+            "--context", metavar="NAME", help="Provision NAME/<_id>: the override for a context."
+        ),
     ] = None,
     env_file: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
-            "--env-file", help="dotenv file with placeholder values (the environment wins)."
+            "--env-file", metavar="FILE", help="dotenv file with placeholder values (the environment wins)."
         ),
     ] = None,
     couchdb: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--couchdb", help="CouchDB URL (default: $COUCHDB_URL, else http://localhost:5984)."),
+        typer.Option("--couchdb", metavar="URL", help="CouchDB URL (default: $COUCHDB_URL, else http://localhost:5984)."),
     ] = None,
     user: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--user", help="CouchDB user (password from COUCHDB_PASSWORD, or asked)."),
+        typer.Option("--user", metavar="NAME", help="CouchDB user (password from COUCHDB_PASSWORD, or asked)."),
     ] = None,
     reveal_secrets: Annotated[
         bool,
