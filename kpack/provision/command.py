@@ -49,7 +49,8 @@ def provision(
     env_file: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
-            "--env-file", metavar="FILE", help="dotenv file with placeholder values (the environment wins)."
+            "--env-file", metavar="FILE",
+            help="dotenv file with placeholder values (the environment wins).",
         ),
     ] = None,
     couchdb: Annotated[
@@ -58,7 +59,9 @@ def provision(
     ] = None,
     user: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--user", metavar="NAME", help="CouchDB user (password from COUCHDB_PASSWORD, or asked)."),
+        typer.Option(
+            "--user", metavar="NAME", help="CouchDB user (password: COUCHDB_PASSWORD, or asked)."
+        ),
     ] = None,
     reveal_secrets: Annotated[
         bool,
