@@ -7,10 +7,9 @@ cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
-# pouchdb-server (a CouchDB-API server, in memory) for the provisioning tests.
-if [[ -f tests/node/package.json ]]; then
-  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
-fi
+# pouchdb-server (a CouchDB-API server, in memory) for the provisioning tests. Install
+# scripts only fetch or compile on-disk storage backends that in-memory mode does not use.
+npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund --loglevel=error
 
 .venv/bin/ruff check kpack tests bench
 .venv/bin/mypy --strict kpack
