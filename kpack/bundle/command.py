@@ -21,7 +21,7 @@ class BuildTarget(str, enum.Enum):
 
 def build(
     directory: Annotated[
-        Path, typer.Argument(metavar="[DIR]", help="The connector's root folder.")
+        Path, typer.Argument(metavar="DIR", help="The connector's root folder.")
     ] = Path("."),
     from_path: Annotated[
         Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.10
