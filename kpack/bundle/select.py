@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpack.bundle import rules as R
+from kpack.config import CONFIG_NAMES
 from kpack.diagnostics import Diagnostic, Kind, Rule, Severity
 from kpack.load.discover import DEV_CONFIG_NAME, kind_by_name, looks_like_account_type
 
 IGNORE_FILE = ".kpackignore"
+KPACK_FILES = frozenset({IGNORE_FILE, *CONFIG_NAMES})
 
 # Files holding live credentials, whatever folder they are in.
 CREDENTIAL_FILES = {
@@ -128,7 +130,7 @@ def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> st
         return CREDENTIAL_FILES[name]
     if name == ".env" or name.startswith(".env"):
         return "environment file (credentials)"
-    if name == IGNORE_FILE:
+    if name in KPACK_FILES:
         return "kpack settings"
     if name in LITTER_FILES or any(fnmatch.fnmatchcase(name, p) for p in LITTER_PATTERNS):
         return "editor or OS litter"

@@ -48,6 +48,8 @@ def names(selection: Selection) -> list[str]:
         (".index.js.swp", "editor or OS litter"),
         ("._icon.svg", "editor or OS litter"),
         (".kpackignore", "kpack settings"),
+        (".kpack.yaml", "kpack settings"),
+        (".kpack.yml", "kpack settings"),
     ],
 )
 def test_never_bundled_files(tmp_path: Path, path: str, reason: str) -> None:
