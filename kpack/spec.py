@@ -36,7 +36,9 @@ ACCOUNT_TYPE_FIELDS: Final[dict[str, str | None]] = {
     "fcm_credentials": "object",
 }
 
-ENDPOINT_FIELDS: Final = ("auth_endpoint", "token_endpoint", "manage_endpoint", "reconnect_endpoint")
+ENDPOINT_FIELDS: Final = (
+    "auth_endpoint", "token_endpoint", "manage_endpoint", "reconnect_endpoint",
+)
 
 # What each grant mode needs, exactly as the stack's code paths use the fields.
 GRANT_MODE_REQUIREMENTS: Final[dict[str, tuple[str, ...]]] = {
@@ -76,7 +78,9 @@ COUCHDB_MEMBERS: Final = (
 )
 
 # Parameters the stack itself puts on the authorize URL: `extras` must not repeat them.
-STANDARD_AUTHORIZE_PARAMETERS: Final = ("scope", "client_id", "redirect_uri", "state", "response_type")
+STANDARD_AUTHORIZE_PARAMETERS: Final = (
+    "scope", "client_id", "redirect_uri", "state", "response_type",
+)
 
 # Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
 SECRET_FIELDS: Final = ("client_secret", "secret")
