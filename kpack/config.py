@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Severity
 from kpack.load.discover import FileToCheck, UsageError
+from kpack.realpath import resolver
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
@@ -110,14 +111,34 @@ def _check_codes(selectors: Iterable[str], where: str) -> None:
 def find_config(start: Path) -> Path | None:
     """The nearest `.kpack.yaml` or `package.json` with a `kpack` key, from `start` up."""
     start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    return _nearest_config(start if start.is_dir() else start.parent, {})
+
+
+def _nearest_config(directory: Path, known: dict[Path, Path | None]) -> Path | None:
+    """`find_config` of a resolved folder; `known` remembers the answer of each folder
+    visited, so the folders of a monorepo share the walk up to their common parents."""
+    visited: list[Path] = []
+    found: Path | None = None
     for folder in (directory, *directory.parents):
-        for name in CONFIG_NAMES:
-            if (folder / name).is_file():
-                return folder / name
-        package = folder / "package.json"
-        if package.is_file() and _package_json_section(package) is not None:
-            return package
+        if folder in known:
+            found = known[folder]
+            break
+        visited.append(folder)
+        found = _config_in(folder)
+        if found is not None:
+            break
+    for folder in visited:
+        known[folder] = found
+    return found
+
+
+def _config_in(folder: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    package = folder / "package.json"
+    if package.is_file() and _package_json_section(package) is not None:
+        return package
     return None
 
 
@@ -139,10 +160,11 @@ def group_by_settings(
     parsed: dict[Path | None, Settings] = {}
     folders: dict[Path, Path | None] = {}
     groups: dict[Path | None, list[FileToCheck]] = {}
+    resolve = resolver()  # each folder resolved once, not each file
     for file in files:
-        folder = file.path.resolve().parent
+        folder = resolve(file.path).parent
         if folder not in folders:
-            folders[folder] = find_config(folder)
+            folders[folder] = _nearest_config(folder, folders)
         config = folders[folder]
         if config not in parsed:
             parsed[config] = Settings(root=Path.cwd()) if config is None else _parse_file(config)

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from kpack.realpath import resolver
+
 GIT_TIMEOUT_SECONDS = 20
 
 # Variables that tie a git process to one particular repository (`git rev-parse
@@ -45,11 +47,24 @@ def find_work_tree(path: Path) -> Path | None:
     so a file in a submodule belongs to the submodule. Git confirms it later: a stray
     `.git` that is not a repository yields no answer, not an error.
     """
-    directory = _absolute(path).parent
+    return _tree_of(_absolute(path).parent, {})
+
+
+def _tree_of(directory: Path, known: dict[Path, Path | None]) -> Path | None:
+    """`find_work_tree` of a resolved folder; `known` remembers each folder visited."""
+    visited: list[Path] = []
+    found: Path | None = None
     for candidate in (directory, *directory.parents):
+        if candidate in known:
+            found = known[candidate]
+            break
+        visited.append(candidate)
         if os.path.lexists(candidate / ".git"):
-            return candidate
-    return None
+            found = candidate
+            break
+    for folder in visited:
+        known[folder] = found
+    return found
 
 
 def git_states(paths: Iterable[Path]) -> dict[Path, GitState]:
@@ -59,12 +74,15 @@ def git_states(paths: Iterable[Path]) -> dict[Path, GitState]:
     answer for (git missing, not a repository, timeout), are absent from the result.
     """
     by_tree: dict[Path, dict[str, Path]] = {}
+    resolve = resolver()  # each folder resolved once, not each file
+    trees: dict[Path, Path | None] = {}
     for path in paths:
-        tree = find_work_tree(path)
+        absolute = resolve(Path(os.path.abspath(path)).parent) / path.name  # _absolute(path)
+        tree = _tree_of(absolute.parent, trees)
         if tree is None:
             continue
         try:
-            relative = _absolute(path).relative_to(tree).as_posix()
+            relative = absolute.relative_to(tree).as_posix()
         except ValueError:  # pragma: no cover - find_work_tree returns an ancestor
             continue
         by_tree.setdefault(tree, {})[relative] = path

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kpack.diagnostics import Kind
+from kpack.realpath import resolver
 
 MANIFEST_NAME = "manifest.konnector"
 DEV_CONFIG_NAME = "konnector-dev-config.json"
@@ -69,6 +70,7 @@ def looks_like_account_type(path: Path) -> bool:
 def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
     """Expand the given paths into files to check, in a stable order, without duplicates."""
     found: dict[Path, FileToCheck] = {}
+    resolve = resolver()  # each folder resolved once, not each file
     for given in paths or ["."]:
         path = Path(given)
         if not os.path.lexists(path):
@@ -81,7 +83,7 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                     Kind.ACCOUNT_TYPE if looks_like_account_type(file) else None
                 )
                 if kind is not None:
-                    found.setdefault(file.resolve(), FileToCheck(file, str(file), kind))
+                    found.setdefault(resolve(file), FileToCheck(file, str(file), kind))
             continue
         kind = (
             forced

@@ -14,7 +14,7 @@ exactly one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
+from kpack.realpath import resolver
 from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
@@ -66,12 +67,13 @@ def pair_account_types(
     manifests: list[Document], account_types: list[Document]
 ) -> dict[int, list[Document]]:
     """Account-type documents by the `id()` of the manifest document they belong to."""
+    resolve = resolver()  # each folder resolved once, not each file
     by_folder: dict[Path, list[Document]] = {}
     for manifest in manifests:
-        by_folder.setdefault(_folder(manifest), []).append(manifest)
+        by_folder.setdefault(_folder(manifest, resolve), []).append(manifest)
     paired: dict[int, list[Document]] = {}
     for account_type in account_types:
-        folder = _folder(account_type)
+        folder = _folder(account_type, resolve)
         owners = next(
             (by_folder[f] for f in (folder, *folder.parents) if f in by_folder),
             manifests if len(manifests) == 1 else [],
@@ -81,8 +83,8 @@ def pair_account_types(
     return paired
 
 
-def _folder(document: Document) -> Path:
-    return Path(os.path.abspath(document.source.path)).parent.resolve()
+def _folder(document: Document, resolve: Callable[[Path], Path]) -> Path:
+    return resolve(Path(os.path.abspath(document.source.path)).parent)
 
 
 def has_oauth(manifest: dict[str, Any]) -> bool:

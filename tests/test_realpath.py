@@ -1,0 +1,64 @@
+"""The cached resolver gives exactly what Path.resolve() gives, links and loops included."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kpack.realpath import resolver
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "file.json").write_text("{}")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "relative").symlink_to("sub")
+    (tmp_path / "real" / "sub" / "file-link.json").symlink_to("../../real/sub/file.json")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    monkeypatch.chdir(tmp_path / "real")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        ".",
+        "..",
+        "sub/file.json",
+        "sub/../sub/file.json",
+        "relative/file.json",
+        "relative/../relative/file.json",
+        "sub/file-link.json",
+        "sub/missing/file.json",
+        "../link/sub/file.json",
+        "../link/relative/..",
+        "/",
+    ],
+)
+def test_same_answer_as_path_resolve(tree: Path, given: str) -> None:
+    resolve = resolver()
+    assert resolve(Path(given)) == Path(given).resolve()
+    assert resolve(Path(given)) == Path(given).resolve()  # from the cache
+    absolute = Path(os.path.abspath(given))
+    assert resolve(absolute) == absolute.resolve()
+
+
+def test_files_sharing_folders_after_a_link(tree: Path) -> None:
+    resolve = resolver()
+    assert resolve(tree / "link" / "sub" / "file.json") == tree / "real" / "sub" / "file.json"
+    assert resolve(tree / "link" / "relative" / "x") == tree / "real" / "sub" / "x"
+
+
+def _outcome(resolve: object, path: Path) -> object:
+    try:
+        return resolve(path)  # type: ignore[operator]
+    except (OSError, RuntimeError) as exc:  # RuntimeError up to Python 3.12
+        return type(exc)
+
+
+def test_a_symlink_loop_behaves_as_with_path_resolve(tree: Path) -> None:
+    for path in (tree / "loop", tree / "loop" / "file.json"):
+        assert _outcome(resolver(), path) == _outcome(Path.resolve, path)
