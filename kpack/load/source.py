@@ -140,7 +140,11 @@ def _read_bytes(source: SourceFile) -> bytes | None:
             )
             return None
         with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
+            # read(n) allocates n bytes first: ask for the size stat gave (+1 to see growth),
+            # not for the limit (33 MB a file), then read on only if the file grew.
+            raw = handle.read(min(st.st_size, limit) + 1)
+            if len(raw) > st.st_size:
+                raw += handle.read(limit + 1 - len(raw))
     except OSError as exc:
         source.report(R.UNREADABLE, f"cannot read: {exc.strerror or exc}", Span(1, 1, 1, 1))
         return None
