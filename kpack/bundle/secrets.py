@@ -50,6 +50,17 @@ TOKEN_SHAPES: tuple[tuple[str, re.Pattern[bytes]], ...] = (
         rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"
     )),
 )
+# Text every match of a shape contains: a block holding none of them skips that regex
+# (`in` runs at memory speed; seven regexes over 20 MiB of JS took 0.35 s).
+_SHAPE_HINTS: dict[str, tuple[bytes, ...]] = {
+    "a GitHub token": (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
+    "an AWS access key id": (b"AKIA", b"ASIA"),
+    "a Slack token": (b"xox",),
+    "an npm token": (b"npm_",),
+    "a Stripe live key": (b"k_live_",),
+    "a private key": (b"-----BEGIN ",),
+    "a signed JWT": (b"eyJ",),
+}
 # Documentation examples that are not secrets (AWS's example key, jwt.io's sample token).
 _KNOWN_EXAMPLES = (b"AKIAIOSFODNN7EXAMPLE",)
 
@@ -112,6 +123,8 @@ class Scanner:
             for match in self.literals.finditer(block):
                 yield match.start(), f"the secret value of {self.known[match.group()]}"
         for label, pattern in TOKEN_SHAPES:
+            if not any(hint in block for hint in _SHAPE_HINTS[label]):
+                continue
             for match in pattern.finditer(block):
                 start = match.start()
                 if start and block[start - 1] in _WORD_BYTES and label != "a private key":
