@@ -86,7 +86,20 @@ class SourceFile:
     ) -> None:
         line = self.text.count("\n", 0, offset) + 1
         column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        self.report(rule, message, Span(line, column, line, column + 1), None, help)
+        # At the end of the file (what a parser misses) there is no character to cover.
+        end = column + 1 if offset < len(self.text) else column
+        self.report(rule, message, Span(line, column, line, end), None, help)
+
+
+def _span_in_text(text: str, line: int, column: int) -> Span:
+    """A one-character span at a parser's (line, column), kept inside `text`: PyYAML marks
+    the end of the stream on a line after the last one."""
+    lines = text.split("\n")
+    if line > len(lines):
+        line, column = len(lines), len(lines[-1]) + 1
+    column = min(column, len(lines[line - 1]) + 1)
+    at_end = line == len(lines) and column > len(lines[-1])
+    return Span(line, column, line, column if at_end else column + 1)
 
 
 def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
@@ -326,7 +339,7 @@ def _parse_yaml(source: SourceFile) -> None:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        source.report(R.YAML_SYNTAX, problem, Span(line, column, line, column + 1))
+        source.report(R.YAML_SYNTAX, problem, _span_in_text(source.text, line, column))
         return
     except yaml.YAMLError as exc:
         source.report(R.YAML_SYNTAX, str(exc).splitlines()[0], Span(1, 1, 1, 1))
