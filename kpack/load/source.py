@@ -334,6 +334,11 @@ def _parse_yaml(source: SourceFile) -> None:
     loader = loader_class(source.text)
     try:
         root = loader.get_single_node()
+        refused = _alias_problem(root) if root is not None else None
+        if refused is not None:  # constructing (then walking) the data would never end
+            rule, message, mark = refused
+            source.report(rule, message, _span_in_text(source.text, mark.line + 1, mark.column + 1))
+            return
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -364,6 +369,52 @@ def _parse_yaml(source: SourceFile) -> None:
             pointer,
             help="quote the value to make it a string",
         )
+
+
+MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a YAML document
+
+
+def _alias_problem(root: Any) -> tuple[Rule, str, Any] | None:
+    """Aliases make the node graph a DAG, or a cycle (`&x [*x]`): refuse a cycle, nesting
+    beyond MAX_DEPTH, and aliases that multiply the values ("billion laughs"). One
+    iterative walk with memoised sizes and depths, linear in the number of nodes."""
+    import yaml
+
+    size: dict[int, int] = {}  # node id -> values in its expanded tree (memo: done)
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if depth[key] > MAX_DEPTH:
+                return (R.TOO_DEEP, f"arrays and objects are nested more than {MAX_DEPTH} "
+                        "levels deep", node.start_mark)
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                return (R.TOO_DEEP, "an alias refers to a value that contains it: the "
+                        "document would nest forever", child.start_mark)
+            if id(child) not in size:
+                stack.append((child, False))
+    if size[id(root)] - len(size) > MAX_ALIAS_EXPANSION:
+        return (R.TOO_LARGE, f"aliases expand the document to {size[id(root)]:,} values "
+                f"(more than {MAX_ALIAS_EXPANSION:,} repeated ones)", root.start_mark)
+    return None
 
 
 def _non_json_values(value: Any, pointer: str) -> list[tuple[str, str]]:

@@ -33,3 +33,41 @@ def test_errors_at_the_end_of_the_file_stay_inside_it(
 def test_an_error_inside_the_text_keeps_its_one_character_span(tmp_path: Path) -> None:
     d = only(lint(tmp_path, "account-types.json", '{"a" 1}'), "L001")
     assert (d.line, d.column, d.end_line, d.end_column) == (1, 6, 1, 7)
+
+
+# -- YAML aliases: a cycle hung kpack, a "billion laughs" would too ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [*x]\n",
+        "- &x {_id: a, grant_mode: secret, slug: a, extras: *x}\n",
+        "&x {a: {b: [1, *x]}}\n",
+    ],
+)
+def test_a_recursive_alias_is_refused(tmp_path: Path, text: str) -> None:
+    d = only(lint(tmp_path, "account-types.yaml", text), "L007")
+    assert "alias" in d.message and d.pointer is None
+
+
+def test_aliases_that_multiply_values_are_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    d = only(lint(tmp_path, "account-types.yaml", "\n".join(lines) + "\n"), "L008")
+    assert "aliases expand" in d.message
+
+
+def test_shared_aliases_within_bounds_are_read(tmp_path: Path) -> None:
+    text = (
+        "- &base {grant_mode: secret, slug: svc, secret: $S}\n"
+        "- {<<: *base, _id: one}\n"
+        "- {<<: *base, _id: two}\n"
+    )
+    found = lint(tmp_path, "account-types.yaml", text)
+    assert not [d for d in found if d.code.startswith("L")]
+
+
+def test_yaml_nested_beyond_the_limit_is_refused(tmp_path: Path) -> None:
+    d = only(lint(tmp_path, "account-types.yaml", "[" * 200 + "]" * 200), "L007")
+    assert "128" in d.message
