@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -86,7 +86,7 @@ def run(
 
 
 def interleave(
-    commands: dict[str, tuple[Sequence[str], dict[str, str] | None]],
+    commands: Mapping[str, tuple[Sequence[str], dict[str, str] | None]],
     runs: int,
     warmup: int = 1,
     cwd: Path | None = None,
