@@ -361,7 +361,8 @@ def _parse_yaml(source: SourceFile) -> None:
     source.data = data
     source.readable = True
     source.has_duplicates = True  # the index finds them; YAML files are small and rare
-    for pointer, what in _non_json_values(data, ""):
+    found = _non_json_values(data, "")
+    for pointer, what in found:
         source.report(
             R.NON_JSON_VALUE,
             f"{what} has no JSON form",
@@ -369,6 +370,27 @@ def _parse_yaml(source: SourceFile) -> None:
             pointer,
             help="quote the value to make it a string",
         )
+    if found:
+        # Rules and pointers expect JSON's string keys (`? ` is a None key, `1:` an int).
+        _string_keys(data)
+
+
+def _string_keys(value: Any) -> None:
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            if any(not isinstance(key, str) for key in value):
+                items = [(str(key), item) for key, item in value.items()]
+                value.clear()
+                value.update(items)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a YAML document

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kpack.diagnostics import Kind
+from tests.hardening.fuzzing import Input, check_invariants
 from tests.helpers import lint, only
-
 
 # -- spans at the end of the file stayed one character past it --------------------------------
 
@@ -71,3 +71,12 @@ def test_shared_aliases_within_bounds_are_read(tmp_path: Path) -> None:
 def test_yaml_nested_beyond_the_limit_is_refused(tmp_path: Path) -> None:
     d = only(lint(tmp_path, "account-types.yaml", "[" * 200 + "]" * 200), "L007")
     assert "128" in d.message
+
+
+# -- YAML keys that are not strings gave pointers that resolved nowhere -----------------------
+
+
+def test_non_string_yaml_keys_become_strings_after_being_reported(tmp_path: Path) -> None:
+    found = lint(tmp_path, "account-types.yaml", "? \n1: a\n")
+    assert {d.pointer for d in found if d.code == "L013"} == {"/None", "/1"}
+    check_invariants(Input({"account-types.yaml": b"? \n1: a\n"}))
