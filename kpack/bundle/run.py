@@ -189,7 +189,11 @@ def _write_archive(
     try:
         with open(pending.temp, "wb") as raw:
             sink = TarSink(raw, outcome.mtime)
-            packed = pack(selection, sink, scanner, progress)
+            try:
+                packed = pack(selection, sink, scanner, progress)
+            except BaseException:
+                sink.abort()  # join the compressing thread before `raw` closes
+                raise
             sha256, size = sink.close()
             raw.flush()
             os.fsync(raw.fileno())
