@@ -23,7 +23,7 @@ def resolver() -> Callable[[Path], Path]:
         if found is None:
             folder, name = os.path.split(path)
             if name in ("", ".", "..") or os.path.islink(path):
-                found = str(Path(path).resolve())
+                found = _resolved(path)
             else:  # not a link: its real path is its folder's, plus its name
                 found = os.path.join(real(folder or "."), name)
             known[path] = found
@@ -33,3 +33,10 @@ def resolver() -> Callable[[Path], Path]:
         return Path(real(os.fspath(path)))
 
     return resolve
+
+
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before 3.13)
+        return os.path.abspath(path)  # reading it reports the loop (L011)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,7 +59,11 @@ def looks_like_account_type(path: Path) -> bool:
     if path.suffix.lower() not in DATA_SUFFIXES or path.name in NEVER_ACCOUNT_TYPES:
         return False
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking: opening a FIFO named `*.json` must not wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
             head = handle.read(1024 * 1024)
     except OSError:
         return False
@@ -95,7 +100,7 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                 f"{given}: cannot tell what kind of file this is "
                 "(use --kind manifest|account-type|dev-config)"
             )
-        found.setdefault(path.resolve(), FileToCheck(path, given, kind))
+        found.setdefault(resolve(path), FileToCheck(path, given, kind))
     return list(found.values())
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kpack.diagnostics import Kind
 from tests.hardening.fuzzing import Input, check_invariants
-from tests.helpers import lint, only
+from tests.helpers import lint, lint_files, only
 
 # -- spans at the end of the file stayed one character past it --------------------------------
 
@@ -80,3 +83,30 @@ def test_non_string_yaml_keys_become_strings_after_being_reported(tmp_path: Path
     found = lint(tmp_path, "account-types.yaml", "? \n1: a\n")
     assert {d.pointer for d in found if d.code == "L013"} == {"/None", "/1"}
     check_invariants(Input({"account-types.yaml": b"? \n1: a\n"}))
+
+
+# -- the file system: a symlink loop crashed discovery, a FIFO named *.json blocked it ---------
+
+
+def test_a_symlink_loop_given_by_name_is_an_unreadable_file(tmp_path: Path) -> None:
+    from kpack.load.discover import discover
+
+    (tmp_path / "b-account-type.json").symlink_to(tmp_path / "account-types.json")
+    (tmp_path / "account-types.json").symlink_to(tmp_path / "b-account-type.json")
+    [found] = discover([str(tmp_path / "account-types.json")])
+    assert only(lint_files(found.path), "L011").message.startswith("cannot read")
+    assert {f.path.name for f in discover([str(tmp_path)])} == {
+        "account-types.json",
+        "b-account-type.json",
+    }
+
+
+def test_a_fifo_named_like_data_is_not_opened_to_sniff_it(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "data.json")
+    (tmp_path / "svc.json").write_text('{"grant_mode": "secret"}')
+    # A subprocess: a regression blocks on the FIFO, and the timeout ends it.
+    script = "import sys; from kpack.load.discover import discover; print(len(discover(['.'])))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "1", done.stderr
