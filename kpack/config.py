@@ -17,6 +17,7 @@ ignore-pointers:            # JSON has no comments to hold a noqa
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import json
 import os
 from collections.abc import Iterable
@@ -119,7 +120,7 @@ def _nearest_config(directory: Path, known: dict[Path, Path | None]) -> Path | N
     visited, so the folders of a monorepo share the walk up to their common parents."""
     visited: list[Path] = []
     found: Path | None = None
-    for folder in (directory, *directory.parents):
+    for folder in itertools.chain((directory,), directory.parents):  # lazily: few are new
         if folder in known:
             found = known[folder]
             break
@@ -133,12 +134,14 @@ def _nearest_config(directory: Path, known: dict[Path, Path | None]) -> Path | N
 
 
 def _config_in(folder: Path) -> Path | None:
+    base = os.fspath(folder)  # strings: this runs for every folder of a monorepo
     for name in CONFIG_NAMES:
-        if (folder / name).is_file():
+        if os.path.isfile(os.path.join(base, name)):
             return folder / name
-    package = folder / "package.json"
-    if package.is_file() and _package_json_section(package) is not None:
-        return package
+    if os.path.isfile(os.path.join(base, "package.json")):
+        package = folder / "package.json"
+        if _package_json_section(package) is not None:
+            return package
     return None
 
 
@@ -161,8 +164,17 @@ def group_by_settings(
     folders: dict[Path, Path | None] = {}
     groups: dict[Path | None, list[FileToCheck]] = {}
     resolve = resolver()  # each folder resolved once, not each file
+    given_folders: dict[str, Path] = {}  # a file's folder as given -> resolved
     for file in files:
-        folder = resolve(file.path).parent
+        given = os.fspath(file.path)
+        if os.path.islink(given):  # a link lives where its target does
+            folder = resolve(file.path).parent
+        else:  # `resolve(file.path).parent` without a Path per file
+            given_folder = os.path.dirname(given) or "."
+            cached = given_folders.get(given_folder)
+            if cached is None:
+                cached = given_folders[given_folder] = resolve(Path(given_folder))
+            folder = cached
         if folder not in folders:
             folders[folder] = _nearest_config(folder, folders)
         config = folders[folder]

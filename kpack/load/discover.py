@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,7 +44,10 @@ class FileToCheck(NamedTuple):
 
 
 def kind_by_name(path: Path) -> Kind | None:
-    name = path.name
+    return _kind_of_name(path.name)
+
+
+def _kind_of_name(name: str) -> Kind | None:
     if name == MANIFEST_NAME:
         return Kind.MANIFEST
     if name == DEV_CONFIG_NAME:
@@ -74,7 +78,7 @@ def looks_like_account_type(path: Path) -> bool:
 
 def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
     """Expand the given paths into files to check, in a stable order, without duplicates."""
-    found: dict[Path, FileToCheck] = {}
+    found: dict[str, FileToCheck] = {}  # by real path
     resolve = resolver()  # each folder resolved once, not each file
     for given in paths or ["."]:
         path = Path(given)
@@ -83,12 +87,27 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
         if path.is_dir():
             if forced is not None:
                 raise UsageError(f"{given}: --kind applies to files, not to a directory")
-            for file in _walk(path):
-                kind = kind_by_name(file) or (
-                    Kind.ACCOUNT_TYPE if looks_like_account_type(file) else None
-                )
-                if kind is not None:
-                    found.setdefault(resolve(file), FileToCheck(file, str(file), kind))
+            for dirpath, names in _walk(path):
+                real_dir: str | None = None  # resolved once per folder, when needed
+                for name in names:
+                    joined = os.path.join(dirpath, name)
+                    kind = _kind_of_name(name)
+                    if (
+                        kind is None
+                        and os.path.splitext(name)[1].lower() in DATA_SUFFIXES  # no Path
+                        and looks_like_account_type(Path(joined))
+                    ):
+                        kind = Kind.ACCOUNT_TYPE
+                    if kind is None:
+                        continue
+                    file = Path(joined)
+                    if os.path.islink(joined):  # what `resolve(file)` does, in two steps
+                        real = str(resolve(file))
+                    else:
+                        if real_dir is None:
+                            real_dir = str(resolve(Path(dirpath)))
+                        real = os.path.join(real_dir, name)
+                    found.setdefault(real, FileToCheck(file, str(file), kind))
             continue
         kind = (
             forced
@@ -100,14 +119,13 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                 f"{given}: cannot tell what kind of file this is "
                 "(use --kind manifest|account-type|dev-config)"
             )
-        found.setdefault(resolve(path), FileToCheck(path, given, kind))
+        found.setdefault(str(resolve(path)), FileToCheck(path, given, kind))
     return list(found.values())
 
 
-def _walk(root: Path) -> list[Path]:
-    files: list[Path] = []
+def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each folder under `root` and its file names, sorted (strings: a Path per file of a
+    monorepo costs more than the checks that follow)."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        base = Path(dirpath)
-        files.extend(base / name for name in sorted(filenames))
-    return files
+        yield dirpath, sorted(filenames)

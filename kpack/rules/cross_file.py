@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +69,15 @@ def pair_account_types(
 ) -> dict[int, list[Document]]:
     """Account-type documents by the `id()` of the manifest document they belong to."""
     resolve = resolver()  # each folder resolved once, not each file
+    folders: dict[str, Path] = {}  # a file's folder as given -> resolved
     by_folder: dict[Path, list[Document]] = {}
     for manifest in manifests:
-        by_folder.setdefault(_folder(manifest, resolve), []).append(manifest)
+        by_folder.setdefault(_folder(manifest, resolve, folders), []).append(manifest)
     paired: dict[int, list[Document]] = {}
     for account_type in account_types:
-        folder = _folder(account_type, resolve)
+        folder = _folder(account_type, resolve, folders)
         owners = next(
-            (by_folder[f] for f in (folder, *folder.parents) if f in by_folder),
+            (by_folder[f] for f in chain((folder,), folder.parents) if f in by_folder),
             manifests if len(manifests) == 1 else [],
         )
         for owner in owners:
@@ -83,8 +85,14 @@ def pair_account_types(
     return paired
 
 
-def _folder(document: Document, resolve: Callable[[Path], Path]) -> Path:
-    return resolve(Path(os.path.abspath(document.source.path)).parent)
+def _folder(
+    document: Document, resolve: Callable[[Path], Path], known: dict[str, Path]
+) -> Path:
+    given = os.path.dirname(os.path.abspath(document.source.path))
+    folder = known.get(given)
+    if folder is None:
+        folder = known[given] = resolve(Path(given))
+    return folder
 
 
 def has_oauth(manifest: dict[str, Any]) -> bool:

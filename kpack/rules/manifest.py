@@ -230,12 +230,16 @@ Findings = Iterator[Finding]
 
 
 def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
-    for document in documents:
-        for finding in check_manifest(document, options):
-            yield document, finding
+    try:
+        for document in documents:
+            for finding in check_manifest(document, options):
+                yield document, finding
+    finally:
+        _FOLDED.clear()
 
 
 def check_manifest(doc: Document, options: CheckOptions) -> Findings:
+    _FOLDED.clear()  # one document's objects at a time (a caller may change data between)
     registry = options.target == "registry"
     yield from _typed_fields(doc)
     yield from _slug(doc)
@@ -255,11 +259,23 @@ def check_manifest(doc: Document, options: CheckOptions) -> Findings:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+# The keys of each object looked up, by their case-folded form (in document order), so
+# each key is folded once and not once per field looked up. Keyed by id(): each entry
+# holds its object, which keeps the id from being reused while the entry exists.
+_FOLDED: dict[int, tuple[dict[str, Any], dict[str, list[str]]]] = {}
+
+
 def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
     """Every member Go's decoder decodes into the field `name`: each key equal to it
     ignoring case, in document order, leaving out nulls (Go ignores them)."""
-    folded = name.casefold()
-    return [(k, v) for k, v in obj.items() if v is not None and k.casefold() == folded]
+    entry = _FOLDED.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        index: dict[str, list[str]] = {}
+        for key in obj:
+            index.setdefault(key.casefold(), []).append(key)
+        entry = _FOLDED[id(obj)] = (obj, index)
+    keys = entry[1].get(name.casefold(), ())
+    return [(k, obj[k]) for k in keys if obj[k] is not None]
 
 
 def _go_member(obj: dict[str, Any], name: str) -> tuple[str, Any] | None:
