@@ -17,7 +17,7 @@ import json
 import os
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
@@ -95,6 +95,15 @@ class Client:
         if location.user is not None:
             pair = f"{location.user}:{location.password or ''}".encode()
             self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        self._hidden: set[str] = set()
+
+    def hide(self, values: Iterable[str]) -> None:
+        """Values sent in requests that no message may show (the documents' secrets): a
+        server or proxy may quote the request in its error's reason. Hidden as sent and
+        as they read inside JSON text."""
+        for value in values:
+            forms = (value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1])
+            self._hidden.update(form for form in forms if len(form) >= 3)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -168,8 +177,9 @@ class Client:
         return CouchError(self.scrub(f"CouchDB at {self.location.display}: {what}"))
 
     def scrub(self, message: str) -> str:
-        for secret in (self.location.password, os.environ.get("COUCHDB_PASSWORD")):
-            if secret and len(secret) >= 3:
+        hidden = {self.location.password, os.environ.get("COUCHDB_PASSWORD"), *self._hidden}
+        for secret in sorted((s for s in hidden if s), key=len, reverse=True):
+            if len(secret) >= 3:
                 message = message.replace(secret, "****")
         return message
 

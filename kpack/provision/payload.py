@@ -95,6 +95,17 @@ def variables(prepared: Iterable[Prepared]) -> list[str]:
     return list(names)
 
 
+def secret_values(bodies: Iterable[dict[str, Any]]) -> list[str]:
+    """Every string under a secret field of resolved documents."""
+    return [
+        value
+        for body in bodies
+        for key in SECRET_KEYS
+        for value in _walk(body.get(key))
+        if isinstance(value, str) and value
+    ]
+
+
 def secret_variables(prepared: Iterable[Prepared]) -> set[str]:
     names: set[str] = set()
     for doc in prepared:

@@ -215,6 +215,7 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
 
     location = locate(request.couchdb, request.user, env, prompt)
     client = Client(location, request.timeout)
+    client.hide(P.secret_values(resolved))
     try:
         outcomes = upsert(client, resolved, request.dry_run)
     finally:

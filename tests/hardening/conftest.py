@@ -25,3 +25,7 @@ settings.register_profile("long", max_examples=5000, **_COMMON)
 
 def fuzz_settings() -> settings:
     return settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# pouchdb-server (a real CouchDB API) for the secret and fault tests.
+from tests.provision.conftest import couch, couch_server  # noqa: E402, F401
