@@ -207,10 +207,13 @@ def _write_archive(
         checksum.temp.write_text(f"{sha256}  {final.name}\n", encoding="utf-8")
         pending.commit()
         checksum.commit()
-    except BaseException:
+    except BaseException as exc:
         pending.discard()
         if checksum is not None:
             checksum.discard()
+        if isinstance(exc, OSError):  # a full disk...: one message, no traceback
+            reason = exc.strerror or exc
+            raise BuildError(f"{_display(final)}: {reason} (nothing written)") from None
         raise
     outcome.output, outcome.sha256, outcome.archive_size = final, sha256, size
 
@@ -229,8 +232,11 @@ def _write_dir(
             pending.discard()
             return
         pending.commit()
-    except BaseException:
+    except BaseException as exc:
         pending.discard()
+        if isinstance(exc, OSError):
+            reason = exc.strerror or exc
+            raise BuildError(f"{_display(out_dir)}: {reason} (nothing written)") from None
         raise
     outcome.output = out_dir
 
