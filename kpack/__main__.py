@@ -1,5 +1,9 @@
 import sys
 
-from kpack.cli import main
+try:
+    from kpack.cli import main
+except KeyboardInterrupt:  # Ctrl-C (or SIGINT) while starting: no traceback either
+    sys.stderr.write("kpack: interrupted\n")
+    sys.exit(130)
 
 sys.exit(main())
