@@ -122,11 +122,14 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     if source.readable:
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
+            # Inside a value that a later duplicate replaced, no pointer reaches the key.
+            parent = source.index.nodes.get(dup.pointer.rsplit("/", 1)[0])
+            kept = parent is not None and parent.start <= dup.key_start < parent.end
             source.report(
                 R.DUPLICATE_KEY,
                 f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
                 source.index.span_of_offsets(dup.key_start, dup.key_end),
-                dup.pointer,
+                dup.pointer if kept else None,
                 "remove one of the two members",
             )
     return source

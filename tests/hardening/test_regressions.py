@@ -110,3 +110,25 @@ def test_a_fifo_named_like_data_is_not_opened_to_sniff_it(tmp_path: Path) -> Non
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert done.stdout.strip() == "1", done.stderr
+
+
+# -- a duplicate key inside a value that a later duplicate replaced -------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "konnector-dev-config.json",
+            '{"a": {"t": 1, "t": 2}, "a": {"u": 1}}',
+            [(None, 1, 16), ("/a", 1, 25)],
+        ),
+        ("account-types.yaml", "a: {t: 1, t: 2}\na: {u: 1}\n", [(None, 1, 11), ("/a", 2, 1)]),
+    ],
+)
+def test_a_duplicate_inside_a_dropped_value_has_no_pointer(
+    tmp_path: Path, name: str, text: str, expected: list[tuple[str | None, int, int]]
+) -> None:
+    found = [d for d in lint(tmp_path, name, text) if d.code == "L002"]
+    assert [(d.pointer, d.line, d.column) for d in found] == expected
+    check_invariants(Input({name: text.encode()}))
