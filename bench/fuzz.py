@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
 
     @settings(
-        max_examples=args.examples, phases=[Phase.generate], database=None, deadline=None,
+        max_examples=args.examples,
+        phases=[Phase.generate],
+        database=None,
+        deadline=None,
         suppress_health_check=list(HealthCheck),
     )
     @given(inputs())
@@ -52,8 +55,12 @@ def main(argv: list[str] | None = None) -> int:
             if len(shown) < args.show:
                 shown.append(f"{case!r}\n{traceback.format_exc(limit=-3)}")
         if tried % 1000 == 0:
-            print(f"  {tried} inputs, {sum(failures.values())} failed, "
-                  f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            print(
+                f"  {tried} inputs, {sum(failures.values())} failed, "
+                f"{time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     if args.seed is not None:
         run = seed(args.seed)(run)
