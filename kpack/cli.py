@@ -166,6 +166,12 @@ def check(
             Settings(root=Path.cwd()).with_cli(_split(select), _split(ignore), None)
     except UsageError as exc:
         raise fail(str(exc)) from None
+    if not files:
+        typer.echo(
+            "kpack: warning: no manifest.konnector, account type or "
+            "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
+            err=True,
+        )
     diagnostics = run_configured(groups)
     stream = sys.stdout if output_file is None else None
     report = Report(diagnostics, len(files), color=use_color(color, stream))

@@ -24,6 +24,9 @@ class Document(NamedTuple):
         return join_pointer(self.pointer, *tokens)
 
 
+MAX_SHAPE_REPORTS = 20  # items of an account-type array reported as not objects
+
+
 def split_documents(source: SourceFile) -> list[Document]:
     """The documents of a readable file; a wrong root shape is reported on the source."""
     data = source.data
@@ -50,13 +53,18 @@ def split_documents(source: SourceFile) -> list[Document]:
         )
         return []
     documents = []
+    bad: list[int] = []
     for i, item in enumerate(items):
         if isinstance(item, dict):
             documents.append(Document(source, f"{base}/{i}", item))
         else:
-            _bad_root(
-                source, f"{base}/{i}", f"an account type must be an object, not {type_name(item)}"
-            )
+            bad.append(i)
+    # A hostile file (a million numbers) must not stall a hook with a million findings.
+    for i in bad[:MAX_SHAPE_REPORTS]:
+        message = f"an account type must be an object, not {type_name(items[i])}"
+        if i == bad[MAX_SHAPE_REPORTS - 1] and len(bad) > MAX_SHAPE_REPORTS:
+            message += f" (and {len(bad) - MAX_SHAPE_REPORTS:,} more items that are not objects)"
+        _bad_root(source, f"{base}/{i}", message)
     return documents
 
 

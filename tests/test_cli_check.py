@@ -146,3 +146,10 @@ def test_seed_dev_config_example(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, out, _ = run(capsys, "check", str(path), "-o", "json")
     found = [d for d in json.loads(out)["diagnostics"] if d["code"] == "L003"]
     assert code == 1 and [(d["line"], d["column"]) for d in found] == [(3, 37)]
+
+
+def test_a_folder_with_nothing_to_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "README.md", "# nothing here")
+    code, out, err = run(capsys, "check", str(tmp_path))
+    assert code == 0 and "0 files checked" in out
+    assert "no manifest.konnector, account type or konnector-dev-config.json found" in err

@@ -292,3 +292,12 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory: pytest.TempPathFactory, r
         lines = max(1, source.text.count("\n") + 1)
         for p in source.problems:
             assert 1 <= p.line <= lines + 1 and p.column >= 1
+
+
+def test_non_object_items_are_reported_twenty_times_at_most(tmp_path: Path) -> None:
+    from tests.helpers import lint
+
+    found = [d for d in lint(tmp_path, "account-types.json", list(range(1000))) if d.code == "L012"]
+    assert [d.pointer for d in found] == [f"/{i}" for i in range(20)]
+    assert "and 980 more items" in found[-1].message
+    assert "more items" not in found[0].message
