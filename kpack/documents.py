@@ -62,7 +62,7 @@ def split_documents(source: SourceFile) -> list[Document]:
     # A hostile file (a million numbers) must not stall a hook with a million findings.
     for i in bad[:MAX_SHAPE_REPORTS]:
         message = f"an account type must be an object, not {type_name(items[i])}"
-        if i == bad[MAX_SHAPE_REPORTS - 1] and len(bad) > MAX_SHAPE_REPORTS:
+        if len(bad) > MAX_SHAPE_REPORTS and i == bad[MAX_SHAPE_REPORTS - 1]:
             message += f" (and {len(bad) - MAX_SHAPE_REPORTS:,} more items that are not objects)"
         _bad_root(source, f"{base}/{i}", message)
     return documents

@@ -301,3 +301,12 @@ def test_non_object_items_are_reported_twenty_times_at_most(tmp_path: Path) -> N
     assert [d.pointer for d in found] == [f"/{i}" for i in range(20)]
     assert "and 980 more items" in found[-1].message
     assert "more items" not in found[0].message
+
+
+def test_one_non_object_item(tmp_path: Path) -> None:
+    from tests.helpers import lint
+
+    found = [d for d in lint(tmp_path, "account-types.json", [None]) if d.code == "L012"]
+    assert [(d.pointer, d.message) for d in found] == [
+        ("/0", "an account type must be an object, not null")
+    ]

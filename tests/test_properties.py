@@ -10,90 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpack.diagnostics import Diagnostic, split_pointer
+from kpack.diagnostics import Diagnostic
+from tests.hardening.fuzzing import JSON_VALUES, KEYS, resolves
 from tests.helpers import lint_files, write
 
-KEYS = st.sampled_from(
-    [
-        "_id",
-        "grant_mode",
-        "client_id",
-        "client_secret",
-        "auth_endpoint",
-        "token_endpoint",
-        "token_mode",
-        "redirect_uri",
-        "redirect_url",
-        "extras",
-        "secret",
-        "slug",
-        "docs",
-        "skip_state_on_token",
-        "type",
-        "version",
-        "permissions",
-        "oauth",
-        "scope",
-        "fields",
-        "access_token",
-        "COZY_URL",
-        "verbs",
-        "frequency",
-        "categories",
-        "a/b",
-        "~",
-        "",
-    ]
-) | st.text(max_size=8)
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.sampled_from(
-        [
-            "authorization_code",
-            "secret",
-            "token",
-            "basic",
-            "Basic",
-            "https://a.example/x",
-            "http://localhost/accounts/x/redirect",
-            "https://oauthcallback.cozy.tools/accounts/x/redirect",
-            "io.cozy.files",
-            "GET",
-            "$VAR",
-            "...",
-            "1.0.0",
-            "ctx/x",
-            "",
-        ]
-    )
-    | st.text(max_size=12)
-)
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=6),
-    max_leaves=30,
-)
 NAMES = [
     "manifest.konnector",
     "account-types.json",
     "konnector-dev-config.json",
     "account-types.yaml",
 ]
-
-
-def resolves(document: Any, pointer: str) -> bool:
-    value = document
-    for token in split_pointer(pointer):
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return False
-    return True
 
 
 def assert_well_placed(
