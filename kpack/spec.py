@@ -82,6 +82,11 @@ STANDARD_AUTHORIZE_PARAMETERS: Final = (
     "scope", "client_id", "redirect_uri", "state", "response_type",
 )
 
+# `$VAR` and `${VAR}` placeholders, filled from the environment when provisioning (the
+# convention of konnectors/cozy-konnector-facebook's account-types-def.json).
+ENV_NAME_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+PLACEHOLDER_PATTERN: Final = rf"\$\{{({ENV_NAME_PATTERN})\}}|\$({ENV_NAME_PATTERN})"
+
 # Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
 SECRET_FIELDS: Final = ("client_secret", "secret")
 

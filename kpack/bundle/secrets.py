@@ -24,7 +24,7 @@ MIN_LITERAL_LENGTH = 8
 SCAN_BLOCK = 1024 * 1024
 MIN_OVERLAP = 64 * 1024
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_PLACEHOLDER = re.compile(spec.PLACEHOLDER_PATTERN)
 _PLAIN_URL = re.compile(r"https?://[^?#@\s]*")
 # A token starts at a word boundary. That is checked on the byte before a match rather
 # than with a look-behind: a pattern starting with a literal lets `re` skip ahead with a

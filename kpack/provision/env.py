@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+from kpack import spec
+
+NAME = spec.ENV_NAME_PATTERN
 _TOKEN = re.compile(rf"\$\$|\$\{{({NAME})\}}|\$({NAME})|\$\{{")
 
 

@@ -30,6 +30,7 @@ from kpack.spec import (
     GRANT_MODES,
     IMPLICIT_GRANT_MODES,
     OAUTH_GRANT_MODES,
+    PLACEHOLDER_PATTERN,
     SECRET_GRANT_MODES,
     STANDARD_AUTHORIZE_PARAMETERS,
     TOKEN_MODES,
@@ -326,7 +327,7 @@ WHY_NEEDED = {
 URL_FIELDS = ("redirect_uri", *ENDPOINT_FIELDS)
 PLACEHOLDER_FIELDS = ("client_id", "client_secret", "secret")
 
-_ENV_PLACEHOLDER = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+_ENV_PLACEHOLDER = re.compile(PLACEHOLDER_PATTERN)
 _PLACEHOLDER = re.compile(
     r"""
     [.\u2026\s]*[.\u2026][.\u2026\s]*        # ..., …
