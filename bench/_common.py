@@ -149,6 +149,33 @@ def kpack_copy(mode: str) -> Iterator[Path]:
         yield root
 
 
+def kpack_vs_peer(
+    mode: str,
+    kpack_args: Sequence[str],
+    peer: Sequence[str],
+    runs: int,
+    cwd: Path,
+    more: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, list[Sample]]:
+    """`kpack <kpack_args>` (from a private copy in `mode`) and the peer, interleaved.
+
+    Samples under "kpack", "peer", then one name per entry of `more` (other kpack
+    argument lists timed alongside, with the same copy).
+    """
+    with kpack_copy(mode) as root:
+        env = kpack_env(root, mode)
+        commands = {"kpack": ([KPACK, *kpack_args], env), "peer": (peer, peer_env())}
+        for name, args in (more or {}).items():
+            commands[name] = ([KPACK, *args], env)
+        return interleave(commands, runs, cwd=cwd)
+
+
+def print_rows(rows: Sequence[str]) -> None:
+    """The Markdown rows of a kpack-vs-peer benchmark, ready to paste into a results table."""
+    print("Markdown rows (benchmark | command | kpack | peer | ratio | goal):")
+    print("\n".join(rows))
+
+
 def peer_env() -> dict[str, str]:
     """Peers (check-jsonschema...) run as installed: their .pyc files exist in the venv."""
     env = dict(os.environ)

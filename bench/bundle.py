@@ -20,15 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
-    KPACK,
     MODES,
     REPO,
     fmt,
     header,
-    interleave,
-    kpack_copy,
-    kpack_env,
-    peer_env,
+    kpack_vs_peer,
+    print_rows,
     ratio,
     row,
     seconds,
@@ -90,12 +87,7 @@ def main() -> None:
             "-cf - . | gzip -n -6 > ../peer.tar.gz",
         ]
         for mode in MODES:
-            with kpack_copy(mode) as root:
-                commands = {
-                    "kpack": ([KPACK, "build", "."], kpack_env(root, mode)),
-                    "peer": (peer, peer_env()),
-                }
-                samples = interleave(commands, args.runs, cwd=connector)
+            samples = kpack_vs_peer(mode, ["build", "."], peer, args.runs, cwd=connector)
             ours, theirs = seconds(samples["kpack"]), seconds(samples["peer"])
             rss = stats([s.max_rss_kib / 1024 for s in samples["kpack"]])
             peer_rss = stats([s.max_rss_kib / 1024 for s in samples["peer"]])
@@ -121,8 +113,7 @@ def main() -> None:
                     "≤ 1.1, ≤ 64 MiB",
                 )
             )
-    print("Markdown rows (benchmark | command | kpack | peer | ratio | goal):")
-    print("\n".join(rows))
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -13,21 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (
-    BIN,
-    KPACK,
-    MODES,
-    REPO,
-    fmt,
-    header,
-    interleave,
-    kpack_copy,
-    kpack_env,
-    peer_env,
-    ratio,
-    row,
-    seconds,
-)
+from _common import BIN, MODES, REPO, fmt, header, kpack_vs_peer, print_rows, ratio, row, seconds
 
 
 def main() -> None:
@@ -45,12 +31,7 @@ def main() -> None:
     header(f"latency: kpack check {connector} vs check-jsonschema ({args.runs} runs)")
     rows = []
     for mode in MODES:
-        with kpack_copy(mode) as root:
-            commands = {
-                "kpack": ([KPACK, "check", str(connector)], kpack_env(root, mode)),
-                "peer": (peer, peer_env()),
-            }
-            samples = interleave(commands, args.runs, cwd=REPO)
+        samples = kpack_vs_peer(mode, ["check", str(connector)], peer, args.runs, cwd=REPO)
         ours, theirs = seconds(samples["kpack"]), seconds(samples["peer"])
         print(f"[{mode}] kpack check:       {ours}")
         print(f"[{mode}] check-jsonschema:  {theirs}")
@@ -67,8 +48,7 @@ def main() -> None:
                 "≤ 0.5",
             )
         )
-    print("Markdown rows (benchmark | command | kpack | peer | ratio | goal):")
-    print("\n".join(rows))
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from _common import (
     kpack_copy,
     kpack_env,
     peer_env,
+    print_rows,
     ratio,
     row,
     stats,
@@ -140,8 +141,7 @@ def main() -> None:
                 )
         finally:
             stop_server(server)
-    print("Markdown rows (benchmark | command | kpack | peer | ratio | goal):")
-    print("\n".join(rows))
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -23,15 +23,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     BIN,
-    KPACK,
     MODES,
     REPO,
     fmt,
     header,
-    interleave,
-    kpack_copy,
-    kpack_env,
-    peer_env,
+    kpack_vs_peer,
+    print_rows,
     ratio,
     row,
     seconds,
@@ -152,22 +149,17 @@ def main() -> None:
             str(REPO / "schemas" / "manifest.schema.json"),
             *manifests,
         ]
+        # `kpack check --jobs N` timed alongside, with the same copy of kpack.
+        jobs = (
+            {"kpack-jobs": ["check", "--jobs", str(args.jobs), "connectors"]} if args.jobs else None
+        )
         for mode in MODES:
-            with kpack_copy(mode) as root:
-                env = kpack_env(root, mode)
-                commands = {
-                    "kpack": ([KPACK, "check", "connectors"], env),
-                    "peer": (peer, peer_env()),
-                }
-                if args.jobs:
-                    commands["kpack-jobs"] = (
-                        [KPACK, "check", "--jobs", str(args.jobs), "connectors"],
-                        env,
-                    )
-                samples = interleave(commands, args.runs, cwd=tree)
+            samples = kpack_vs_peer(
+                mode, ["check", "connectors"], peer, args.runs, cwd=tree, more=jobs
+            )
             theirs = seconds(samples["peer"])
             print(f"[{mode}] check-jsonschema: {theirs}")
-            for name in [n for n in commands if n != "peer"]:
+            for name in [n for n in samples if n != "peer"]:
                 ours = seconds(samples[name])
                 rate = stats([files / s.seconds for s in samples[name]])
                 label = "kpack check" + (f" --jobs {args.jobs}" if name == "kpack-jobs" else "")
@@ -187,8 +179,7 @@ def main() -> None:
                     )
                 )
             print()
-    print("Markdown rows (benchmark | command | kpack | peer | ratio | goal):")
-    print("\n".join(rows))
+    print_rows(rows)
 
 
 if __name__ == "__main__":
