@@ -17,20 +17,11 @@ from typing import NamedTuple
 
 import pytest
 
+from tests.hardening.connectors import small_connector
+
 KPACK = [sys.executable, "-m", "kpack"]
 TIMEOUT = 600  # a hang fails the case instead of the whole run (a million findings: ~2 min)
 ACCOUNT_TYPE = {"_id": "svc", "grant_mode": "secret", "slug": "svc", "secret": "$SVC"}
-MANIFEST = {
-    "name": "Demo",
-    "slug": "demo",
-    "version": "1.2.0",
-    "type": "konnector",
-    "editor": "Cozy",
-    "icon": "icon.svg",
-    "language": "node",
-    "fields": {},
-    "permissions": {"files": {"type": "io.cozy.files"}},
-}
 
 
 def _doc(**members: object) -> bytes:
@@ -202,6 +193,28 @@ def _prepare(
     return path
 
 
+def _refused_by(
+    tmp_path: Path,
+    name: str,
+    content: Callable[[], bytes] | None,
+    make: Callable[[Path], None] | None,
+    *command: str,
+) -> tuple[Outcome, str]:
+    """Prepare the bad file, run `kpack <command> <file>` on it and assert it is refused;
+    the outcome and the file's path as given."""
+    path = _prepare(tmp_path, name, content, make)
+    before = snapshot(tmp_path)
+    relative = str(path.relative_to(tmp_path))
+    result = run(*command, relative, cwd=tmp_path)
+    assert_refused(result, path.name, before, tmp_path)
+    return result, relative
+
+
+def _forced_kind(make: Callable[[Path], None] | None) -> list[str]:
+    # A folder is a valid argument of `check`: --kind says a file is expected.
+    return ["--kind", "account-type"] if make is _directory else []
+
+
 @pytest.mark.parametrize(("name", "content", "make"), CHECK_CASES)
 def test_check(
     tmp_path: Path,
@@ -209,12 +222,7 @@ def test_check(
     content: Callable[[], bytes] | None,
     make: Callable[[Path], None] | None,
 ) -> None:
-    path = _prepare(tmp_path, name, content, make)
-    before = snapshot(tmp_path)
-    # A folder is a valid argument of `check`: --kind says a file is expected.
-    forced = ["--kind", "account-type"] if make is _directory else []
-    result = run("check", *forced, str(path.relative_to(tmp_path)), cwd=tmp_path)
-    assert_refused(result, path.name, before, tmp_path)
+    _refused_by(tmp_path, name, content, make, "check", *_forced_kind(make))
 
 
 @pytest.mark.parametrize(("name", "content", "make"), CHECK_CASES)
@@ -225,17 +233,13 @@ def test_check_json_report(
     make: Callable[[Path], None] | None,
 ) -> None:
     """The same through --format json: still valid JSON on stdout (or a usage error)."""
-    path = _prepare(tmp_path, name, content, make)
-    before = snapshot(tmp_path)
-    forced = ["--kind", "account-type"] if make is _directory else []
-    result = run(
-        "check", "--format", "json", *forced, str(path.relative_to(tmp_path)), cwd=tmp_path
+    result, relative = _refused_by(
+        tmp_path, name, content, make, "check", "--format", "json", *_forced_kind(make)
     )
-    assert_refused(result, path.name, before, tmp_path)
     if result.code == 1:
         report = json.loads(result.out)
         assert report["summary"]["errors"] >= 1
-        assert {d["file"] for d in report["diagnostics"]} <= {str(path.relative_to(tmp_path))}
+        assert {d["file"] for d in report["diagnostics"]} <= {relative}
 
 
 @pytest.mark.parametrize(("name", "content", "make"), CHECK_CASES)
@@ -247,10 +251,7 @@ def test_provision(
 ) -> None:
     if name.endswith(".konnector") or "dev-config" in name:
         name = "account-types.json"  # provision reads account types only
-    path = _prepare(tmp_path, name, content, make)
-    before = snapshot(tmp_path)
-    result = run("provision", str(path.relative_to(tmp_path)), cwd=tmp_path)
-    assert_refused(result, path.name, before, tmp_path)
+    _refused_by(tmp_path, name, content, make, "provision")
 
 
 def test_check_scans_a_folder_holding_a_fifo_without_blocking(tmp_path: Path) -> None:
@@ -264,15 +265,6 @@ def test_check_scans_a_folder_holding_a_fifo_without_blocking(tmp_path: Path) ->
 
 
 # -- build: the bad file is the bundle's manifest ----------------------------------------------
-
-
-def _connector(root: Path) -> Path:
-    build = root / "build"
-    build.mkdir(parents=True)
-    (build / "manifest.konnector").write_text(json.dumps(MANIFEST))
-    (build / "index.js").write_text("module.exports = 1\n")
-    (build / "icon.svg").write_text("<svg/>\n")
-    return root
 
 
 BUILD_CASES = [
@@ -296,7 +288,7 @@ def test_build(
     make: Callable[[Path], None] | None,
     args: list[str],
 ) -> None:
-    root = _connector(tmp_path / ODD_FOLDER)
+    root = small_connector(tmp_path / ODD_FOLDER)
     manifest = root / "build" / "manifest.konnector"
     manifest.unlink()
     if content is not None:
@@ -314,7 +306,7 @@ def test_build(
     "make", [_fifo, _dangling, _loop], ids=["fifo", "dangling-symlink", "symlink-loop"]
 )
 def test_build_refuses_odd_files_in_the_tree(tmp_path: Path, make: Callable[[Path], None]) -> None:
-    root = _connector(tmp_path / ODD_FOLDER)
+    root = small_connector(tmp_path / ODD_FOLDER)
     make(root / "build" / "odd é.js")
     before = snapshot(tmp_path)
     result = run("build", ODD_FOLDER, cwd=tmp_path)
@@ -336,7 +328,7 @@ def test_build_of_a_file(tmp_path: Path) -> None:
 
 def test_the_odd_folder_itself_builds(tmp_path: Path) -> None:
     """The control: spaces and non-ASCII in the path are not what the cases refuse."""
-    _connector(tmp_path / ODD_FOLDER)
+    small_connector(tmp_path / ODD_FOLDER)
     result = run("build", ODD_FOLDER, "--target", "stack", cwd=tmp_path)
     assert result.code == 0, result
     assert (tmp_path / ODD_FOLDER / "dist" / "demo-1.2.0.tar.gz").is_file()

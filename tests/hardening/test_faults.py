@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kpack.cli import main
+from tests.hardening.connectors import MANIFEST, small_connector
 
 # -- provision ------------------------------------------------------------------------------
 
@@ -288,17 +289,6 @@ def test_fault_case_count() -> None:
 
 EPOCH = "1700000000"
 OUTCOMES: dict[tuple[bool, str], int] = {}  # (finished, output state) -> runs, for the report
-MANIFEST = {
-    "name": "Demo",
-    "slug": "demo",
-    "version": "1.2.0",
-    "type": "konnector",
-    "editor": "Cozy",
-    "icon": "icon.svg",
-    "language": "node",
-    "fields": {},
-    "permissions": {"files": {"type": "io.cozy.files"}},
-}
 
 
 @pytest.fixture(scope="module")
@@ -390,14 +380,6 @@ def _build(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, err
 
 
-def _small(root: Path) -> Path:
-    (root / "build").mkdir(parents=True)
-    (root / "build" / "manifest.konnector").write_text(json.dumps(MANIFEST))
-    (root / "build" / "index.js").write_text("module.exports = 1\n")
-    (root / "build" / "icon.svg").write_text("<svg/>\n")
-    return root
-
-
 @pytest.mark.parametrize(
     ("setup", "words"),
     [
@@ -415,7 +397,7 @@ def test_build_cannot_write_the_target(
     words: str,
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    root = _small(tmp_path / "c")
+    root = small_connector(tmp_path / "c")
     args: list[str] = []
     if setup == "dist-is-a-file":
         (root / "dist").write_text("a file")
@@ -433,6 +415,20 @@ def test_build_cannot_write_the_target(
     assert not (root / "dist").is_dir()
 
 
+def _disk_full_after_one_call(monkeypatch: pytest.MonkeyPatch, owner: type, method: str) -> None:
+    """`owner.method` lands its first call, then fails as a full disk does (ENOSPC)."""
+    real = getattr(owner, method)
+    calls = {"n": 0}
+
+    def full(self: Any, *args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(28, "No space left on device")
+        return real(self, *args)
+
+    monkeypatch.setattr(owner, method, full)
+
+
 def test_build_disk_full_midway(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -442,17 +438,8 @@ def test_build_disk_full_midway(
     from kpack.bundle import archive
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    root = _small(tmp_path / "c")
-    real = archive._HashingWriter.write
-    calls = {"n": 0}
-
-    def full(self: Any, data: bytes) -> int:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise OSError(28, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(archive._HashingWriter, "write", full)
+    root = small_connector(tmp_path / "c")
+    _disk_full_after_one_call(monkeypatch, archive._HashingWriter, "write")
     code, err = _build(capsys, str(root), "--target", "stack")
     assert code == 2 and "No space left on device" in err, err
     assert leftovers(tmp_path) == [] and not (root / "dist").exists()
@@ -466,17 +453,8 @@ def test_build_dir_disk_full_midway(
     from kpack.bundle import archive
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    root = _small(tmp_path / "c")
-    real = archive.DirSink.add_file
-    calls = {"n": 0}
-
-    def full(self: Any, *args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise OSError(28, "No space left on device")
-        real(self, *args)
-
-    monkeypatch.setattr(archive.DirSink, "add_file", full)
+    root = small_connector(tmp_path / "c")
+    _disk_full_after_one_call(monkeypatch, archive.DirSink, "add_file")
     code, err = _build(capsys, str(root), "--dir", str(tmp_path / "out"))
     assert code == 2 and "No space left on device" in err, err
     assert leftovers(tmp_path) == [] and not (tmp_path / "out").exists()

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from kpack.cli import main
+from tests.hardening.connectors import MANIFEST as BUILD_MANIFEST
 
 SENTINEL = "sntl" + secrets.token_hex(16)
 # CouchDB's password is a secret too, but another one: kpack scrubs the password from
@@ -63,18 +64,7 @@ INVALID = [
         "client_secret": {"v": SENTINEL},
     },
 ]
-MANIFEST = {
-    "name": "Demo",
-    "slug": "demo",
-    "version": "1.2.0",
-    "type": "konnector",
-    "editor": "Cozy",
-    "icon": "icon.svg",
-    "language": "node",
-    "fields": {},
-    "permissions": {"files": {"type": "io.cozy.files"}},
-    "oauth": {"scope": ["read"]},
-}
+MANIFEST = {**BUILD_MANIFEST, "oauth": {"scope": ["read"]}}
 DEV_CONFIG = {
     "COZY_URL": "http://cozy.tools:8080",
     "fields": {"login": "me", "password": SENTINEL, "access_token": SENTINEL},
