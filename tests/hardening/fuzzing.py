@@ -172,17 +172,19 @@ class Dup(NamedTuple):
     second: Any
 
 
-def _containers(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def containers(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths (key and index tuples) of every dict and list in `value`, itself first."""
     found = []
     if isinstance(value, (dict, list)):
         found.append(path)
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            found.extend(_containers(item, (*path, key)))
+            found.extend(containers(item, (*path, key)))
     return found
 
 
-def _at(value: Any, path: tuple[Any, ...]) -> Any:
+def value_at(value: Any, path: tuple[Any, ...]) -> Any:
+    """What `path` (as `containers` gives it) leads to in `value`."""
     for key in path:
         value = value[key]
     return value
@@ -195,11 +197,11 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
     name = draw(st.sampled_from(NAMES))
     value = copy.deepcopy(draw(st.sampled_from(SEED_DOCUMENTS[name])))
     for _ in range(draw(st.integers(1, 6))):
-        places = _containers(value)
+        places = containers(value)
         if not places:
             break
         path = draw(st.sampled_from(places))
-        container = _at(value, path)
+        container = value_at(value, path)
         if not container:
             continue
         keys = list(container) if isinstance(container, dict) else list(range(len(container)))

@@ -18,6 +18,7 @@ from kpack.check import CheckOptions
 from kpack.diagnostics import Diagnostic, Kind, Severity, split_pointer
 from kpack.documents import Document
 from kpack.rules.manifest import check_manifest, doctype_problem
+from tests.hardening.fuzzing import containers, value_at
 from tests.helpers import codes, lint, lint_files, only
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -617,26 +618,11 @@ JSON_VALUES = st.recursive(
 )
 
 
-def _containers(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path] if isinstance(value, (dict, list)) else []
-    children = value.items() if isinstance(value, dict) else enumerate(value) \
-        if isinstance(value, list) else ()
-    for key, child in children:
-        found.extend(_containers(child, (*path, key)))
-    return found
-
-
-def _get(value: Any, path: tuple[Any, ...]) -> Any:
-    for token in path:
-        value = value[token]
-    return value
-
-
 @st.composite
 def mutated_manifests(draw: st.DrawFn) -> dict[str, Any]:
     data = copy.deepcopy(VALID)
     for _ in range(draw(st.integers(1, 4))):
-        container = _get(data, draw(st.sampled_from(_containers(data))))
+        container = value_at(data, draw(st.sampled_from(containers(data))))
         if not container:
             continue
         if isinstance(container, dict):
