@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpack.check import CheckOptions
-from kpack.diagnostics import Diagnostic, Kind, Severity, split_pointer
+from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.documents import Document
 from kpack.rules.manifest import check_manifest, doctype_problem
-from tests.hardening.fuzzing import containers, value_at
+from tests.hardening.fuzzing import containers, resolves, value_at
 from tests.helpers import codes, lint, lint_files, only
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -651,18 +651,6 @@ def mutated_manifests(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-def _resolves(data: Any, pointer: str) -> bool:
-    value = data
-    for token in split_pointer(pointer):
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return False
-    return True
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_manifests(), st.sampled_from(["stack", "registry"]))
 def test_mutated_manifests_never_crash_and_every_pointer_resolves(
@@ -671,7 +659,7 @@ def test_mutated_manifests_never_crash_and_every_pointer_resolves(
     document = Document(None, "", data)  # type: ignore[arg-type]  # checks read data only
     findings = list(check_manifest(document, CheckOptions(target=target)))
     for finding in findings:
-        assert _resolves(data, finding.pointer), (finding, data)
+        assert resolves(data, finding.pointer), (finding, data)
         assert finding.message
     # Through the whole pipeline: positions come back for every finding.
     with tempfile.TemporaryDirectory() as tmp:
