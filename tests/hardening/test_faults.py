@@ -302,8 +302,10 @@ def large_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (build / "icon.svg").write_text("<svg/>\n")
     for i in range(400):
         (build / "lib" / f"m{i:03d}.js").write_bytes(os.urandom(16 * 1024))
+    # 18.3 MiB in all: under the registry's 20 MiB (B010), so a build the signal
+    # arrives too late for ends complete (exit 0), not refused.
     for i in range(6):
-        (build / f"blob{i}.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+        (build / f"blob{i}.bin").write_bytes(os.urandom(2 * 1024 * 1024))
     return root
 
 
