@@ -24,13 +24,14 @@ import hashlib
 import os
 import queue
 import shutil
+import signal
 import struct
 import subprocess
 import tarfile
 import tempfile
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol, cast
 
@@ -327,6 +328,26 @@ def pack(
 # -- all or nothing -------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while a temporary output is created and its owner records it.
+
+    An interruption inside `tempfile.mkdtemp` (between its mkdir and its return) or before
+    the caller's assignment would leave a temporary nobody discards. Held signals are
+    delivered when the block ends, where the caller's cleanup can see the temporary.
+    """
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class Pending:
     """A temporary file or folder next to `final`, renamed onto it by `commit()`."""
 
@@ -356,6 +377,11 @@ class Pending:
         self.done = False
 
     def commit(self) -> None:
+        # Renames and the `done` flag go together: never a swap half made.
+        with deferred_signals():
+            self._commit()
+
+    def _commit(self) -> None:
         if self.is_dir:
             os.chmod(self.temp, DIR_MODE)
             if self.final.is_dir():

@@ -22,6 +22,7 @@ from kpack.bundle.archive import (
     Pending,
     TarSink,
     check_dir_target,
+    deferred_signals,
     pack,
     resolve_mtime,
 )
@@ -184,9 +185,11 @@ def _write_archive(
 ) -> None:
     from kpack.bundle.verify import verify_archive
 
-    pending = Pending(final)
-    checksum = None
+    pending: Pending | None = None
+    checksum: Pending | None = None
     try:
+        with deferred_signals():
+            pending = Pending(final)
         with open(pending.temp, "wb") as raw:
             sink = TarSink(raw, outcome.mtime)
             try:
@@ -203,12 +206,14 @@ def _write_archive(
             pending.discard()
             return
         verify_archive(pending.temp, selection, outcome.mtime)
-        checksum = Pending(final.with_name(final.name + ".sha256"))
+        with deferred_signals():
+            checksum = Pending(final.with_name(final.name + ".sha256"))
         checksum.temp.write_text(f"{sha256}  {final.name}\n", encoding="utf-8")
         pending.commit()
         checksum.commit()
     except BaseException as exc:
-        pending.discard()
+        if pending is not None:
+            pending.discard()
         if checksum is not None:
             checksum.discard()
         if isinstance(exc, OSError):  # a full disk...: one message, no traceback
@@ -222,8 +227,10 @@ def _write_dir(
     out_dir: Path, selection: Selection, scanner: Scanner, progress: Progress,
     allowed: set[str], outcome: Outcome, display_root: str,
 ) -> None:
-    pending = Pending(out_dir, is_dir=True)
+    pending: Pending | None = None
     try:
+        with deferred_signals():
+            pending = Pending(out_dir, is_dir=True)
         sink = DirSink(pending.temp, outcome.mtime)
         packed = pack(selection, sink, scanner, progress)
         sink.close()
@@ -233,7 +240,8 @@ def _write_dir(
             return
         pending.commit()
     except BaseException as exc:
-        pending.discard()
+        if pending is not None:
+            pending.discard()
         if isinstance(exc, OSError):
             reason = exc.strerror or exc
             raise BuildError(f"{_display(out_dir)}: {reason} (nothing written)") from None
