@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from kpack.diagnostics import Kind
+from kpack.diagnostics import Kind, join_pointer
 from kpack.load import rules as R
 from kpack.load.source import SourceFile
 
@@ -19,8 +19,6 @@ class Document(NamedTuple):
     data: dict[str, Any]
 
     def at(self, *tokens: str | int) -> str:
-        from kpack.diagnostics import join_pointer
-
         return join_pointer(self.pointer, *tokens)
 
 
