@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from kpack.cli import main
+from tests.helpers import write
 
 MANIFEST: dict[str, Any] = {
     "name": "Demo",
@@ -31,14 +32,7 @@ ARCHIVE = "dist/demo-1.2.0.tar.gz"
 def write_tree(root: Path, files: dict[str, str | bytes | Any]) -> Path:
     """Create files under root: text, bytes, or a JSON value (dicts and lists)."""
     for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        elif isinstance(content, str):
-            path.write_text(content, encoding="utf-8")
-        else:
-            path.write_text(json.dumps(content, indent=2), encoding="utf-8")
+        write(root, name, content)
     return root
 
 
