@@ -26,7 +26,6 @@ from typing import Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Severity
 from kpack.load.discover import FileToCheck, UsageError
-from kpack.realpath import resolver
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
@@ -161,22 +160,13 @@ def group_by_settings(
     if explicit is not None:
         return [(load_settings(Path.cwd(), explicit), files)] if files else []
     parsed: dict[Path | None, Settings] = {}
-    folders: dict[Path, Path | None] = {}
+    folders: dict[str, Path | None] = {}  # a resolved folder -> its nearest config
+    known: dict[Path, Path | None] = {}  # what _nearest_config has walked through
     groups: dict[Path | None, list[FileToCheck]] = {}
-    resolve = resolver()  # each folder resolved once, not each file
-    given_folders: dict[str, Path] = {}  # a file's folder as given -> resolved
     for file in files:
-        given = os.fspath(file.path)
-        if os.path.islink(given):  # a link lives where its target does
-            folder = resolve(file.path).parent
-        else:  # `resolve(file.path).parent` without a Path per file
-            given_folder = os.path.dirname(given) or "."
-            cached = given_folders.get(given_folder)
-            if cached is None:
-                cached = given_folders[given_folder] = resolve(Path(given_folder))
-            folder = cached
+        folder = os.path.dirname(file.real)  # a link lives where its target does
         if folder not in folders:
-            folders[folder] = _nearest_config(folder, folders)
+            folders[folder] = _nearest_config(Path(folder), known)
         config = folders[folder]
         if config not in parsed:
             parsed[config] = Settings(root=Path.cwd()) if config is None else _parse_file(config)

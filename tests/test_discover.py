@@ -86,3 +86,31 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_forced_kind_on_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         discover([str(tmp_path)], Kind.MANIFEST)
+
+
+def test_walk_order_links_and_real_paths(tmp_path: Path) -> None:
+    """Folders depth first in name order, files before sub-folders' files; a link to a
+    folder is not followed; a link to a file is checked once, under its target's path."""
+    for folder in ("b", "a/z", "a"):
+        write(tmp_path, f"{folder}/manifest.konnector", {"slug": "x"})
+    (tmp_path / "a" / "linked-folder").symlink_to(tmp_path / "b", target_is_directory=True)
+    (tmp_path / "b" / "konnector-dev-config.json").symlink_to(tmp_path / "a" / "manifest.konnector")
+    write(tmp_path, "c/konnector-dev-config.json", {})
+    (tmp_path / "c" / "account-type.json").symlink_to(tmp_path / "missing.json")  # broken
+    found = discover([str(tmp_path)])
+    relative = [f.path.relative_to(tmp_path).as_posix() for f in found]
+    assert relative == [
+        "a/manifest.konnector",
+        "a/z/manifest.konnector",
+        "b/manifest.konnector",  # the link in b/ resolves to a/manifest.konnector: merged
+        "c/account-type.json",
+        "c/konnector-dev-config.json",
+    ]
+    real = tmp_path.resolve()
+    assert [f.real for f in found] == [
+        str(real / "a/manifest.konnector"),
+        str(real / "a/z/manifest.konnector"),
+        str(real / "b/manifest.konnector"),
+        str(real / "missing.json"),
+        str(real / "c/konnector-dev-config.json"),
+    ]

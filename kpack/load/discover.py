@@ -41,6 +41,7 @@ class FileToCheck(NamedTuple):
     path: Path
     display: str  # as the user would recognise it: as given, or joined to what was given
     kind: Kind
+    real: str  # the resolved path, found once here so later stages need not ask again
 
 
 def kind_by_name(path: Path) -> Kind | None:
@@ -87,27 +88,27 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
         if path.is_dir():
             if forced is not None:
                 raise UsageError(f"{given}: --kind applies to files, not to a directory")
-            for dirpath, names in _walk(path):
+            for dirpath, entries in _walk(path):
                 real_dir: str | None = None  # resolved once per folder, when needed
-                for name in names:
-                    joined = os.path.join(dirpath, name)
+                for entry in entries:
+                    name = entry.name
                     kind = _kind_of_name(name)
                     if (
                         kind is None
                         and os.path.splitext(name)[1].lower() in DATA_SUFFIXES  # no Path
-                        and looks_like_account_type(Path(joined))
+                        and looks_like_account_type(Path(entry.path))
                     ):
                         kind = Kind.ACCOUNT_TYPE
                     if kind is None:
                         continue
-                    file = Path(joined)
-                    if os.path.islink(joined):  # what `resolve(file)` does, in two steps
+                    file = Path(entry.path)
+                    if entry.is_symlink():  # what `resolve(file)` does, in two steps
                         real = str(resolve(file))
                     else:
                         if real_dir is None:
                             real_dir = str(resolve(Path(dirpath)))
                         real = os.path.join(real_dir, name)
-                    found.setdefault(real, FileToCheck(file, str(file), kind))
+                    found.setdefault(real, FileToCheck(file, str(file), kind, real))
             continue
         kind = (
             forced
@@ -119,13 +120,34 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                 f"{given}: cannot tell what kind of file this is "
                 "(use --kind manifest|account-type|dev-config)"
             )
-        found.setdefault(str(resolve(path)), FileToCheck(path, given, kind))
+        real = str(resolve(path))
+        found.setdefault(real, FileToCheck(path, given, kind, real))
     return list(found.values())
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
-    """Each folder under `root` and its file names, sorted (strings: a Path per file of a
-    monorepo costs more than the checks that follow)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        yield dirpath, sorted(filenames)
+def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Each folder under `root` and its entries that are not folders, sorted by name, as
+    `os.walk` would list them (links to folders are listed, not followed).
+
+    Directory entries, not names: their file type comes with the listing, so telling a
+    symbolic link costs no system call (a monorepo has thousands of files)."""
+    pending = [os.fspath(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:  # unreadable or vanished: os.walk skips it too
+            continue
+        files, folders = [], []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                files.append(entry)
+            elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
+                folders.append(entry.path)
+        yield folder, files
+        pending.extend(reversed(folders))  # depth first, in name order, as os.walk
