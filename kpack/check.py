@@ -1,14 +1,22 @@
 """The check pipeline: files → sources → documents → findings → diagnostics.
 
-`cli.py` calls `run_check`; `provision` and `build` reuse `check_sources` on the files they
-read, so every command applies the same rules.
+Two passes. First each file alone: it is read, split into documents, and the document
+rules (most rules) run on each document. Then the run rules, which compare documents
+(duplicate ids, a manifest and its account type, git's view of dev configs), run once
+over all the documents of a settings group. The run rules see each document reduced to
+the members they read (`run_members`), so the first pass can run in worker processes
+(`--jobs`) and send back little; serial or parallel, the same code gives the same report.
+
+`cli.py` calls `run_configured`; `provision` and `build` reuse `check_sources` on the
+files they read, so every command applies the same rules.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from kpack.diagnostics import Diagnostic, Finding, Kind, Severity
 
@@ -24,27 +32,69 @@ class CheckOptions(NamedTuple):
     target: str = "stack"
 
 
-# A rule module's entry point: all the run's documents of its kind → findings on them.
-Checker = Callable[[list[Document], CheckOptions], Iterator[tuple[Document, Finding]]]
+class KindRules(Protocol):
+    """A rule module for one kind of document."""
 
-CHECKERS: dict[Kind | None, str] = {
+    # The members of a document that this module's run rules read.
+    RUN_MEMBERS: tuple[str, ...]
+
+    def check_document(self, doc: Document, options: CheckOptions) -> Iterator[Finding]:
+        """The rules that need only this document."""
+
+    def check_run(
+        self, documents: list[Document], options: CheckOptions
+    ) -> Iterator[tuple[Document, Finding]]:
+        """The rules across the group's documents of this kind (reduced to RUN_MEMBERS)."""
+
+
+class CrossFileRules(Protocol):
+    """The rules across kinds; they run when a group holds several kinds of file."""
+
+    RUN_MEMBERS: Mapping[Kind, tuple[str, ...]]
+
+    def check_run(
+        self, documents: list[Document], options: CheckOptions
+    ) -> Iterator[tuple[Document, Finding]]: ...
+
+
+RULE_MODULES: dict[Kind, str] = {
     Kind.ACCOUNT_TYPE: "kpack.rules.account_type",
     Kind.MANIFEST: "kpack.rules.manifest",
     Kind.DEV_CONFIG: "kpack.rules.dev_config",
-    None: "kpack.rules.cross_file",  # sees every document of the run
 }
+CROSS_FILE_MODULE = "kpack.rules.cross_file"
+
+# `kpack check --jobs 0` (the default) uses a worker per this many files, up to the CPUs:
+# below it, starting a process costs more than it saves (a pre-commit run checks a few).
+FILES_PER_JOB = 400
 
 
-class CheckResult(NamedTuple):
-    sources: list[SourceFile]
-    documents: list[Document]
-    diagnostics: list[Diagnostic]
+def kind_rules(kind: Kind) -> KindRules:
+    return cast(KindRules, importlib.import_module(RULE_MODULES[kind]))
 
 
-def _checker(kind: Kind | None) -> Checker:
-    module = importlib.import_module(CHECKERS[kind])
-    check: Checker = module.check
-    return check
+def cross_file_rules() -> CrossFileRules:
+    return cast(CrossFileRules, importlib.import_module(CROSS_FILE_MODULE))
+
+
+_RUN_MEMBERS: dict[Kind, tuple[str, ...]] = {}
+
+
+def run_members(kind: Kind) -> tuple[str, ...]:
+    """The members of a `kind` document that any run rule reads."""
+    members = _RUN_MEMBERS.get(kind)
+    if members is None:
+        own = kind_rules(kind).RUN_MEMBERS
+        across = cross_file_rules().RUN_MEMBERS.get(kind, ())
+        members = _RUN_MEMBERS[kind] = own + tuple(m for m in across if m not in own)
+    return members
+
+
+def reduced(document: Document) -> Document:
+    """The document as the run rules see it: only the members they read."""
+    data = document.data
+    members = run_members(document.source.kind)
+    return document._replace(data={m: data[m] for m in members if m in data})
 
 
 def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
@@ -64,44 +114,137 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     )
 
 
-def check_sources(
-    sources: Iterable[SourceFile], options: CheckOptions
+def check_source(
+    source: SourceFile, options: CheckOptions
 ) -> tuple[list[Document], list[Diagnostic]]:
-    sources = list(sources)
-    documents: list[Document] = []
-    for source in sources:
-        if source.readable:
-            documents.extend(split_documents(source))
-    diagnostics = [problem for source in sources for problem in source.problems]
+    """First pass on one file: its documents, its problems and its document findings."""
+    # Splitting may report a wrong root shape on the source.
+    documents = split_documents(source) if source.readable else []
+    diagnostics = list(source.problems)
+    if documents:
+        rules = kind_rules(source.kind)
+        for document in documents:
+            diagnostics.extend(
+                to_diagnostic(document, f) for f in rules.check_document(document, options)
+            )
+    return documents, diagnostics
+
+
+def check_run(documents: list[Document], options: CheckOptions) -> list[Diagnostic]:
+    """Second pass: the run rules over one group's (reduced) documents."""
     by_kind: dict[Kind, list[Document]] = {}
     for document in documents:
         by_kind.setdefault(document.source.kind, []).append(document)
-    for kind, docs in by_kind.items():
-        diagnostics.extend(to_diagnostic(d, f) for d, f in _checker(kind)(docs, options))
+    diagnostics = [
+        to_diagnostic(d, f)
+        for kind, docs in by_kind.items()
+        for d, f in kind_rules(kind).check_run(docs, options)
+    ]
     if len(by_kind) > 1:
-        diagnostics.extend(to_diagnostic(d, f) for d, f in _checker(None)(documents, options))
+        diagnostics.extend(
+            to_diagnostic(d, f) for d, f in cross_file_rules().check_run(documents, options)
+        )
+    return diagnostics
+
+
+def check_documents(documents: list[Document], options: CheckOptions) -> list[Diagnostic]:
+    """Both passes over documents already split (provision rewrites ids, then checks)."""
+    diagnostics = [
+        to_diagnostic(document, finding)
+        for document in documents
+        for finding in kind_rules(document.source.kind).check_document(document, options)
+    ]
+    diagnostics.extend(check_run([reduced(d) for d in documents], options))
+    return diagnostics
+
+
+def check_sources(
+    sources: Iterable[SourceFile], options: CheckOptions
+) -> tuple[list[Document], list[Diagnostic]]:
+    """Both passes over sources already read: their documents and sorted diagnostics."""
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    for source in sources:
+        found_documents, found = check_source(source, options)
+        documents.extend(found_documents)
+        diagnostics.extend(found)
+    diagnostics.extend(check_run([reduced(d) for d in documents], options))
     diagnostics.sort(key=lambda d: d.sort_key)
     return documents, diagnostics
 
 
-def run_check(files: list[FileToCheck], options: CheckOptions) -> CheckResult:
-    sources = [read_source(f.path, f.display, f.kind) for f in files]
-    documents, diagnostics = check_sources(sources, options)
-    return CheckResult(sources, documents, diagnostics)
+class FileResult(NamedTuple):
+    """What the first pass keeps of a file: all a worker process sends back."""
+
+    diagnostics: list[Diagnostic]
+    documents: list[Document]  # reduced, on a source without its parsed data
 
 
-def run_configured(groups: list[tuple[Settings, list[FileToCheck]]]) -> list[Diagnostic]:
+def check_file(file: FileToCheck, options: CheckOptions) -> FileResult:
+    source = read_source(file.path, file.display, file.kind)
+    documents, diagnostics = check_source(source, options)
+    if not documents:
+        return FileResult(diagnostics, [])
+    light = source.without_data()
+    return FileResult(
+        diagnostics, [reduced(d)._replace(source=light) for d in documents]
+    )
+
+
+def _check_files(tasks: list[tuple[FileToCheck, CheckOptions]]) -> list[FileResult]:
+    return [check_file(file, options) for file, options in tasks]
+
+
+def run_configured(
+    groups: list[tuple[Settings, list[FileToCheck]]], jobs: int = 1
+) -> list[Diagnostic]:
     """Check each group of files that share settings, and apply those settings.
 
     Files under different `.kpack.yaml` files belong to different connectors (or
-    repositories), so rules across files only pair files within one group.
+    repositories), so run rules only compare files within one group. `jobs`: worker
+    processes for the first pass (0: by the number of files and CPUs).
     """
+    tasks = [
+        (file, CheckOptions(target=settings.target)) for settings, files in groups for file in files
+    ]
+    results = iter(first_pass(tasks, jobs))
     diagnostics: list[Diagnostic] = []
     for settings, files in groups:
-        result = run_check(files, CheckOptions(target=settings.target))
-        diagnostics.extend(settings.apply(result.diagnostics))
+        mine = [next(results) for _ in files]
+        found = [d for result in mine for d in result.diagnostics]
+        documents = [document for result in mine for document in result.documents]
+        found.extend(check_run(documents, CheckOptions(target=settings.target)))
+        diagnostics.extend(settings.apply(found))
     diagnostics.sort(key=lambda d: d.sort_key)
     return diagnostics
+
+
+def first_pass(tasks: list[tuple[FileToCheck, CheckOptions]], jobs: int) -> list[FileResult]:
+    """`check_file` on each task, in order; on `jobs` worker processes when that pays."""
+    jobs = job_count(jobs, len(tasks))
+    if jobs < 2:
+        return _check_files(tasks)
+    from kpack.parallel import map_in_order
+
+    for kind in {file.kind for file, _ in tasks}:  # imported once, before the workers fork
+        kind_rules(kind)
+    size = -(-len(tasks) // (jobs * 4))  # a few chunks per worker: an even finish
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    return [result for chunk in map_in_order(_check_files, chunks, jobs) for result in chunk]
+
+
+def job_count(requested: int, files: int) -> int:
+    """Worker processes for `files` files: `requested`, or when 0 one per FILES_PER_JOB
+    files up to the CPUs this process may use; never more than the files."""
+    if requested <= 0:
+        requested = min(available_cpus(), files // FILES_PER_JOB)
+    return max(1, min(requested, files))
+
+
+def available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def count_by_severity(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:

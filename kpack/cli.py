@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class OutputFormat(str, Enum):
@@ -143,6 +144,16 @@ def check(
     color: Annotated[
         ColorChoice, typer.Option("--color", help="Colour the text report.")
     ] = ColorChoice.auto,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Worker processes (0: one per 400 files, up to the CPUs). "
+            "The report is the same for any number.",
+        ),
+    ] = 0,
 ) -> None:
     """Check manifests, account types and dev configs."""
     from kpack.check import run_configured
@@ -172,7 +183,7 @@ def check(
             "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
             err=True,
         )
-    diagnostics = run_configured(groups)
+    diagnostics = run_configured(groups, jobs)
     stream = sys.stdout if output_file is None else None
     report = Report(diagnostics, len(files), color=use_color(color, stream))
     write_output(get_reporter(output_format.value)(report), output_file)
@@ -259,10 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="kpack")
     except SystemExit as exc:
         code = exc.code
+        if code == EXIT_INTERRUPTED:  # Typer's answer to Ctrl-C, silent until now
+            typer.echo("kpack: interrupted", err=True)
         return code if isinstance(code, int) else (EXIT_CLEAN if code is None else EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("kpack: interrupted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`kpack check | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -57,6 +57,17 @@ class SourceFile:
             return Span(1, 1, 1, 1)
         return self.index.span(pointer, at_value)
 
+    def without_data(self) -> SourceFile:
+        """A copy that still locates pointers but drops the parsed data and the problems:
+        what the run rules need of a file checked in another process (its text, cheap to
+        send; a JSON index is rebuilt from it if a finding needs one)."""
+        light = SourceFile.__new__(SourceFile)
+        light.__dict__.update(self.__dict__)
+        light.data, light.problems, light._yaml_root = None, [], None
+        # A YAML index needs the node tree, dropped here: keep the index instead.
+        light._index = self.index if self.syntax == "yaml" and self.readable else None
+        return light
+
     # -- problems ----------------------------------------------------------------------
 
     def report(

@@ -115,10 +115,7 @@ def _checked_documents(paths: list[str], context: str | None) -> list[Any] | Non
 
 
 def _with_context(documents: list[Any], diagnostics: list[Any], context: str) -> list[Any]:
-    import importlib
-
-    from kpack.check import CHECKERS, CheckOptions, to_diagnostic
-    from kpack.diagnostics import Kind
+    from kpack.check import CheckOptions, check_documents
     from kpack.documents import Document
 
     renamed = [
@@ -129,11 +126,8 @@ def _with_context(documents: list[Any], diagnostics: list[Any], context: str) ->
     seen = {(d.code, d.file, d.pointer) for d in diagnostics}
     extra = [
         diagnostic
-        for doc, finding in importlib.import_module(CHECKERS[Kind.ACCOUNT_TYPE]).check(
-            renamed, CheckOptions()
-        )
-        if ((diagnostic := to_diagnostic(doc, finding)).code, diagnostic.file,
-            diagnostic.pointer) not in seen
+        for diagnostic in check_documents(renamed, CheckOptions())
+        if (diagnostic.code, diagnostic.file, diagnostic.pointer) not in seen
     ]
     return sorted([*diagnostics, *extra], key=lambda d: d.sort_key)
 

@@ -347,15 +347,18 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # --- Checker ------------------------------------------------------------------------------
 
 
-def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
-    for document in documents:
-        for finding in check_document(document):
-            yield document, finding
+# What the run rules below read of each account type (see kpack.check).
+RUN_MEMBERS = ("_id", "slug", "grant_mode")
+
+
+def check_run(
+    documents: list[Document], options: CheckOptions
+) -> Iterator[tuple[Document, Finding]]:
     yield from _duplicate_ids(documents)
     yield from _duplicate_secret_slugs(documents)
 
 
-def check_document(doc: Document) -> Iterator[Finding]:
+def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
     data = doc.data
     yield from _keys(doc)
     yield from _types(doc)
@@ -969,7 +972,10 @@ def _list(values: tuple[str, ...]) -> str:
     return ", ".join(_q(v) for v in values)
 
 
-__all__ = ["check", "check_document", "misspelling_of", "registrable_domain", "same_site"]
+__all__ = [
+    "RUN_MEMBERS", "check_document", "check_run", "misspelling_of", "registrable_domain",
+    "same_site",
+]
 _RULES: tuple[Rule, ...] = (
     GRANT_MODE_MISSING, GRANT_MODE_UNKNOWN, TOKEN_MODE_UNKNOWN, REQUIRED_FIELD_MISSING,
     TOKEN_ENDPOINT_MISSING, MISSPELLED_KEY, UNKNOWN_KEY, WRONG_FIELD_TYPE, URL_NOT_ABSOLUTE,

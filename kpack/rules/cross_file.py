@@ -54,7 +54,13 @@ OAUTH_MISSING_IN_MANIFEST = define(
     """,
 )
 
-def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
+# What these rules read of each document (see kpack.check).
+RUN_MEMBERS = {Kind.MANIFEST: ("slug", "oauth"), Kind.ACCOUNT_TYPE: ("_id", "grant_mode")}
+
+
+def check_run(
+    documents: list[Document], options: CheckOptions
+) -> Iterator[tuple[Document, Finding]]:
     manifests = [d for d in documents if d.source.kind is Kind.MANIFEST]
     account_types = [d for d in documents if d.source.kind is Kind.ACCOUNT_TYPE]
     if not manifests or not account_types:

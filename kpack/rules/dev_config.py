@@ -117,14 +117,16 @@ _PLACEHOLDER_WORDS = frozenset({
 })
 
 
-def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
-    for document in documents:
-        for finding in _check_document(document):
-            yield document, finding
-    yield from _check_git(documents)
+RUN_MEMBERS: tuple[str, ...] = ()  # git's view needs only the file's path
 
 
-def _check_document(doc: Document) -> Iterator[Finding]:
+def check_run(
+    documents: list[Document], options: CheckOptions
+) -> Iterator[tuple[Document, Finding]]:
+    yield from _check_git(documents)  # one git call per repository, not per file
+
+
+def check_document(doc: Document, options: CheckOptions) -> Iterator[Finding]:
     data = doc.data
     for key in data:
         if key not in spec.DEV_CONFIG_KEYS:

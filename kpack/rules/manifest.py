@@ -229,17 +229,24 @@ _LOCALE_MEMBERS = frozenset(
 Findings = Iterator[Finding]
 
 
-def check(documents: list[Document], options: CheckOptions) -> Iterator[tuple[Document, Finding]]:
+RUN_MEMBERS: tuple[str, ...] = ()  # no rule compares manifests with each other
+
+
+def check_run(
+    documents: list[Document], options: CheckOptions
+) -> Iterator[tuple[Document, Finding]]:
+    return iter(())
+
+
+def check_document(doc: Document, options: CheckOptions) -> Findings:
+    _FOLDED.clear()  # one document's objects at a time (a caller may change data between)
     try:
-        for document in documents:
-            for finding in check_manifest(document, options):
-                yield document, finding
+        yield from _check_manifest(doc, options)
     finally:
         _FOLDED.clear()
 
 
-def check_manifest(doc: Document, options: CheckOptions) -> Findings:
-    _FOLDED.clear()  # one document's objects at a time (a caller may change data between)
+def _check_manifest(doc: Document, options: CheckOptions) -> Findings:
     registry = options.target == "registry"
     yield from _typed_fields(doc)
     yield from _slug(doc)
@@ -858,4 +865,4 @@ def _locales(doc: Document) -> Findings:
             )
 
 
-__all__ = ["check", "check_manifest", "doctype_problem"]
+__all__ = ["RUN_MEMBERS", "check_document", "check_run", "doctype_problem"]

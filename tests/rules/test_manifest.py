@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from kpack.check import CheckOptions
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.documents import Document
-from kpack.rules.manifest import check_manifest, doctype_problem
+from kpack.rules.manifest import check_document, doctype_problem
 from tests.hardening.fuzzing import containers, resolves, value_at
 from tests.helpers import codes, lint, lint_files, only
 
@@ -657,7 +657,7 @@ def test_mutated_manifests_never_crash_and_every_pointer_resolves(
     data: dict[str, Any], target: str
 ) -> None:
     document = Document(None, "", data)  # type: ignore[arg-type]  # checks read data only
-    findings = list(check_manifest(document, CheckOptions(target=target)))
+    findings = list(check_document(document, CheckOptions(target=target)))
     for finding in findings:
         assert resolves(data, finding.pointer), (finding, data)
         assert finding.message

@@ -1,0 +1,157 @@
+"""The check pipeline: the two passes, and the same report for any number of jobs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpack import check, parallel
+from kpack.check import CheckOptions, check_file, job_count, reduced, run_members
+from kpack.cli import main
+from kpack.diagnostics import Kind
+from kpack.load.discover import discover
+from kpack.load.source import read_source
+from tests.helpers import write
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def manifest(slug: str, **extra: Any) -> dict[str, Any]:
+    return {"slug": slug, "name": slug, "type": "konnector", "version": "1.0.0",
+            "editor": "Me", "language": "node", "icon": "icon.svg",
+            "permissions": {"files": {"type": "io.cozy.files"}}, **extra}
+
+
+def account_type(doc_id: str, **extra: Any) -> dict[str, Any]:
+    return {"_id": doc_id, "grant_mode": "authorization_code",
+            "client_id": "$CLIENT_ID", "client_secret": "$CLIENT_SECRET",
+            "auth_endpoint": "https://login.example/authorize",
+            "token_endpoint": "https://login.example/token", "token_mode": "basic",
+            "redirect_uri": f"https://oauthcallback.cozy.tools/accounts/{doc_id}/redirect",
+            **extra}
+
+
+def monorepo(root: Path, count: int = 40) -> Path:
+    """`count` connectors whose mistakes need the run rules, spread so that a parallel
+    run splits them across chunks: a duplicate `_id` and secret slug between the first
+    and the last connector, manifest/account-type mismatches, a YAML account type, git."""
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    write(root, ".gitignore", "connectors/c00*/konnector-dev-config.json\n")
+    for number in range(count):
+        folder = f"connectors/c{number:03d}"
+        slug = f"c{number:03d}"
+        oauth = {"scope": ["read"]} if number % 3 else None
+        write(root, f"{folder}/manifest.konnector",
+              manifest(slug, **({"oauth": oauth} if oauth else {})))
+        doc_id = "shared-id" if number in (0, count - 1) else slug
+        if number == 7:
+            doc_id = "someone-else"  # X001
+        extra = {"slug": "shared-slug", "grant_mode": "secret"} if number in (1, count - 2) else {}
+        if number == 11:  # YAML: the positions of its run findings come from a YAML index
+            write(root, f"{folder}/account-types.yaml",
+                  f"- _id: {slug}\n  grant_mode: secret\n- _id: {slug}\n  grant_mode: secret\n")
+        else:
+            write(root, f"{folder}/account-types-def.json", account_type(doc_id, **extra))
+        dev = {"COZY_URL": "http://cozy.tools:8080", "fields": {"login": "me"}}
+        write(root, f"{folder}/konnector-dev-config.json",
+              json.dumps(dev) + ("\n," if number == 5 else ""))  # 5: a syntax error
+    subprocess.run(["git", "-C", str(root), "add", "connectors/c030/konnector-dev-config.json"],
+                   check=True)
+    return root
+
+
+def report(capsys: pytest.CaptureFixture[str], root: Path, *options: str) -> str:
+    code = main(["check", str(root / "connectors"), "--format", "json", *options])
+    out = capsys.readouterr().out
+    assert code == 1
+    return out
+
+
+@needs_git
+def test_any_number_of_jobs_gives_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = monorepo(tmp_path)
+    serial = report(capsys, root, "--jobs", "1")
+    found = {d["code"] for d in json.loads(serial)["diagnostics"]}
+    # The run rules did find something, so the comparison below means something.
+    assert {"A017", "A018", "X001", "X002", "D004", "D005", "L001"} <= found
+    calls: list[int] = []
+    real_map = parallel.map_in_order
+    monkeypatch.setattr(
+        parallel,
+        "map_in_order",
+        lambda function, items, jobs: calls.append(jobs) or real_map(function, items, jobs),
+    )
+    for jobs in ("2", "3"):
+        assert report(capsys, root, "--jobs", jobs) == serial
+    assert calls == [2, 3]  # the workers did run
+
+
+def test_a_yaml_run_finding_is_positioned_from_another_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "connectors/a/account-types.yaml", "- _id: x\n  grant_mode: secret\n")
+    write(tmp_path, "connectors/b/account-types.yaml", "# b\n\n- _id: x\n  grant_mode: secret\n")
+    for jobs in ("1", "2"):
+        found = json.loads(report(capsys, tmp_path, "--jobs", jobs))["diagnostics"]
+        duplicate = next(d for d in found if d["code"] == "A018")
+        assert (duplicate["file"], duplicate["line"], duplicate["column"]) == (
+            str(tmp_path / "connectors/b/account-types.yaml"), 3, 3)
+        assert "account-types.yaml:1:3" in duplicate["message"] + (duplicate["help"] or "")
+
+
+def test_run_rules_see_only_the_members_they_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "account-types-def.json", account_type("demo", slug="demo"))
+    file = discover([str(path)])[0]
+    result = check_file(file, CheckOptions())
+    (document,) = result.documents
+    assert set(document.data) == {"_id", "slug", "grant_mode"}
+    assert document.source.data is None and document.source.problems == []
+    assert document.source.span(document.at("_id")).line == 2  # still located
+
+
+def test_run_members_include_the_cross_file_rules() -> None:
+    assert set(run_members(Kind.MANIFEST)) == {"slug", "oauth"}
+    assert set(run_members(Kind.ACCOUNT_TYPE)) == {"_id", "slug", "grant_mode"}
+    assert run_members(Kind.DEV_CONFIG) == ()
+
+
+def test_reduced_keeps_the_source_and_the_pointer(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.json", [account_type("a"), account_type("b")])
+    source = read_source(path, "a.json", Kind.ACCOUNT_TYPE)
+    from kpack.documents import split_documents
+
+    second = reduced(split_documents(source)[1])
+    assert second.pointer == "/1" and second.source is source
+    assert second.data == {"_id": "b", "grant_mode": "authorization_code"}
+
+
+@pytest.mark.parametrize(
+    ("requested", "files", "cpus", "expected"),
+    [
+        (1, 10_000, 8, 1),
+        (4, 10_000, 2, 4),  # asked for: as many, even beyond the CPUs
+        (4, 3, 2, 3),  # never more workers than files
+        (0, 10, 8, 1),  # a pre-commit run: no worker
+        (0, 2 * check.FILES_PER_JOB, 8, 2),
+        (0, 100 * check.FILES_PER_JOB, 8, 8),  # up to the CPUs
+        (0, 0, 8, 1),
+    ],
+)
+def test_job_count(
+    requested: int, files: int, cpus: int, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check, "available_cpus", lambda: cpus)
+    assert job_count(requested, files) == expected
+
+
+def test_negative_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "manifest.konnector", manifest("demo"))
+    assert main(["check", "--jobs", "-1", str(path)]) == 2
+    assert "--jobs" in capsys.readouterr().err

@@ -1,0 +1,93 @@
+"""kpack.parallel: order, errors, and no worker left behind after an interrupt."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kpack.parallel import map_in_order
+from tests.helpers import REPO
+
+
+def slow_square(value: int) -> tuple[int, int]:
+    time.sleep(0.02 * (5 - value % 5))  # the first items finish last
+    return value * value, os.getpid()
+
+
+def fail_on_three(value: int) -> int:
+    if value == 3:
+        raise ValueError("three")
+    return value
+
+
+def test_results_come_back_in_order_from_several_processes() -> None:
+    results = map_in_order(slow_square, list(range(10)), 2)
+    assert [square for square, _ in results] == [n * n for n in range(10)]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_an_error_in_a_worker_is_raised_in_the_caller() -> None:
+    with pytest.raises(ValueError, match="three"):
+        map_in_order(fail_on_three, list(range(6)), 2)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; its parent reaps it
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="needs Linux's /proc children list",
+)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_stops_every_worker(tmp_path: Path, signum: int) -> None:
+    for number in range(3000):  # enough for the workers to be busy for a while
+        folder = tmp_path / f"c{number:04d}"
+        folder.mkdir()
+        (folder / "manifest.konnector").write_text(json.dumps({"slug": f"c{number}"}))
+        (folder / "account-types-def.json").write_text(
+            json.dumps({"_id": f"c{number}", "grant_mode": "secret", "slug": "s"})
+        )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kpack", "check", "--jobs", "2", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        # A test runner may ignore SIGINT in its children; kpack must see it as a user would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while child.poll() is None and len(workers) < 2 and time.monotonic() < deadline:
+        workers = _children(child.pid)
+        time.sleep(0.005)
+    if len(workers) < 2:
+        child.kill()
+        child.wait()
+        pytest.skip("the run ended before both workers were seen")
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert err.decode().strip() == "kpack: interrupted"
+    time.sleep(0.2)
+    assert [w for w in workers if _running(w)] == []
