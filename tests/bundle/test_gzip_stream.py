@@ -1,12 +1,14 @@
 """The gzip stream compressed in blocks on several threads (pigz-style).
 
-Its bytes depend only on the input, the block size and the level: not on the number of
-threads, nor on how the input was cut into writes. They decompress to exactly the input
+Its bytes depend only on the input, the block size and the level (segments that do not
+compress are stored): not on the number of threads, nor on how the input was cut into
+writes. They decompress to exactly the input
 (Python's gzip module, GNU gzip and tar). Errors reach the caller; no thread outlives it.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import os
@@ -25,10 +27,12 @@ from kpack.bundle import archive
 from kpack.bundle.archive import (
     GZIP_BLOCK,
     GZIP_HEADER,
+    STORE_SEGMENT,
     _GzipStream,
     _HashingWriter,
     compression_threads,
     deflate_block,
+    incompressible,
 )
 
 WORDS = [b"function ", b"return ", b"konnector ", b"\n"]
@@ -128,6 +132,48 @@ def test_the_compression_level_is_6() -> None:
     data = sample(GZIP_BLOCK // 2, 11)
     level_6 = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     assert deflate_block(data, b"", final=True) == level_6.compress(data) + level_6.flush()
+
+
+def js(size: int) -> bytes:
+    return b"".join(
+        b"function f%d(a) { return a + '%d' }\n" % (n, n * n) for n in range(size // 30 + 1)
+    )[:size]
+
+
+def test_random_bytes_are_incompressible_text_and_base64_are_not() -> None:
+    noise = random.Random(4).randbytes(STORE_SEGMENT)
+    assert incompressible(noise)
+    assert not incompressible(js(STORE_SEGMENT))
+    assert not incompressible(base64.b64encode(noise)[:STORE_SEGMENT])
+    assert not incompressible(noise[:1000])  # too short to sample: compressed
+    # One sample of text among the noise is enough to compress the segment.
+    text_inside = bytearray(noise)
+    text_inside[STORE_SEGMENT // 2 : STORE_SEGMENT // 2 + 300] = js(300)
+    assert not incompressible(bytes(text_inside))
+
+
+def test_incompressible_segments_are_stored_the_rest_deflated() -> None:
+    noise = random.Random(5).randbytes(2 * STORE_SEGMENT)
+    text = js(2 * STORE_SEGMENT)
+    data = noise + text + noise[:STORE_SEGMENT]
+    block = deflate_block(data, b"", final=True)
+    assert zlib.decompress(block, -zlib.MAX_WBITS) == data
+    stored = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
+    assert block.startswith(stored.compress(noise) + stored.flush(zlib.Z_SYNC_FLUSH))
+    level_6 = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS, 8, 0, noise[-32768:])
+    assert level_6.compress(text) + level_6.flush(zlib.Z_SYNC_FLUSH) in block
+    assert len(block) < len(noise) * 1.5 + len(text) // 4
+
+
+def test_mixed_text_and_noise_same_bytes_whatever_the_threads() -> None:
+    rng = random.Random(6)
+    data = b"".join(
+        rng.randbytes(rng.randrange(1, 200_000)) if n % 2 else js(rng.randrange(1, 200_000))
+        for n in range(12)
+    )
+    one = stream_bytes([data], threads=1)
+    assert stream_bytes(cut(data, [10_000, 700_000]), threads=3) == one
+    assert gzip.decompress(one) == data
 
 
 @pytest.mark.skipif(shutil.which("gzip") is None or shutil.which("tar") is None,
