@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from kpack.realpath import resolver
+from kpack.realpath import string_resolver
 
 GIT_TIMEOUT_SECONDS = 20
 
@@ -47,21 +47,28 @@ def find_work_tree(path: Path) -> Path | None:
     so a file in a submodule belongs to the submodule. Git confirms it later: a stray
     `.git` that is not a repository yields no answer, not an error.
     """
-    return _tree_of(_absolute(path).parent, {})
+    tree = _tree_of(str(_absolute(path).parent), {})
+    return None if tree is None else Path(tree)
 
 
-def _tree_of(directory: Path, known: dict[Path, Path | None]) -> Path | None:
-    """`find_work_tree` of a resolved folder; `known` remembers each folder visited."""
-    visited: list[Path] = []
-    found: Path | None = None
-    for candidate in (directory, *directory.parents):
+def _tree_of(directory: str, known: dict[str, str | None]) -> str | None:
+    """`find_work_tree` of a resolved folder; `known` remembers each folder visited.
+    Strings, not Paths: this runs for every folder of a monorepo."""
+    visited: list[str] = []
+    found: str | None = None
+    candidate = directory
+    while True:
         if candidate in known:
             found = known[candidate]
             break
         visited.append(candidate)
-        if os.path.lexists(candidate / ".git"):
+        if os.path.lexists(os.path.join(candidate, ".git")):
             found = candidate
             break
+        parent = os.path.dirname(candidate)
+        if parent == candidate:  # the root
+            break
+        candidate = parent
     for folder in visited:
         known[folder] = found
     return found
@@ -73,31 +80,32 @@ def git_states(paths: Iterable[Path]) -> dict[Path, GitState]:
     Keys are the paths as given. Paths outside any work tree, or in one git cannot
     answer for (git missing, not a repository, timeout), are absent from the result.
     """
-    by_tree: dict[Path, dict[str, Path]] = {}
-    resolve = resolver()  # each folder resolved once, not each file
-    trees: dict[Path, Path | None] = {}
+    by_tree: dict[str, dict[str, Path]] = {}
+    real = string_resolver()  # each folder resolved once, not each file
+    trees: dict[str, str | None] = {}
     for path in paths:
-        absolute = resolve(Path(os.path.abspath(path)).parent) / path.name  # _absolute(path)
-        tree = _tree_of(absolute.parent, trees)
+        given_folder, name = os.path.split(os.path.abspath(path))
+        folder = real(given_folder)  # as _absolute(path) does, on strings
+        tree = _tree_of(folder, trees)
         if tree is None:
             continue
-        try:
-            relative = absolute.relative_to(tree).as_posix()
-        except ValueError:  # pragma: no cover - find_work_tree returns an ancestor
-            continue
+        # `tree` is `folder` or one of its ancestors: what follows it is the relative path.
+        inside = folder[len(tree) :].lstrip(os.sep)
+        relative = os.path.join(inside, name).replace(os.sep, "/")
         by_tree.setdefault(tree, {})[relative] = path
     states: dict[Path, GitState] = {}
-    for tree, files in by_tree.items():
+    for top, files in by_tree.items():
+        work_tree = Path(top)
         relatives = sorted(files)
-        tracked = tracked_files(tree, relatives)
+        tracked = tracked_files(work_tree, relatives)
         if tracked is None:
             continue
         untracked = [r for r in relatives if r not in tracked]
-        ignored = ignored_files(tree, untracked) if untracked else set()
+        ignored = ignored_files(work_tree, untracked) if untracked else set()
         if ignored is None:
             continue
         for relative in relatives:
-            states[files[relative]] = GitState(tree, relative in tracked, relative in ignored)
+            states[files[relative]] = GitState(work_tree, relative in tracked, relative in ignored)
     return states
 
 

@@ -16,7 +16,18 @@ from pathlib import Path
 
 def resolver() -> Callable[[Path], Path]:
     """A function equal to `path.resolve()`, with its own cache of resolved paths."""
-    known: dict[str, str] = {}  # strings: hashing Path objects costs more than lstat
+    real = string_resolver()
+
+    def resolve(path: Path) -> Path:
+        return Path(real(os.fspath(path)))
+
+    return resolve
+
+
+def string_resolver() -> Callable[[str], str]:
+    """`resolver()` on strings: for the loops over every file of a monorepo, where
+    building and hashing Path objects costs more than the system calls saved."""
+    known: dict[str, str] = {}
 
     def real(path: str) -> str:
         found = known.get(path)
@@ -29,10 +40,7 @@ def resolver() -> Callable[[Path], Path]:
             known[path] = found
         return found
 
-    def resolve(path: Path) -> Path:
-        return Path(real(os.fspath(path)))
-
-    return resolve
+    return real
 
 
 def _resolved(path: str) -> str:

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from itertools import chain
-from pathlib import Path
 from typing import Any
 
 from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
-from kpack.realpath import resolver
+from kpack.realpath import string_resolver
 from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
@@ -74,16 +72,14 @@ def pair_account_types(
     manifests: list[Document], account_types: list[Document]
 ) -> dict[int, list[Document]]:
     """Account-type documents by the `id()` of the manifest document they belong to."""
-    resolve = resolver()  # each folder resolved once, not each file
-    folders: dict[str, Path] = {}  # a file's folder as given -> resolved
-    by_folder: dict[Path, list[Document]] = {}
+    real = string_resolver()  # each folder resolved once, not each file
+    by_folder: dict[str, list[Document]] = {}
     for manifest in manifests:
-        by_folder.setdefault(_folder(manifest, resolve, folders), []).append(manifest)
+        by_folder.setdefault(_folder(manifest, real), []).append(manifest)
     paired: dict[int, list[Document]] = {}
     for account_type in account_types:
-        folder = _folder(account_type, resolve, folders)
         owners = next(
-            (by_folder[f] for f in chain((folder,), folder.parents) if f in by_folder),
+            (by_folder[f] for f in _up_from(_folder(account_type, real)) if f in by_folder),
             manifests if len(manifests) == 1 else [],
         )
         for owner in owners:
@@ -91,14 +87,19 @@ def pair_account_types(
     return paired
 
 
-def _folder(
-    document: Document, resolve: Callable[[Path], Path], known: dict[str, Path]
-) -> Path:
-    given = os.path.dirname(os.path.abspath(document.source.path))
-    folder = known.get(given)
-    if folder is None:
-        folder = known[given] = resolve(Path(given))
-    return folder
+def _folder(document: Document, real: Callable[[str], str]) -> str:
+    """The resolved folder of the document's file (strings: one per file of a run)."""
+    return real(os.path.dirname(os.path.abspath(document.source.path)))
+
+
+def _up_from(folder: str) -> Iterator[str]:
+    """`folder`, then each of its ancestors up to the root."""
+    while True:
+        yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
 
 
 def has_oauth(manifest: dict[str, Any]) -> bool:
