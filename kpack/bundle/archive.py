@@ -267,13 +267,22 @@ class _GzipStream:
         return self.offset
 
     def write(self, data: bytes) -> int:
-        self.offset += len(data)
-        self.pending += data
-        while len(self.pending) >= GZIP_BLOCK:
-            block = bytes(self.pending[:GZIP_BLOCK])
-            del self.pending[:GZIP_BLOCK]
-            self._submit(block, final=False)
-        return len(data)
+        size = len(data)
+        self.offset += size
+        rest = memoryview(data)  # blocks are cut from it with one copy each
+        if self.pending:  # fill the block begun by earlier writes (always < GZIP_BLOCK)
+            room = GZIP_BLOCK - len(self.pending)
+            self.pending += rest[:room]
+            rest = rest[room:]
+            if len(self.pending) < GZIP_BLOCK:
+                return size
+            self._submit(bytes(self.pending), final=False)
+            self.pending.clear()
+        while len(rest) >= GZIP_BLOCK:
+            self._submit(bytes(rest[:GZIP_BLOCK]), final=False)
+            rest = rest[GZIP_BLOCK:]
+        self.pending += rest
+        return size
 
     def close(self) -> None:
         """Compress what is left, write the rest and the trailer; stop the threads."""
