@@ -58,15 +58,24 @@ class SourceFile:
         return self.index.span(pointer, at_value)
 
     def without_data(self) -> SourceFile:
-        """A copy that still locates pointers but drops the parsed data and the problems:
-        what the run rules need of a file checked in another process (its text, cheap to
-        send; a JSON index is rebuilt from it if a finding needs one)."""
+        """A copy that still locates pointers but holds neither the parsed data nor the
+        problems: what the run rules need of a file once its own rules have run."""
         light = SourceFile.__new__(SourceFile)
         light.__dict__.update(self.__dict__)
-        light.data, light.problems, light._yaml_root = None, [], None
-        # A YAML index needs the node tree, dropped here: keep the index instead.
-        light._index = self.index if self.syntax == "yaml" and self.readable else None
+        light.data, light.problems = None, []
         return light
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to or from a worker process: the text travels, a JSON index is cheaper to
+        # rebuild from it than to send; a YAML index needs the node tree, which does not
+        # travel, so it is built here (only YAML files that reach the run rules).
+        state = self.__dict__.copy()
+        if self._yaml_root is not None:
+            state["_index"] = self.index
+        elif self.syntax == "json":
+            state["_index"] = None
+        state["_yaml_root"] = None
+        return state
 
     # -- problems ----------------------------------------------------------------------
 
