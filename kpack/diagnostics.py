@@ -87,6 +87,10 @@ def escape_pointer_token(token: str | int) -> str:
 
 
 def join_pointer(base: str, *tokens: str | int) -> str:
+    if len(tokens) == 1:  # most pointers: one member below a document (22,000 a run)
+        token = tokens[0]
+        if isinstance(token, str) and "~" not in token and "/" not in token:
+            return f"{base}/{token}"
     return base + "".join("/" + escape_pointer_token(t) for t in tokens)
 
 

@@ -664,7 +664,6 @@ def _id(doc: Document) -> Iterator[Finding]:
 
 
 def _url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
-    shown = _q(_short(value))
     if value != value.strip():
         return Finding(
             URL_NOT_ABSOLUTE, doc.at(field), f"{_q(field)} has surrounding whitespace",
@@ -676,7 +675,8 @@ def _url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
         if parts is not None and not parts.scheme and not value.startswith("/"):
             help = f"write {_q('https://' + _short(value))}"
         return Finding(
-            URL_NOT_ABSOLUTE, doc.at(field), f"{_q(field)} is not an absolute URL: {shown}",
+            URL_NOT_ABSOLUTE, doc.at(field),
+            f"{_q(field)} is not an absolute URL: {_q(_short(value))}",
             help, at_value=True,
         ), None
     if parts.scheme.lower() not in ("http", "https"):
@@ -686,7 +686,7 @@ def _url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
         ), None
     if parts.scheme.lower() == "http" and not is_local_dev_host(parts.hostname):
         return Finding(
-            URL_NOT_HTTPS, doc.at(field), f"{_q(field)} uses plain http: {shown}",
+            URL_NOT_HTTPS, doc.at(field), f"{_q(field)} uses plain http: {_q(_short(value))}",
             "use https: codes, tokens and secrets travel through this URL", at_value=True,
         ), parts
     return None, parts
@@ -781,6 +781,10 @@ def _psl_lines_mentioning(label: str) -> list[bytes] | None:
 
 
 def _is_ip(host: str) -> bool:
+    # Most hosts are names: a name has a character that is neither a digit nor a dot,
+    # and no colon (an IPv6 host has one); ip_address would parse it twice to say so.
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -266,23 +266,25 @@ def _check_manifest(doc: Document, options: CheckOptions) -> Findings:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-# The keys of each object looked up, by their case-folded form (in document order), so
-# each key is folded once and not once per field looked up. Keyed by id(): each entry
-# holds its object, which keeps the id from being reused while the entry exists.
-_FOLDED: dict[int, tuple[dict[str, Any], dict[str, list[str]]]] = {}
+# The non-null members of each object looked up, by their key's case-folded form (in
+# document order), so each key is folded once and not once per field looked up. Keyed by
+# id(): each entry holds its object, which keeps the id from being reused meanwhile.
+_FOLDED: dict[int, tuple[dict[str, Any], dict[str, list[tuple[str, Any]]]]] = {}
+_NONE: list[tuple[str, Any]] = []
 
 
 def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
     """Every member Go's decoder decodes into the field `name`: each key equal to it
-    ignoring case, in document order, leaving out nulls (Go ignores them)."""
+    ignoring case, in document order, leaving out nulls (Go ignores them). The list is
+    shared: read it, do not change it."""
     entry = _FOLDED.get(id(obj))
     if entry is None or entry[0] is not obj:
-        index: dict[str, list[str]] = {}
-        for key in obj:
-            index.setdefault(key.casefold(), []).append(key)
+        index: dict[str, list[tuple[str, Any]]] = {}
+        for key, value in obj.items():
+            if value is not None:
+                index.setdefault(key.casefold(), []).append((key, value))
         entry = _FOLDED[id(obj)] = (obj, index)
-    keys = entry[1].get(name.casefold(), ())
-    return [(k, obj[k]) for k in keys if obj[k] is not None]
+    return entry[1].get(name.casefold(), _NONE)
 
 
 def _go_member(obj: dict[str, Any], name: str) -> tuple[str, Any] | None:
