@@ -5,8 +5,11 @@ Exit codes (ruff's): 0 clean, 1 findings, 2 usage or environment error.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -162,38 +165,57 @@ def check(
     from kpack.load.discover import UsageError, discover
     from kpack.reporters import Report, get_reporter
 
-    try:
-        files = discover(paths or ["."], Kind(kind.value) if kind else None)
-        groups = [
-            (
-                settings.with_cli(_split(select), _split(ignore), target.value if target else None),
-                group,
+    with fewer_collections():
+        try:
+            files = discover(paths or ["."], Kind(kind.value) if kind else None)
+            chosen = (_split(select), _split(ignore), target.value if target else None)
+            groups = [
+                (settings.with_cli(*chosen), group)
+                for settings, group in group_by_settings(files, config)
+            ]
+            if not groups:  # nothing to check: still validate the command line
+                from kpack.config import Settings
+
+                Settings(root=Path.cwd()).with_cli(_split(select), _split(ignore), None)
+        except UsageError as exc:
+            raise fail(str(exc)) from None
+        if not files:
+            typer.echo(
+                "kpack: warning: no manifest.konnector, account type or "
+                "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
+                err=True,
             )
-            for settings, group in group_by_settings(files, config)
-        ]
-        if not groups:  # nothing to check: still validate the command line
-            from kpack.config import Settings
+        diagnostics = run_configured(groups, jobs)
+        stream = sys.stdout if output_file is None else None
+        report = Report(diagnostics, len(files), color=use_color(color, stream))
+        write_output(get_reporter(output_format.value)(report), output_file)
+        if output_file is not None and output_format is OutputFormat.text:
+            from kpack.reporters.text import summary_line
 
-            Settings(root=Path.cwd()).with_cli(_split(select), _split(ignore), None)
-    except UsageError as exc:
-        raise fail(str(exc)) from None
-    if not files:
-        typer.echo(
-            "kpack: warning: no manifest.konnector, account type or "
-            "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
-            err=True,
-        )
-    diagnostics = run_configured(groups, jobs)
-    stream = sys.stdout if output_file is None else None
-    report = Report(diagnostics, len(files), color=use_color(color, stream))
-    write_output(get_reporter(output_format.value)(report), output_file)
-    if output_file is not None and output_format is OutputFormat.text:
-        from kpack.reporters.text import summary_line
+            typer.echo(summary_line(report), err=True)
+        failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+        if not exit_zero and any(d.severity in failing for d in diagnostics):
+            raise typer.Exit(EXIT_FINDINGS)
 
-        typer.echo(summary_line(report), err=True)
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    if not exit_zero and any(d.severity in failing for d in diagnostics):
-        raise typer.Exit(EXIT_FINDINGS)
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Let the garbage collector run less often during a check.
+
+    A check builds hundreds of thousands of small objects that live until its end
+    (documents, diagnostics, what workers send back) and few reference cycles; with the
+    default threshold (a collection every 700 allocations) the collector walks them over
+    and over: 0.13 s of a 1.7 s run on 6,000 files, 0.3 s in a parallel run's main
+    process. Restored afterwards (tests call `main` many times in one process).
+    """
+    previous = gc.get_threshold()
+    gc.freeze()  # what exists now (the imported modules) is not garbage
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 def _split(values: list[str] | None) -> list[str]:
