@@ -93,7 +93,9 @@ def test_the_blocks_are_deflated_apart_with_the_previous_32_kib() -> None:
     """The format, spelled out: a change here changes every archive kpack builds."""
     data = sample(2 * GZIP_BLOCK + 100, 7)
     first, second, rest = (
-        data[:GZIP_BLOCK], data[GZIP_BLOCK : 2 * GZIP_BLOCK], data[2 * GZIP_BLOCK :]
+        data[:GZIP_BLOCK],
+        data[GZIP_BLOCK : 2 * GZIP_BLOCK],
+        data[2 * GZIP_BLOCK :],
     )
     expected = (
         GZIP_HEADER
@@ -120,9 +122,7 @@ def test_the_header_and_trailer() -> None:
     assert struct.unpack("<LL", compressed[-8:]) == (zlib.crc32(data), len(data))
     # What gzip.GzipFile(filename="", mtime=0, compresslevel=6) writes, the deflate stream aside.
     reference = io.BytesIO()
-    with gzip.GzipFile(
-        filename="", mode="wb", compresslevel=6, fileobj=reference, mtime=0
-    ) as gz:
+    with gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=reference, mtime=0) as gz:
         gz.write(data)
     assert compressed[:10] == reference.getvalue()[:10]
     assert compressed[-8:] == reference.getvalue()[-8:]
@@ -176,8 +176,9 @@ def test_mixed_text_and_noise_same_bytes_whatever_the_threads() -> None:
     assert gzip.decompress(one) == data
 
 
-@pytest.mark.skipif(shutil.which("gzip") is None or shutil.which("tar") is None,
-                    reason="needs GNU gzip and tar")
+@pytest.mark.skipif(
+    shutil.which("gzip") is None or shutil.which("tar") is None, reason="needs GNU gzip and tar"
+)
 def test_gzip_and_tar_read_it(tmp_path: Path) -> None:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -189,8 +190,9 @@ def test_gzip_and_tar_read_it(tmp_path: Path) -> None:
     path = tmp_path / "out.tar.gz"
     path.write_bytes(stream_bytes([raw.getvalue()], threads=2))
     subprocess.run(["gzip", "-t", str(path)], check=True)
-    listed = subprocess.run(["tar", "-tzf", str(path)], check=True, capture_output=True,
-                            text=True).stdout.split()
+    listed = subprocess.run(
+        ["tar", "-tzf", str(path)], check=True, capture_output=True, text=True
+    ).stdout.split()
     assert listed == ["file-0.js", "file-1.js", "file-2.js"]
     unpacked = subprocess.run(["gzip", "-dc", str(path)], check=True, capture_output=True)
     assert unpacked.stdout == raw.getvalue()
@@ -209,8 +211,7 @@ def test_the_threads_follow_the_cpus_this_process_may_use(
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     assert compression_threads() == 1
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)),
-                        raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
     assert compression_threads() == archive.GZIP_MAX_THREADS
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: None)
