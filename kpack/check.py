@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from kpack.diagnostics import Diagnostic, Finding, Kind, Severity
 
@@ -67,6 +67,7 @@ CROSS_FILE_MODULE = "kpack.rules.cross_file"
 # `kpack check --jobs 0` (the default) uses a worker per this many files, up to the CPUs:
 # below it, starting a process costs more than it saves (a pre-commit run checks a few).
 FILES_PER_JOB = 400
+CHUNK_FILES_MIN = 50
 
 
 def kind_rules(kind: Kind) -> KindRules:
@@ -174,21 +175,30 @@ def check_sources(
 
 
 class FileResult(NamedTuple):
-    """What the first pass keeps of a file: all a worker process sends back."""
+    """What the first pass keeps of a file: all a worker process sends back. Plain data,
+    cheap to send: no parsed document, no Path, no SourceFile."""
 
-    diagnostics: list[Diagnostic]
-    documents: list[Document]  # reduced, on a source without its parsed data
+    diagnostics: list[Diagnostic]  # the file's problems and its documents' findings
+    text: str  # to locate the run rules' findings ("" when there is no document)
+    documents: list[tuple[str, dict[str, Any]]]  # pointer, members the run rules read
 
 
 def check_file(file: FileToCheck, options: CheckOptions) -> FileResult:
     source = read_source(file.path, file.display, file.kind)
     documents, diagnostics = check_source(source, options)
     if not documents:
-        return FileResult(diagnostics, [])
-    light = source.without_data()
+        return FileResult(diagnostics, "", [])
     return FileResult(
-        diagnostics, [reduced(d)._replace(source=light) for d in documents]
+        diagnostics, source.text, [(d.pointer, reduced(d).data) for d in documents]
     )
+
+
+def run_documents(file: FileToCheck, result: FileResult) -> list[Document]:
+    """The documents of a checked file as the run rules see them."""
+    if not result.documents:
+        return []
+    source = SourceFile.located(file.path, file.display, file.kind, result.text)
+    return [Document(source, pointer, data) for pointer, data in result.documents]
 
 
 def _check_files(tasks: list[tuple[FileToCheck, CheckOptions]]) -> list[FileResult]:
@@ -210,9 +220,9 @@ def run_configured(
     results = iter(first_pass(tasks, jobs))
     diagnostics: list[Diagnostic] = []
     for settings, files in groups:
-        mine = [next(results) for _ in files]
-        found = [d for result in mine for d in result.diagnostics]
-        documents = [document for result in mine for document in result.documents]
+        mine = [(file, next(results)) for file in files]
+        found = [d for _, result in mine for d in result.diagnostics]
+        documents = [doc for file, result in mine for doc in run_documents(file, result)]
         found.extend(check_run(documents, CheckOptions(target=settings.target)))
         diagnostics.extend(settings.apply(found))
     diagnostics.sort(key=lambda d: d.sort_key)
@@ -228,7 +238,9 @@ def first_pass(tasks: list[tuple[FileToCheck, CheckOptions]], jobs: int) -> list
 
     for kind in {file.kind for file, _ in tasks}:  # imported once, before the workers fork
         kind_rules(kind)
-    size = -(-len(tasks) // (jobs * 4))  # a few chunks per worker: an even finish
+    # Small chunks, so that the processes finish together; not too small, each costs a
+    # round trip.
+    size = max(CHUNK_FILES_MIN, -(-len(tasks) // (jobs * 8)))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     return [result for chunk in map_in_order(_check_files, chunks, jobs) for result in chunk]
 

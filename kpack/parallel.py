@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -24,24 +24,41 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def map_in_order(
     function: Callable[[Item], Result], items: Sequence[Item], jobs: int
 ) -> list[Result]:
-    """`[function(item) for item in items]`, computed by `jobs` worker processes.
+    """`[function(item) for item in items]`, computed by `jobs` processes: this one and
+    `jobs - 1` workers.
 
-    Results come back in the order of `items`, whichever worker finishes first. An error
-    raised by `function` is raised here. On Ctrl-C or SIGTERM the workers are stopped and
-    KeyboardInterrupt is raised: no worker outlives the run.
+    This process takes its share of the items instead of waiting (it would have to
+    receive their results otherwise); the workers get the next items as they finish
+    theirs. Results come back in the order of `items`. An error raised by `function` is
+    raised here. On Ctrl-C or SIGTERM the workers are stopped and KeyboardInterrupt is
+    raised: no worker outlives the run.
     """
+    workers = max(1, jobs - 1)
+    results: dict[int, Result] = {}
+    pending: dict[int, Future[Result]] = {}
+    following = 0  # the next item nobody has taken
     pool = ProcessPoolExecutor(
-        jobs, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
+        workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
     )
     try:
         with _sigterm_interrupts():
-            results = list(pool.map(function, items))
+            while following < len(items) or pending:
+                while following < len(items) and len(pending) < 2 * workers:
+                    pending[following] = pool.submit(function, items[following])
+                    following += 1
+                if following < len(items):  # this process's turn
+                    results[following] = function(items[following])
+                    following += 1
+                else:
+                    wait(pending.values(), return_when=FIRST_COMPLETED)
+                for index in [i for i, future in pending.items() if future.done()]:
+                    results[index] = pending.pop(index).result()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         _stop_workers(pool)
         raise
     pool.shutdown()
-    return results
+    return [results[index] for index in range(len(items))]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from kpack import check, parallel
-from kpack.check import CheckOptions, check_file, job_count, reduced, run_members
+from kpack.check import (
+    CheckOptions,
+    check_file,
+    job_count,
+    reduced,
+    run_documents,
+    run_members,
+)
 from kpack.cli import main
 from kpack.diagnostics import Kind
 from kpack.load.discover import discover
@@ -110,8 +117,9 @@ def test_run_rules_see_only_the_members_they_read(tmp_path: Path) -> None:
     path = write(tmp_path, "account-types-def.json", account_type("demo", slug="demo"))
     file = discover([str(path)])[0]
     result = check_file(file, CheckOptions())
-    (document,) = result.documents
-    assert set(document.data) == {"_id", "slug", "grant_mode"}
+    expected = {"_id": "demo", "slug": "demo", "grant_mode": "authorization_code"}
+    assert result.documents == [("", expected)]
+    (document,) = run_documents(file, result)
     assert document.source.data is None and document.source.problems == []
     assert document.source.span(document.at("_id")).line == 2  # still located
 

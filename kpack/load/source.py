@@ -46,8 +46,9 @@ class SourceFile:
     @property
     def index(self) -> PositionIndex:
         if self._index is None:
-            if self.syntax == "yaml" and self._yaml_root is not None:
-                self._index = index_yaml(self.text, self._yaml_root)
+            if self.syntax == "yaml":
+                root = self._yaml_root if self._yaml_root is not None else _compose(self.text)
+                self._index = index_yaml(self.text, root)
             else:
                 self._index = index_json(self.text)
         return self._index
@@ -57,25 +58,14 @@ class SourceFile:
             return Span(1, 1, 1, 1)
         return self.index.span(pointer, at_value)
 
-    def without_data(self) -> SourceFile:
-        """A copy that still locates pointers but holds neither the parsed data nor the
-        problems: what the run rules need of a file once its own rules have run."""
-        light = SourceFile.__new__(SourceFile)
-        light.__dict__.update(self.__dict__)
-        light.data, light.problems = None, []
-        return light
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to or from a worker process: the text travels, a JSON index is cheaper to
-        # rebuild from it than to send; a YAML index needs the node tree, which does not
-        # travel, so it is built here (only YAML files that reach the run rules).
-        state = self.__dict__.copy()
-        if self._yaml_root is not None:
-            state["_index"] = self.index
-        elif self.syntax == "json":
-            state["_index"] = None
-        state["_yaml_root"] = None
-        return state
+    @classmethod
+    def located(cls, path: Path, display: str, kind: Kind, text: str) -> SourceFile:
+        """A file read before (perhaps by another process), known to hold documents:
+        its text locates pointers, its data is not kept."""
+        source = cls(path, display, kind)
+        source.text = text
+        source.readable = True
+        return source
 
     # -- problems ----------------------------------------------------------------------
 
@@ -348,6 +338,17 @@ def _too_deep(text: str, data: Any) -> bool:
 
 
 # -- YAML ----------------------------------------------------------------------------------
+
+
+def _compose(text: str) -> Any:
+    """The node tree of YAML text that `_parse_yaml` has read before without a problem."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def _parse_yaml(source: SourceFile) -> None:
