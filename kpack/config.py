@@ -17,7 +17,6 @@ ignore-pointers:            # JSON has no comments to hold a noqa
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import json
 import os
 from collections.abc import Iterable
@@ -111,34 +110,37 @@ def _check_codes(selectors: Iterable[str], where: str) -> None:
 def find_config(start: Path) -> Path | None:
     """The nearest `.kpack.yaml` or `package.json` with a `kpack` key, from `start` up."""
     start = start.resolve()
-    return _nearest_config(start if start.is_dir() else start.parent, {})
+    return _nearest_config(str(start if start.is_dir() else start.parent), {})
 
 
-def _nearest_config(directory: Path, known: dict[Path, Path | None]) -> Path | None:
+def _nearest_config(directory: str, known: dict[str, Path | None]) -> Path | None:
     """`find_config` of a resolved folder; `known` remembers the answer of each folder
-    visited, so the folders of a monorepo share the walk up to their common parents."""
-    visited: list[Path] = []
+    visited, so the folders of a monorepo share the walk up to their common parents.
+    Strings, not Paths: this runs for every folder of a monorepo."""
+    visited: list[str] = []
     found: Path | None = None
-    for folder in itertools.chain((directory,), directory.parents):  # lazily: few are new
+    folder = directory
+    while True:
         if folder in known:
             found = known[folder]
             break
         visited.append(folder)
         found = _config_in(folder)
-        if found is not None:
+        parent = os.path.dirname(folder)
+        if found is not None or parent == folder:
             break
-    for folder in visited:
-        known[folder] = found
+        folder = parent
+    for seen in visited:
+        known[seen] = found
     return found
 
 
-def _config_in(folder: Path) -> Path | None:
-    base = os.fspath(folder)  # strings: this runs for every folder of a monorepo
+def _config_in(folder: str) -> Path | None:
     for name in CONFIG_NAMES:
-        if os.path.isfile(os.path.join(base, name)):
-            return folder / name
-    if os.path.isfile(os.path.join(base, "package.json")):
-        package = folder / "package.json"
+        if os.path.isfile(os.path.join(folder, name)):
+            return Path(folder, name)
+    if os.path.isfile(os.path.join(folder, "package.json")):
+        package = Path(folder, "package.json")
         if _package_json_section(package) is not None:
             return package
     return None
@@ -161,12 +163,12 @@ def group_by_settings(
         return [(load_settings(Path.cwd(), explicit), files)] if files else []
     parsed: dict[Path | None, Settings] = {}
     folders: dict[str, Path | None] = {}  # a resolved folder -> its nearest config
-    known: dict[Path, Path | None] = {}  # what _nearest_config has walked through
+    known: dict[str, Path | None] = {}  # what _nearest_config has walked through
     groups: dict[Path | None, list[FileToCheck]] = {}
     for file in files:
         folder = os.path.dirname(file.real)  # a link lives where its target does
         if folder not in folders:
-            folders[folder] = _nearest_config(Path(folder), known)
+            folders[folder] = _nearest_config(folder, known)
         config = folders[folder]
         if config not in parsed:
             parsed[config] = Settings(root=Path.cwd()) if config is None else _parse_file(config)

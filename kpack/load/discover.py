@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kpack.diagnostics import Kind
-from kpack.realpath import resolver
+from kpack.realpath import string_resolver
 
 MANIFEST_NAME = "manifest.konnector"
 DEV_CONFIG_NAME = "konnector-dev-config.json"
@@ -80,7 +80,7 @@ def looks_like_account_type(path: Path) -> bool:
 def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
     """Expand the given paths into files to check, in a stable order, without duplicates."""
     found: dict[str, FileToCheck] = {}  # by real path
-    resolve = resolver()  # each folder resolved once, not each file
+    real_path = string_resolver()  # each folder resolved once, not each file
     for given in paths or ["."]:
         path = Path(given)
         if not os.path.lexists(path):
@@ -103,10 +103,10 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                         continue
                     file = Path(entry.path)
                     if entry.is_symlink():  # what `resolve(file)` does, in two steps
-                        real = str(resolve(file))
+                        real = real_path(entry.path)
                     else:
                         if real_dir is None:
-                            real_dir = str(resolve(Path(dirpath)))
+                            real_dir = real_path(dirpath)
                         real = os.path.join(real_dir, name)
                     found.setdefault(real, FileToCheck(file, str(file), kind, real))
             continue
@@ -120,7 +120,7 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
                 f"{given}: cannot tell what kind of file this is "
                 "(use --kind manifest|account-type|dev-config)"
             )
-        real = str(resolve(path))
+        real = real_path(os.fspath(path))
         found.setdefault(real, FileToCheck(path, given, kind, real))
     return list(found.values())
 
