@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from kpack.signals import deferred_signals
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -44,7 +46,10 @@ def map_in_order(
         with _sigterm_interrupts():
             while following < len(items) or pending:
                 while following < len(items) and len(pending) < 2 * workers:
-                    pending[following] = pool.submit(function, items[following])
+                    # The first submission forks the workers; a signal during the fork
+                    # would be swallowed by the at-fork handlers: hold it until after.
+                    with deferred_signals():
+                        pending[following] = pool.submit(function, items[following])
                     following += 1
                 if following < len(items):  # this process's turn
                     results[following] = function(items[following])
@@ -99,6 +104,8 @@ def _init_worker(parent: int) -> None:
     # Ctrl-C reaches every process of the terminal's group: the main process handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while map_in_order held them
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if sys.platform.startswith("linux"):
         # Should the main process be killed outright (SIGKILL), end with it, not wait
         # forever for work that will never come.

@@ -71,7 +71,7 @@ def test_an_interrupt_stops_every_worker(tmp_path: Path, signum: int) -> None:
             json.dumps({"_id": f"c{number}", "grant_mode": "secret", "slug": "s"})
         )
     child = subprocess.Popen(
-        [sys.executable, "-m", "kpack", "check", "--jobs", "2", str(tmp_path)],
+        [sys.executable, "-m", "kpack", "check", "--jobs", "3", str(tmp_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=REPO,
@@ -80,13 +80,13 @@ def test_an_interrupt_stops_every_worker(tmp_path: Path, signum: int) -> None:
     )
     workers: list[int] = []
     deadline = time.monotonic() + 60
-    while child.poll() is None and len(workers) < 2 and time.monotonic() < deadline:
+    while child.poll() is None and not workers and time.monotonic() < deadline:
         workers = _children(child.pid)
         time.sleep(0.005)
-    if len(workers) < 2:
+    if not workers:
         child.kill()
         child.wait()
-        pytest.skip("the run ended before both workers were seen")
+        pytest.skip("the run ended before its worker was seen")
     child.send_signal(signum)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130, err

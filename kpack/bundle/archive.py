@@ -25,19 +25,19 @@ import hashlib
 import os
 import queue
 import shutil
-import signal
 import struct
 import subprocess
 import tarfile
 import tempfile
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol, cast
 
 from kpack.bundle.secrets import FileScan, Hit, Scanner
 from kpack.bundle.select import Entry, Selection
+from kpack.signals import deferred_signals
 
 FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z: when there is neither env nor git
 TAR_FORMAT = tarfile.PAX_FORMAT
@@ -454,26 +454,6 @@ def pack(
 
 
 # -- all or nothing -------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while a temporary output is created and its owner records it.
-
-    An interruption inside `tempfile.mkdtemp` (between its mkdir and its return) or before
-    the caller's assignment would leave a temporary nobody discards. Held signals are
-    delivered when the block ends, where the caller's cleanup can see the temporary.
-    """
-    if not hasattr(signal, "pthread_sigmask") or (
-        threading.current_thread() is not threading.main_thread()
-    ):
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class Pending:

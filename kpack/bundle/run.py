@@ -22,7 +22,6 @@ from kpack.bundle.archive import (
     Pending,
     TarSink,
     check_dir_target,
-    deferred_signals,
     pack,
     resolve_mtime,
 )
@@ -32,6 +31,7 @@ from kpack.bundle.secrets import Scanner, harvest
 from kpack.bundle.select import Selection, file_diagnostic, select
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
+from kpack.signals import deferred_signals
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 WARN_BYTES = 10 * 1024 * 1024

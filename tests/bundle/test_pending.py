@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kpack.bundle.archive import Pending, deferred_signals
+from kpack.bundle.archive import Pending
+from kpack.signals import deferred_signals
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
