@@ -14,6 +14,7 @@ files they read, so every command applies the same rules.
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -64,10 +65,11 @@ RULE_MODULES: dict[Kind, str] = {
 }
 CROSS_FILE_MODULE = "kpack.rules.cross_file"
 
-# `kpack check --jobs 0` (the default) uses a worker per this many files, up to the CPUs:
-# below it, starting a process costs more than it saves (a pre-commit run checks a few).
-FILES_PER_JOB = 400
-CHUNK_FILES_MIN = 50
+# `kpack check --jobs 0` (the default) starts worker processes from this many files.
+PARALLEL_FROM_FILES = 800
+# Files per chunk sent to a worker: small enough for the processes to finish together,
+# large enough that the round trips do not count.
+CHUNK_FILES = 100
 
 
 def kind_rules(kind: Kind) -> KindRules:
@@ -201,56 +203,83 @@ def run_documents(file: FileToCheck, result: FileResult) -> list[Document]:
     return [Document(source, pointer, data) for pointer, data in result.documents]
 
 
-def _check_files(tasks: list[tuple[FileToCheck, CheckOptions]]) -> list[FileResult]:
+Task = tuple[FileToCheck, CheckOptions]
+
+
+def _check_files(tasks: Iterable[Task]) -> list[FileResult]:
     return [check_file(file, options) for file, options in tasks]
+
+
+class CheckedRun(NamedTuple):
+    diagnostics: list[Diagnostic]  # sorted, settings applied
+    files: int  # how many files were checked
+
+
+def check_files(configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 0) -> CheckedRun:
+    """Check files as they come (discovery may still be walking), each with its settings.
+
+    Files whose settings are the same object (one config file) form a group: the run
+    rules compare files within a group only, since files under different configs belong
+    to different connectors or repositories. `jobs`: processes for the first pass (0: as
+    many as the CPUs for a large run, one for a small one).
+    """
+    seen: list[tuple[Settings, FileToCheck]] = []
+
+    def tasks() -> Iterator[Task]:
+        for settings, file in configured:
+            seen.append((settings, file))
+            yield file, CheckOptions(target=settings.target)
+
+    results = first_pass(tasks(), jobs)
+    groups: dict[int, tuple[Settings, list[tuple[FileToCheck, FileResult]]]] = {}
+    for (settings, file), result in zip(seen, results, strict=True):
+        groups.setdefault(id(settings), (settings, []))[1].append((file, result))
+    diagnostics: list[Diagnostic] = []
+    for settings, checked in groups.values():
+        found = [d for _, result in checked for d in result.diagnostics]
+        documents = [doc for file, result in checked for doc in run_documents(file, result)]
+        found.extend(check_run(documents, CheckOptions(target=settings.target)))
+        diagnostics.extend(settings.apply(found))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return CheckedRun(diagnostics, len(seen))
 
 
 def run_configured(
     groups: list[tuple[Settings, list[FileToCheck]]], jobs: int = 1
 ) -> list[Diagnostic]:
-    """Check each group of files that share settings, and apply those settings.
+    """`check_files` on files already grouped by their settings."""
+    configured = ((settings, file) for settings, files in groups for file in files)
+    return check_files(configured, jobs).diagnostics
 
-    Files under different `.kpack.yaml` files belong to different connectors (or
-    repositories), so run rules only compare files within one group. `jobs`: worker
-    processes for the first pass (0: by the number of files and CPUs).
+
+def first_pass(tasks: Iterable[Task], jobs: int) -> list[FileResult]:
+    """`check_file` on each task, in order: here, or on `jobs` processes.
+
+    Tasks are taken as they come, in chunks, so the workers start while discovery is
+    still walking. `jobs` 0: as many processes as CPUs once a run reaches
+    PARALLEL_FROM_FILES files (below, starting processes costs more than it saves).
     """
-    tasks = [
-        (file, CheckOptions(target=settings.target)) for settings, files in groups for file in files
-    ]
-    results = iter(first_pass(tasks, jobs))
-    diagnostics: list[Diagnostic] = []
-    for settings, files in groups:
-        mine = [(file, next(results)) for file in files]
-        found = [d for _, result in mine for d in result.diagnostics]
-        documents = [doc for file, result in mine for doc in run_documents(file, result)]
-        found.extend(check_run(documents, CheckOptions(target=settings.target)))
-        diagnostics.extend(settings.apply(found))
-    diagnostics.sort(key=lambda d: d.sort_key)
-    return diagnostics
-
-
-def first_pass(tasks: list[tuple[FileToCheck, CheckOptions]], jobs: int) -> list[FileResult]:
-    """`check_file` on each task, in order; on `jobs` worker processes when that pays."""
-    jobs = job_count(jobs, len(tasks))
+    tasks = iter(tasks)
+    if jobs <= 0:
+        head = list(itertools.islice(tasks, PARALLEL_FROM_FILES))
+        if len(head) < PARALLEL_FROM_FILES:  # a pre-commit run: a few files
+            return _check_files(head)
+        jobs = available_cpus()
+        tasks = itertools.chain(head, tasks)
     if jobs < 2:
         return _check_files(tasks)
     from kpack.parallel import map_in_order
 
-    for kind in {file.kind for file, _ in tasks}:  # imported once, before the workers fork
+    for kind in Kind:  # imported once, before the workers fork
         kind_rules(kind)
-    # Small chunks, so that the processes finish together; not too small, each costs a
-    # round trip.
-    size = max(CHUNK_FILES_MIN, -(-len(tasks) // (jobs * 8)))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    cross_file_rules()
+    chunks = _chunks(tasks, CHUNK_FILES)
     return [result for chunk in map_in_order(_check_files, chunks, jobs) for result in chunk]
 
 
-def job_count(requested: int, files: int) -> int:
-    """Worker processes for `files` files: `requested`, or when 0 one per FILES_PER_JOB
-    files up to the CPUs this process may use; never more than the files."""
-    if requested <= 0:
-        requested = min(available_cpus(), files // FILES_PER_JOB)
-    return max(1, min(requested, files))
+def _chunks(tasks: Iterator[Task], size: int) -> Iterator[list[Task]]:
+    while chunk := list(itertools.islice(tasks, size)):
+        yield chunk
 
 
 def available_cpus() -> int:

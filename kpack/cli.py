@@ -159,35 +159,31 @@ def check(
     ] = 0,
 ) -> None:
     """Check manifests, account types and dev configs."""
-    from kpack.check import run_configured
-    from kpack.config import group_by_settings
+    from kpack.check import check_files
+    from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
-    from kpack.load.discover import UsageError, discover
+    from kpack.load.discover import UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
+        chosen = (_split(select), _split(ignore), target.value if target else None)
         try:
-            files = discover(paths or ["."], Kind(kind.value) if kind else None)
-            chosen = (_split(select), _split(ignore), target.value if target else None)
-            groups = [
-                (settings.with_cli(*chosen), group)
-                for settings, group in group_by_settings(files, config)
-            ]
-            if not groups:  # nothing to check: still validate the command line
-                from kpack.config import Settings
-
-                Settings(root=Path.cwd()).with_cli(_split(select), _split(ignore), None)
+            files = iter_discover(paths or ["."], Kind(kind.value) if kind else None)
+            Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
+            settings_of = SettingsLookup(config, lambda settings: settings.with_cli(*chosen))
+            # Files are checked as discovery finds them.
+            run = check_files(((settings_of(file), file) for file in files), jobs)
         except UsageError as exc:
             raise fail(str(exc)) from None
-        if not files:
+        if not run.files:
             typer.echo(
                 "kpack: warning: no manifest.konnector, account type or "
                 "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
                 err=True,
             )
-        diagnostics = run_configured(groups, jobs)
+        diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
-        report = Report(diagnostics, len(files), color=use_color(color, stream))
+        report = Report(diagnostics, run.files, color=use_color(color, stream))
         write_output(get_reporter(output_format.value)(report), output_file)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line

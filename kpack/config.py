@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -154,26 +154,51 @@ def _package_json_section(path: Path) -> Any:
     return data.get("kpack") if isinstance(data, dict) else None
 
 
+class SettingsLookup:
+    """The settings of each file: `explicit` for all, else its nearest config (as ruff
+    does). Each config is read once and `adjust`ed once (the command line's options), so
+    files under one config get the very same Settings object."""
+
+    def __init__(
+        self,
+        explicit: Path | None = None,
+        adjust: Callable[[Settings], Settings] | None = None,
+    ):
+        self._explicit = explicit
+        self._adjust = adjust or (lambda settings: settings)
+        self._by_config: dict[Path | None, Settings] = {}
+        self._by_folder: dict[str, Path | None] = {}  # a resolved folder -> its config
+        self._walked: dict[str, Path | None] = {}  # what _nearest_config went through
+
+    def __call__(self, file: FileToCheck) -> Settings:
+        if self._explicit is not None:
+            config: Path | None = self._explicit
+        else:
+            folder = os.path.dirname(file.real)  # a link lives where its target does
+            if folder not in self._by_folder:
+                self._by_folder[folder] = _nearest_config(folder, self._walked)
+            config = self._by_folder[folder]
+        settings = self._by_config.get(config)
+        if settings is None:
+            settings = self._by_config[config] = self._adjust(self._read(config))
+        return settings
+
+    def _read(self, config: Path | None) -> Settings:
+        if self._explicit is not None:
+            return load_settings(Path.cwd(), self._explicit)
+        return Settings(root=Path.cwd()) if config is None else _parse_file(config)
+
+
 def group_by_settings(
     files: list[FileToCheck], explicit: Path | None = None
 ) -> list[tuple[Settings, list[FileToCheck]]]:
-    """Files grouped by the settings that apply to them, in order of first appearance:
-    `explicit` for all, else each file's nearest config (as ruff does)."""
-    if explicit is not None:
-        return [(load_settings(Path.cwd(), explicit), files)] if files else []
-    parsed: dict[Path | None, Settings] = {}
-    folders: dict[str, Path | None] = {}  # a resolved folder -> its nearest config
-    known: dict[str, Path | None] = {}  # what _nearest_config has walked through
-    groups: dict[Path | None, list[FileToCheck]] = {}
+    """Files grouped by the settings that apply to them, in order of first appearance."""
+    settings_of = SettingsLookup(explicit)
+    groups: dict[int, tuple[Settings, list[FileToCheck]]] = {}
     for file in files:
-        folder = os.path.dirname(file.real)  # a link lives where its target does
-        if folder not in folders:
-            folders[folder] = _nearest_config(folder, known)
-        config = folders[folder]
-        if config not in parsed:
-            parsed[config] = Settings(root=Path.cwd()) if config is None else _parse_file(config)
-        groups.setdefault(config, []).append(file)
-    return [(parsed[config], group) for config, group in groups.items()]
+        settings = settings_of(file)
+        groups.setdefault(id(settings), (settings, []))[1].append(file)
+    return list(groups.values())
 
 
 def load_settings(start: Path, explicit: Path | None = None) -> Settings:

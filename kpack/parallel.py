@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -24,38 +24,50 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def map_in_order(
-    function: Callable[[Item], Result], items: Sequence[Item], jobs: int
+    function: Callable[[Item], Result], items: Iterable[Item], jobs: int
 ) -> list[Result]:
     """`[function(item) for item in items]`, computed by `jobs` processes: this one and
     `jobs - 1` workers.
 
-    This process takes its share of the items instead of waiting (it would have to
-    receive their results otherwise); the workers get the next items as they finish
-    theirs. Results come back in the order of `items`. An error raised by `function` is
-    raised here. On Ctrl-C or SIGTERM the workers are stopped and KeyboardInterrupt is
-    raised: no worker outlives the run.
+    Items are taken as they come (`items` may still be producing them: the workers start
+    meanwhile). This process takes its share instead of waiting on the workers; they get
+    the next items as they finish theirs. Results come back in the order of `items`. An
+    error raised by `function` or by `items` is raised here. On Ctrl-C or SIGTERM the
+    workers are stopped and KeyboardInterrupt is raised: no worker outlives the run.
     """
     workers = max(1, jobs - 1)
+    remaining = iter(items)
     results: dict[int, Result] = {}
     pending: dict[int, Future[Result]] = {}
-    following = 0  # the next item nobody has taken
+    taken = 0  # items taken so far, by a worker or by this process
+    exhausted = False
     pool = ProcessPoolExecutor(
         workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
     )
     try:
         with _sigterm_interrupts():
-            while following < len(items) or pending:
-                while following < len(items) and len(pending) < 2 * workers:
+            while not exhausted or pending:
+                while not exhausted and len(pending) < 2 * workers:
+                    try:
+                        item = next(remaining)
+                    except StopIteration:
+                        exhausted = True
+                        break
                     # The first submission forks the workers; a signal during the fork
                     # would be swallowed by the at-fork handlers: hold it until after.
                     with deferred_signals():
-                        pending[following] = pool.submit(function, items[following])
-                    following += 1
-                if following < len(items):  # this process's turn
-                    results[following] = function(items[following])
-                    following += 1
-                else:
-                    wait(pending.values(), return_when=FIRST_COMPLETED)
+                        pending[taken] = pool.submit(function, item)
+                    taken += 1
+                if not exhausted:  # this process's turn
+                    try:
+                        item = next(remaining)
+                    except StopIteration:
+                        exhausted = True
+                    else:
+                        results[taken] = function(item)
+                        taken += 1
+                elif pending:
+                    wait(list(pending.values()), return_when=FIRST_COMPLETED)
                 for index in [i for i, future in pending.items() if future.done()]:
                     results[index] = pending.pop(index).result()
     except BaseException:
@@ -63,7 +75,7 @@ def map_in_order(
         _stop_workers(pool)
         raise
     pool.shutdown()
-    return [results[index] for index in range(len(items))]
+    return [results[index] for index in range(taken)]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -14,7 +14,6 @@ from kpack import check, parallel
 from kpack.check import (
     CheckOptions,
     check_file,
-    job_count,
     reduced,
     run_documents,
     run_members,
@@ -141,22 +140,33 @@ def test_reduced_keeps_the_source_and_the_pointer(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("requested", "files", "cpus", "expected"),
+    ("jobs", "files", "expected"),
     [
-        (1, 10_000, 8, 1),
-        (4, 10_000, 2, 4),  # asked for: as many, even beyond the CPUs
-        (4, 3, 2, 3),  # never more workers than files
-        (0, 10, 8, 1),  # a pre-commit run: no worker
-        (0, 2 * check.FILES_PER_JOB, 8, 2),
-        (0, 100 * check.FILES_PER_JOB, 8, 8),  # up to the CPUs
-        (0, 0, 8, 1),
+        ("1", 12, None),  # asked for one process: no worker
+        ("0", 3, None),  # the default, on fewer files than PARALLEL_FROM_FILES
+        ("0", 12, 3),  # the default, on more: one process per CPU
+        ("2", 3, 2),  # asked for: even on a few files
     ],
 )
-def test_job_count(
-    requested: int, files: int, cpus: int, expected: int, monkeypatch: pytest.MonkeyPatch
+def test_when_workers_start(
+    jobs: str, files: int, expected: int | None, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(check, "available_cpus", lambda: cpus)
-    assert job_count(requested, files) == expected
+    for number in range(files):
+        write(tmp_path, f"connectors/c{number}/manifest.konnector", manifest(f"c{number}"))
+    monkeypatch.setattr(check, "PARALLEL_FROM_FILES", 10)
+    monkeypatch.setattr(check, "CHUNK_FILES", 2)
+    monkeypatch.setattr(check, "available_cpus", lambda: 3)
+    calls: list[int] = []
+    real_map = parallel.map_in_order
+    monkeypatch.setattr(
+        parallel,
+        "map_in_order",
+        lambda function, items, jobs: calls.append(jobs) or real_map(function, items, jobs),
+    )
+    assert main(["check", str(tmp_path / "connectors"), "--jobs", jobs]) == 0
+    assert f"All checks passed ({files} files checked)." in capsys.readouterr().out
+    assert calls == ([] if expected is None else [expected])
 
 
 def test_negative_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,50 +79,77 @@ def looks_like_account_type(path: Path) -> bool:
 
 def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
     """Expand the given paths into files to check, in a stable order, without duplicates."""
-    found: dict[str, FileToCheck] = {}  # by real path
-    real_path = string_resolver()  # each folder resolved once, not each file
-    for given in paths or ["."]:
-        path = Path(given)
-        if not os.path.lexists(path):
-            raise UsageError(f"{given}: no such file or directory")
-        if path.is_dir():
-            if forced is not None:
-                raise UsageError(f"{given}: --kind applies to files, not to a directory")
-            for dirpath, entries in _walk(path):
-                real_dir: str | None = None  # resolved once per folder, when needed
-                for entry in entries:
-                    name = entry.name
-                    kind = _kind_of_name(name)
-                    if (
-                        kind is None
-                        and os.path.splitext(name)[1].lower() in DATA_SUFFIXES  # no Path
-                        and looks_like_account_type(Path(entry.path))
-                    ):
-                        kind = Kind.ACCOUNT_TYPE
-                    if kind is None:
-                        continue
-                    file = Path(entry.path)
-                    if entry.is_symlink():  # what `resolve(file)` does, in two steps
-                        real = real_path(entry.path)
-                    else:
-                        if real_dir is None:
-                            real_dir = real_path(dirpath)
-                        real = os.path.join(real_dir, name)
-                    found.setdefault(real, FileToCheck(file, str(file), kind, real))
-            continue
-        kind = (
-            forced
-            or kind_by_name(path)
-            or (Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None)
+    return list(iter_discover(paths, forced))
+
+
+def iter_discover(paths: list[str], forced: Kind | None = None) -> Iterator[FileToCheck]:
+    """`discover`, one file at a time as folders are walked, so that checking can start
+    before the walk ends. The given paths are checked first: a bad one raises
+    UsageError here, before any file is yielded."""
+    targets = [_target(given, forced) for given in paths or ["."]]
+    return _files(targets)
+
+
+class _Target(NamedTuple):
+    given: str
+    path: Path
+    kind: Kind | None  # None: a folder to walk
+
+
+def _target(given: str, forced: Kind | None) -> _Target:
+    path = Path(given)
+    if not os.path.lexists(path):
+        raise UsageError(f"{given}: no such file or directory")
+    if path.is_dir():
+        if forced is not None:
+            raise UsageError(f"{given}: --kind applies to files, not to a directory")
+        return _Target(given, path, None)
+    kind = (
+        forced
+        or kind_by_name(path)
+        or (Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None)
+    )
+    if kind is None:
+        raise UsageError(
+            f"{given}: cannot tell what kind of file this is "
+            "(use --kind manifest|account-type|dev-config)"
         )
-        if kind is None:
-            raise UsageError(
-                f"{given}: cannot tell what kind of file this is "
-                "(use --kind manifest|account-type|dev-config)"
-            )
-        real = real_path(os.fspath(path))
-        found.setdefault(real, FileToCheck(path, given, kind, real))
-    return list(found.values())
+    return _Target(given, path, kind)
+
+
+def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
+    seen: set[str] = set()  # real paths: a file reached twice is checked once
+    real_path = string_resolver()  # each folder resolved once, not each file
+    for target in targets:
+        if target.kind is not None:
+            real = real_path(os.fspath(target.path))
+            if real not in seen:
+                seen.add(real)
+                yield FileToCheck(target.path, target.given, target.kind, real)
+            continue
+        for dirpath, entries in _walk(target.path):
+            real_dir: str | None = None  # resolved once per folder, when needed
+            for entry in entries:
+                name = entry.name
+                kind = _kind_of_name(name)
+                if (
+                    kind is None
+                    and os.path.splitext(name)[1].lower() in DATA_SUFFIXES  # no Path
+                    and looks_like_account_type(Path(entry.path))
+                ):
+                    kind = Kind.ACCOUNT_TYPE
+                if kind is None:
+                    continue
+                if entry.is_symlink():  # what `resolve(file)` does, in two steps
+                    real = real_path(entry.path)
+                else:
+                    if real_dir is None:
+                        real_dir = real_path(dirpath)
+                    real = os.path.join(real_dir, name)
+                if real not in seen:
+                    seen.add(real)
+                    file = Path(entry.path)
+                    yield FileToCheck(file, str(file), kind, real)
 
 
 def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
