@@ -199,7 +199,7 @@ def run_documents(file: FileToCheck, result: FileResult) -> list[Document]:
     """The documents of a checked file as the run rules see them."""
     if not result.documents:
         return []
-    source = SourceFile.located(file.path, file.display, file.kind, result.text)
+    source = SourceFile.located(file.path, file.display, file.kind, result.text, file.folder)
     return [Document(source, pointer, data) for pointer, data in result.documents]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,18 +74,22 @@ def _tree_of(directory: str, known: dict[str, str | None]) -> str | None:
     return found
 
 
-def git_states(paths: Iterable[Path]) -> dict[Path, GitState]:
+def git_states(
+    paths: Iterable[Path], folders: Mapping[Path, str] | None = None
+) -> dict[Path, GitState]:
     """Tracked / ignored state of each path that lies in a git work tree git can read.
 
     Keys are the paths as given. Paths outside any work tree, or in one git cannot
     answer for (git missing, not a repository, timeout), are absent from the result.
+    `folders`: the resolved folder of paths whose folder discovery already resolved.
     """
+    folders = folders or {}
     by_tree: dict[str, dict[str, Path]] = {}
     real = string_resolver()  # each folder resolved once, not each file
     trees: dict[str, str | None] = {}
     for path in paths:
-        given_folder, name = os.path.split(os.path.abspath(path))
-        folder = real(given_folder)  # as _absolute(path) does, on strings
+        name = path.name
+        folder = folders.get(path) or real(os.path.dirname(os.path.abspath(path)))
         tree = _tree_of(folder, trees)
         if tree is None:
             continue

@@ -114,3 +114,15 @@ def test_walk_order_links_and_real_paths(tmp_path: Path) -> None:
         str(real / "missing.json"),
         str(real / "c/konnector-dev-config.json"),
     ]
+
+
+def test_folder_is_where_the_file_was_found(tmp_path: Path) -> None:
+    """A link's folder is its own (git and the pairing look there), not its target's."""
+    write(tmp_path, "real/manifest.konnector", {"slug": "x"})
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "manifest.konnector").symlink_to(tmp_path / "real/manifest.konnector")
+    by_name = {f.path.parent.name: f for f in discover([str(tmp_path / "other")])}
+    assert by_name["other"].folder == str((tmp_path / "other").resolve())
+    assert by_name["other"].real == str((tmp_path / "real/manifest.konnector").resolve())
+    (explicit,) = discover([str(tmp_path / "real/manifest.konnector")])
+    assert explicit.folder == str((tmp_path / "real").resolve())

@@ -42,6 +42,7 @@ class FileToCheck(NamedTuple):
     display: str  # as the user would recognise it: as given, or joined to what was given
     kind: Kind
     real: str  # the resolved path, found once here so later stages need not ask again
+    folder: str  # the resolved folder holding the file as found (a link's own folder)
 
 
 def kind_by_name(path: Path) -> Kind | None:
@@ -125,7 +126,8 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
             real = real_path(os.fspath(target.path))
             if real not in seen:
                 seen.add(real)
-                yield FileToCheck(target.path, target.given, target.kind, real)
+                folder = real_path(os.path.dirname(os.fspath(target.path)) or ".")
+                yield FileToCheck(target.path, target.given, target.kind, real, folder)
             continue
         for dirpath, entries in _walk(target.path):
             real_dir: str | None = None  # resolved once per folder, when needed
@@ -140,16 +142,16 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                     kind = Kind.ACCOUNT_TYPE
                 if kind is None:
                     continue
-                if entry.is_symlink():  # what `resolve(file)` does, in two steps
-                    real = real_path(entry.path)
-                else:
-                    if real_dir is None:
-                        real_dir = real_path(dirpath)
-                    real = os.path.join(real_dir, name)
+                if real_dir is None:
+                    real_dir = real_path(dirpath)
+                # What `resolve(file)` does, in two steps: a link is resolved, any other
+                # file is its folder's real path plus its name.
+                link = entry.is_symlink()
+                real = real_path(entry.path) if link else os.path.join(real_dir, name)
                 if real not in seen:
                     seen.add(real)
                     file = Path(entry.path)
-                    yield FileToCheck(file, str(file), kind, real)
+                    yield FileToCheck(file, str(file), kind, real, real_dir)
 
 
 def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:

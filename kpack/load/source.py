@@ -41,6 +41,7 @@ class SourceFile:
         self.has_duplicates = False
         self._index: PositionIndex | None = None
         self._yaml_root: Any = None
+        self.folder: str | None = None  # the resolved folder holding it, when known
 
     # -- positions ---------------------------------------------------------------------
 
@@ -60,12 +61,15 @@ class SourceFile:
         return self.index.span(pointer, at_value)
 
     @classmethod
-    def located(cls, path: Path, display: str, kind: Kind, text: str) -> SourceFile:
+    def located(
+        cls, path: Path, display: str, kind: Kind, text: str, folder: str | None = None
+    ) -> SourceFile:
         """A file read before (perhaps by another process), known to hold documents:
         its text locates pointers, its data is not kept."""
         source = cls(path, display, kind)
         source.text = text
         source.readable = True
+        source.folder = folder
         return source
 
     # -- problems ----------------------------------------------------------------------

@@ -89,7 +89,8 @@ def pair_account_types(
 
 def _folder(document: Document, real: Callable[[str], str]) -> str:
     """The resolved folder of the document's file (strings: one per file of a run)."""
-    return real(os.path.dirname(os.path.abspath(document.source.path)))
+    known = document.source.folder  # found by discovery
+    return known or real(os.path.dirname(os.path.abspath(document.source.path)))
 
 
 def _up_from(folder: str) -> Iterator[str]:

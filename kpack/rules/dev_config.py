@@ -245,7 +245,8 @@ def _check_git(documents: list[Document]) -> Iterator[tuple[Document, Finding]]:
         return
     from kpack.git import git_states
 
-    states = git_states(d.source.path for d in candidates)
+    folders = {d.source.path: d.source.folder for d in candidates if d.source.folder}
+    states = git_states([d.source.path for d in candidates], folders)
     for document in candidates:
         state = states.get(document.source.path)
         if state is None:
