@@ -69,7 +69,9 @@ SECRET = define(
     `secret`) and dev config (`konnector-dev-config.json`, `.token.json`), for the current
     values of the environment variables their placeholders (`$VAR`, `${VAR}`) name, and for
     well-known token shapes (GitHub, AWS, Slack, npm, Stripe, private key blocks, signed
-    JWTs). The report names the file and the line, never the secret.
+    JWTs). Binary files (a NUL byte in their first 8,000 bytes, as git tells them) are
+    searched for the literal values only: a token shape in compressed bytes is chance.
+    The report names the file and the line, never the secret.
 
     Remove the value from the file (read it from the account or the environment at run
     time) and revoke it: it may already be in a published version. When a hit is a known

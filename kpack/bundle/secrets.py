@@ -4,6 +4,10 @@ Files are fed chunk by chunk as they are packed (one read, constant memory). Eac
 scanned with an overlap carried over from the previous one, so a value cut by a block
 boundary is still found; hits are deduplicated by their offset. A hit records where it is
 and what kind of secret it is, never the value.
+
+Binary files (a NUL byte in their first 8,000 bytes, git's test) are searched for the
+repository's own secret values only: token shapes matched in compressed or encoded bytes
+are noise, and secret scanners (gitleaks, detect-secrets) skip binaries the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from kpack.diagnostics import Kind
 MIN_LITERAL_LENGTH = 8
 SCAN_BLOCK = 1024 * 1024
 MIN_OVERLAP = 64 * 1024
+BINARY_SNIFF = 8000  # bytes looked at for a NUL, as git does
 
 _PLACEHOLDER = re.compile(spec.PLACEHOLDER_PATTERN)
 _PLAIN_URL = re.compile(r"https?://[^?#@\s]*")
@@ -117,12 +122,12 @@ class Scanner:
     def scan_file(self) -> FileScan:
         return FileScan(self)
 
-    def find(self, block: bytes) -> Iterator[tuple[int, str]]:
-        """(offset, what) of every hit in one block."""
+    def find(self, block: bytes, shapes: bool = True) -> Iterator[tuple[int, str]]:
+        """(offset, what) of every hit in one block; token shapes only when `shapes`."""
         if self.literals is not None:
             for match in self.literals.finditer(block):
                 yield match.start(), f"the secret value of {self.known[match.group()]}"
-        for label, pattern in TOKEN_SHAPES:
+        for label, pattern in TOKEN_SHAPES if shapes else ():
             if not any(hint in block for hint in _SHAPE_HINTS[label]):
                 continue
             for match in pattern.finditer(block):
@@ -144,8 +149,11 @@ class FileScan:
         self.line_start = 0  # absolute offset where that line starts
         self.seen: set[tuple[int, str]] = set()
         self.hits: list[Hit] = []
+        self.binary: bool | None = None  # told by the first chunk
 
     def feed(self, chunk: bytes) -> None:
+        if self.binary is None:
+            self.binary = b"\0" in chunk[:BINARY_SNIFF]
         self.buffer += chunk
         if len(self.buffer) >= SCAN_BLOCK + self.scanner.overlap:
             self._scan(final=False)
@@ -157,7 +165,7 @@ class FileScan:
 
     def _scan(self, final: bool) -> None:
         block = bytes(self.buffer)
-        for offset, what in self.scanner.find(block):
+        for offset, what in self.scanner.find(block, shapes=not self.binary):
             absolute = self.base + offset
             if (absolute, what) in self.seen:
                 continue

@@ -129,3 +129,18 @@ def test_harvest_survives_broken_files(tmp_path: Path) -> None:
         [(tmp_path / "account-types.json", "a")], [(tmp_path / "konnector-dev-config.json", "d")],
         [(tmp_path / ".token.json", "t")], environ={},
     ) == []
+
+
+def test_a_binary_file_is_searched_for_literal_values_only() -> None:
+    known = [KnownSecret(b"s3cr3t-value-42", "`client_secret` of a.json")]
+    binary = b"\x89PNG\r\n\x1a\n\0\0" + f" {GITHUB} s3cr3t-value-42 ".encode()
+    assert [h.what for h in scan(binary, known)] == [
+        "the secret value of `client_secret` of a.json"
+    ]
+    text = binary.replace(b"\0", b" ")  # the same bytes without a NUL: text, shapes too
+    assert [h.what for h in scan(text, known)] == [
+        "what looks like a GitHub token", "the secret value of `client_secret` of a.json"
+    ]
+    # The NUL is looked for in the first 8,000 bytes only, as git does.
+    late = b"x" * secrets.BINARY_SNIFF + b"\0" + f" {GITHUB}".encode()
+    assert [h.what for h in scan(late, chunk=1 << 20)] == ["what looks like a GitHub token"]
