@@ -21,6 +21,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+QUEUED_PER_WORKER = 4  # items submitted ahead to each worker
 
 
 def map_in_order(
@@ -38,7 +39,7 @@ def map_in_order(
     workers = max(1, jobs - 1)
     remaining = iter(items)
     results: dict[int, Result] = {}
-    pending: dict[int, Future[Result]] = {}
+    pending: dict[int, tuple[Future[Result], Item]] = {}
     taken = 0  # items taken so far, by a worker or by this process
     exhausted = False
     pool = ProcessPoolExecutor(
@@ -47,7 +48,9 @@ def map_in_order(
     try:
         with _sigterm_interrupts():
             while not exhausted or pending:
-                while not exhausted and len(pending) < 2 * workers:
+                # Enough queued that a worker never waits while this process works on
+                # an item of its own (it refills only between its items).
+                while not exhausted and len(pending) < QUEUED_PER_WORKER * workers:
                     try:
                         item = next(remaining)
                     except StopIteration:
@@ -56,7 +59,7 @@ def map_in_order(
                     # The first submission forks the workers; a signal during the fork
                     # would be swallowed by the at-fork handlers: hold it until after.
                     with deferred_signals():
-                        pending[taken] = pool.submit(function, item)
+                        pending[taken] = (pool.submit(function, item), item)
                     taken += 1
                 if not exhausted:  # this process's turn
                     try:
@@ -67,9 +70,16 @@ def map_in_order(
                         results[taken] = function(item)
                         taken += 1
                 elif pending:
-                    wait(list(pending.values()), return_when=FIRST_COMPLETED)
-                for index in [i for i, future in pending.items() if future.done()]:
-                    results[index] = pending.pop(index).result()
+                    # No new items: take back the latest one no worker has started
+                    # rather than wait for it; wait only when every one has started.
+                    index = next((i for i in reversed(pending) if pending[i][0].cancel()), None)
+                    if index is not None:
+                        results[index] = function(pending.pop(index)[1])
+                    else:
+                        futures = [future for future, _ in pending.values()]
+                        wait(futures, return_when=FIRST_COMPLETED)
+                for index in [i for i, (future, _) in pending.items() if future.done()]:
+                    results[index] = pending.pop(index)[0].result()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         _stop_workers(pool)
