@@ -78,15 +78,9 @@ def report(capsys: pytest.CaptureFixture[str], root: Path, *options: str) -> str
     return out
 
 
-@needs_git
-def test_any_number_of_jobs_gives_the_same_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = monorepo(tmp_path)
-    serial = report(capsys, root, "--jobs", "1")
-    found = {d["code"] for d in json.loads(serial)["diagnostics"]}
-    # The run rules did find something, so the comparison below means something.
-    assert {"A017", "A018", "X001", "X002", "D004", "D005", "L001"} <= found
+@pytest.fixture
+def pool_jobs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The `jobs` of each call to map_in_order (which still runs): did workers start?"""
     calls: list[int] = []
     real_map = parallel.map_in_order
     monkeypatch.setattr(
@@ -94,9 +88,21 @@ def test_any_number_of_jobs_gives_the_same_report(
         "map_in_order",
         lambda function, items, jobs: calls.append(jobs) or real_map(function, items, jobs),
     )
+    return calls
+
+
+@needs_git
+def test_any_number_of_jobs_gives_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pool_jobs: list[int]
+) -> None:
+    root = monorepo(tmp_path)
+    serial = report(capsys, root, "--jobs", "1")
+    found = {d["code"] for d in json.loads(serial)["diagnostics"]}
+    # The run rules did find something, so the comparison below means something.
+    assert {"A017", "A018", "X001", "X002", "D004", "D005", "L001"} <= found
     for jobs in ("2", "3"):
         assert report(capsys, root, "--jobs", jobs) == serial
-    assert calls == [2, 3]  # the workers did run
+    assert pool_jobs == [2, 3]  # the workers did run
 
 
 def test_a_yaml_run_finding_is_positioned_from_another_process(
@@ -150,23 +156,16 @@ def test_reduced_keeps_the_source_and_the_pointer(tmp_path: Path) -> None:
 )
 def test_when_workers_start(
     jobs: str, files: int, expected: int | None, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pool_jobs: list[int],
 ) -> None:
     for number in range(files):
         write(tmp_path, f"connectors/c{number}/manifest.konnector", manifest(f"c{number}"))
     monkeypatch.setattr(check, "PARALLEL_FROM_FILES", 10)
     monkeypatch.setattr(check, "CHUNK_FILES", 2)
     monkeypatch.setattr(check, "available_cpus", lambda: 3)
-    calls: list[int] = []
-    real_map = parallel.map_in_order
-    monkeypatch.setattr(
-        parallel,
-        "map_in_order",
-        lambda function, items, jobs: calls.append(jobs) or real_map(function, items, jobs),
-    )
     assert main(["check", str(tmp_path / "connectors"), "--jobs", jobs]) == 0
     assert f"All checks passed ({files} files checked)." in capsys.readouterr().out
-    assert calls == ([] if expected is None else [expected])
+    assert pool_jobs == ([] if expected is None else [expected])
 
 
 def test_negative_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
