@@ -7,8 +7,8 @@ over all the documents of a settings group. The run rules see each document redu
 the members they read (`run_members`), so the first pass can run in worker processes
 (`--jobs`) and send back little; serial or parallel, the same code gives the same report.
 
-`cli.py` calls `run_configured`; `provision` and `build` reuse `check_sources` on the
-files they read, so every command applies the same rules.
+`cli.py` calls `check_files` on files as discovery finds them; `provision` and `build`
+reuse `check_sources` on the files they read, so every command applies the same rules.
 """
 
 from __future__ import annotations
