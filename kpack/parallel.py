@@ -1,7 +1,9 @@
 """Worker processes for `kpack check --jobs`: the same function over chunks, in order.
 
 Imported only when a run uses more than one job, so a pre-commit run never loads
-multiprocessing.
+multiprocessing. Each worker has its own connection, and this process does all the
+sending and receiving on its main thread, between items of its own: no helper thread
+competes with it for the GIL (concurrent.futures' pool needs two).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, TypeVar
 
 from kpack.signals import deferred_signals
 
@@ -21,7 +25,67 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-QUEUED_PER_WORKER = 4  # items submitted ahead to each worker
+# Items sent ahead to each worker: it must not run dry while this process works on an
+# item of its own (it refills only between its items), nor hold many at the end, when
+# this process has nothing left but to wait for them.
+QUEUED_PER_WORKER = 2
+# Room in each connection for what is sent ahead and for results not read yet, so that
+# neither side waits on a full buffer (a result of 100 files is about 65 KB).
+_BUFFER_BYTES = 1024 * 1024
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed in a way that cannot be raised here as it was."""
+
+
+class _Worker(Generic[Item, Result]):
+    def __init__(
+        self,
+        context: multiprocessing.context.BaseContext,
+        function: Callable[[Item], Result],
+    ):
+        self.connection, child = context.Pipe()
+        for end in (self.connection, child):
+            _enlarge(end)
+        self.process: Any = context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(function, child, os.getpid()), daemon=True
+        )
+        # Starting forks; a signal during the fork would be swallowed by the at-fork
+        # handlers: hold it until after.
+        with deferred_signals():
+            self.process.start()
+        child.close()
+        self.queued: list[int] = []  # indexes sent, not answered yet, oldest first
+
+    def send(self, index: int, item: Item) -> None:
+        self.connection.send((index, item))
+        self.queued.append(index)
+
+    def receive(self) -> tuple[int, Result]:
+        try:
+            index, ok, value = self.connection.recv()
+        except (EOFError, OSError):
+            self.process.join(timeout=1)  # for its exit code
+            raise WorkerError(
+                f"a worker process ended unexpectedly (exit code {self.process.exitcode})"
+            ) from None
+        self.queued.remove(index)
+        if not ok:
+            error, text = value
+            raise error from WorkerError(f"in a worker process:\n{text}")
+        return index, value
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.connection.send(None)
+        self.process.join(timeout=5)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.connection.close()
 
 
 def map_in_order(
@@ -36,56 +100,88 @@ def map_in_order(
     error raised by `function` or by `items` is raised here. On Ctrl-C or SIGTERM the
     workers are stopped and KeyboardInterrupt is raised: no worker outlives the run.
     """
-    workers = max(1, jobs - 1)
+    context = _context()
     remaining = iter(items)
     results: dict[int, Result] = {}
-    pending: dict[int, tuple[Future[Result], Item]] = {}
+    workers: list[_Worker[Item, Result]] = []
     taken = 0  # items taken so far, by a worker or by this process
     exhausted = False
-    pool = ProcessPoolExecutor(
-        workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
-    )
+
+    def take() -> tuple[bool, Any]:
+        nonlocal exhausted
+        try:
+            return True, next(remaining)
+        except StopIteration:
+            exhausted = True
+            return False, None
+
     try:
         with _sigterm_interrupts():
-            while not exhausted or pending:
-                # Enough queued that a worker never waits while this process works on
-                # an item of its own (it refills only between its items).
-                while not exhausted and len(pending) < QUEUED_PER_WORKER * workers:
-                    try:
-                        item = next(remaining)
-                    except StopIteration:
-                        exhausted = True
+            workers.extend(_Worker(context, function) for _ in range(max(1, jobs - 1)))
+            while True:
+                for worker in workers:  # keep each worker fed
+                    while not exhausted and len(worker.queued) < QUEUED_PER_WORKER:
+                        found, item = take()
+                        if found:
+                            worker.send(taken, item)
+                            taken += 1
+                busy = [worker.connection for worker in workers if worker.queued]
+                ready = wait(busy, timeout=0) if busy else []
+                if not ready:
+                    if not exhausted:  # this process's turn
+                        found, item = take()
+                        if found:
+                            results[taken] = function(item)
+                            taken += 1
+                        continue
+                    if not busy:
                         break
-                    # The first submission forks the workers; a signal during the fork
-                    # would be swallowed by the at-fork handlers: hold it until after.
-                    with deferred_signals():
-                        pending[taken] = (pool.submit(function, item), item)
-                    taken += 1
-                if not exhausted:  # this process's turn
-                    try:
-                        item = next(remaining)
-                    except StopIteration:
-                        exhausted = True
-                    else:
-                        results[taken] = function(item)
-                        taken += 1
-                elif pending:
-                    # No new items: take back the latest one no worker has started
-                    # rather than wait for it; wait only when every one has started.
-                    index = next((i for i in reversed(pending) if pending[i][0].cancel()), None)
-                    if index is not None:
-                        results[index] = function(pending.pop(index)[1])
-                    else:
-                        futures = [future for future, _ in pending.values()]
-                        wait(futures, return_when=FIRST_COMPLETED)
-                for index in [i for i, (future, _) in pending.items() if future.done()]:
-                    results[index] = pending.pop(index)[0].result()
+                    ready = wait(busy)  # nothing left to do here but wait
+                for worker in workers:
+                    if worker.connection in ready:
+                        index, result = worker.receive()
+                        results[index] = result
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        _stop_workers(pool)
+        for worker in workers:
+            worker.kill()
         raise
-    pool.shutdown()
+    for worker in workers:
+        worker.stop()
     return [results[index] for index in range(taken)]
+
+
+def _serve(function: Callable[[Any], Any], connection: Connection, parent: int) -> None:
+    """A worker's loop: items in, results out, until told to stop or orphaned."""
+    _init_worker(parent)
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, item = message
+        try:
+            result = function(item)
+        except Exception as exc:  # sent back to be raised in the main process
+            text = traceback.format_exc()
+            try:
+                connection.send((index, False, (exc, text)))
+            except Exception:  # the exception itself cannot be pickled: its text can
+                connection.send((index, False, (WorkerError(text), text)))
+        else:
+            connection.send((index, True, result))
+
+
+def _enlarge(connection: Connection) -> None:
+    # Connections are socket pairs on POSIX; elsewhere keep the platform's buffers.
+    with contextlib.suppress(OSError, ValueError):
+        sock = socket.socket(fileno=connection.fileno())
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _BUFFER_BYTES)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _BUFFER_BYTES)
+        finally:
+            sock.detach()  # the connection still owns the descriptor
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -112,14 +208,6 @@ def _sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    # The executor has no public way to stop running workers before Python 3.14.
-    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        with contextlib.suppress(OSError, ValueError):
-            process.terminate()
 
 
 def _init_worker(parent: int) -> None:

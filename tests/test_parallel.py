@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kpack.parallel import map_in_order
+from kpack.parallel import WorkerError, map_in_order
 from tests.helpers import REPO
 
 
@@ -38,6 +38,44 @@ def test_results_come_back_in_order_from_several_processes() -> None:
 def test_an_error_in_a_worker_is_raised_in_the_caller() -> None:
     with pytest.raises(ValueError, match="three"):
         map_in_order(fail_on_three, list(range(6)), 2)
+
+
+TEST_PROCESS = os.getpid()
+
+
+def die_in_a_worker(value: int) -> int:
+    if os.getpid() != TEST_PROCESS and value == 1:
+        os._exit(3)  # as if killed by the OOM killer
+    return value
+
+
+class Unpicklable(Exception):
+    def __init__(self) -> None:
+        super().__init__("cannot travel")
+        self.callback = lambda: None
+
+
+def raise_unpicklable(value: int) -> int:
+    if os.getpid() != TEST_PROCESS:
+        raise Unpicklable
+    return value
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(WorkerError, match=r"ended unexpectedly \(exit code 3\)"):
+        map_in_order(die_in_a_worker, list(range(6)), 2)
+
+
+def test_an_error_that_cannot_be_sent_back_arrives_as_text() -> None:
+    with pytest.raises(WorkerError, match="Unpicklable"):
+        map_in_order(raise_unpicklable, list(range(6)), 2)
+
+
+def test_the_remote_traceback_is_kept() -> None:
+    with pytest.raises(ValueError) as caught:
+        map_in_order(fail_on_three, list(range(6)), 2)
+    if caught.value.__cause__ is not None:  # raised in a worker, not here
+        assert "fail_on_three" in str(caught.value.__cause__)
 
 
 def _children(pid: int) -> list[int]:
