@@ -162,6 +162,7 @@ def check(
     from kpack.check import check_files
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
+    from kpack.errors import WorkerError
     from kpack.load.discover import UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
@@ -173,7 +174,7 @@ def check(
             settings_of = SettingsLookup(config, lambda settings: settings.with_cli(*chosen))
             # Files are checked as discovery finds them.
             run = check_files(((settings_of(file), file) for file in files), jobs)
-        except UsageError as exc:
+        except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
             typer.echo(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from kpack.errors import WorkerError
 from kpack.signals import deferred_signals
 
 Item = TypeVar("Item")
@@ -32,10 +33,6 @@ QUEUED_PER_WORKER = 2
 # Room in each connection for what is sent ahead and for results not read yet, so that
 # neither side waits on a full buffer (a result of 100 files is about 65 KB).
 _BUFFER_BYTES = 1024 * 1024
-
-
-class WorkerError(RuntimeError):
-    """A worker process failed in a way that cannot be raised here as it was."""
 
 
 class _Worker(Generic[Item, Result]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -172,3 +173,23 @@ def test_negative_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
     path = write(tmp_path, "manifest.konnector", manifest("demo"))
     assert main(["check", "--jobs", "-1", str(path)]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_worker_that_dies_fails_the_run_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(6):
+        write(tmp_path, f"c{number}/manifest.konnector", manifest(f"c{number}"))
+    real_check_file = check.check_file
+    main_process = os.getpid()
+
+    def killed_in_a_worker(file: Any, options: CheckOptions) -> Any:
+        if os.getpid() != main_process:
+            os._exit(9)  # as the OOM killer would
+        return real_check_file(file, options)
+
+    monkeypatch.setattr(check, "check_file", killed_in_a_worker)
+    monkeypatch.setattr(check, "CHUNK_FILES", 1)
+    assert main(["check", str(tmp_path), "--jobs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "kpack: error: a worker process ended unexpectedly (exit code 9)"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kpack.parallel import WorkerError, map_in_order
+from kpack.errors import WorkerError
+from kpack.parallel import map_in_order
 from tests.helpers import REPO
 
 
