@@ -99,6 +99,9 @@ def _matches(d: Diagnostic, selectors: Iterable[str]) -> bool:
 
 
 def _check_codes(selectors: Iterable[str], where: str) -> None:
+    selectors = list(selectors)
+    if not selectors:  # nothing to check: no need to import every rule module
+        return
     from kpack.rules.registry import all_rules
 
     rules = all_rules()
