@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Severity
 from kpack.load.discover import FileToCheck, UsageError
+from kpack.realpath import nearest
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
@@ -117,25 +118,9 @@ def find_config(start: Path) -> Path | None:
 
 
 def _nearest_config(directory: str, known: dict[str, Path | None]) -> Path | None:
-    """`find_config` of a resolved folder; `known` remembers the answer of each folder
-    visited, so the folders of a monorepo share the walk up to their common parents.
-    Strings, not Paths: this runs for every folder of a monorepo."""
-    visited: list[str] = []
-    found: Path | None = None
-    folder = directory
-    while True:
-        if folder in known:
-            found = known[folder]
-            break
-        visited.append(folder)
-        found = _config_in(folder)
-        parent = os.path.dirname(folder)
-        if found is not None or parent == folder:
-            break
-        folder = parent
-    for seen in visited:
-        known[seen] = found
-    return found
+    """`find_config` of a resolved folder (strings: this runs for every folder of a
+    monorepo); `known` remembers the answer of each folder visited."""
+    return nearest(directory, _config_in, known)
 
 
 def _config_in(folder: str) -> Path | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from kpack.realpath import string_resolver
+from kpack.realpath import nearest, string_resolver
 
 GIT_TIMEOUT_SECONDS = 20
 
@@ -52,26 +52,13 @@ def find_work_tree(path: Path) -> Path | None:
 
 
 def _tree_of(directory: str, known: dict[str, str | None]) -> str | None:
-    """`find_work_tree` of a resolved folder; `known` remembers each folder visited.
-    Strings, not Paths: this runs for every folder of a monorepo."""
-    visited: list[str] = []
-    found: str | None = None
-    candidate = directory
-    while True:
-        if candidate in known:
-            found = known[candidate]
-            break
-        visited.append(candidate)
-        if os.path.lexists(os.path.join(candidate, ".git")):
-            found = candidate
-            break
-        parent = os.path.dirname(candidate)
-        if parent == candidate:  # the root
-            break
-        candidate = parent
-    for folder in visited:
-        known[folder] = found
-    return found
+    """`find_work_tree` of a resolved folder (strings: this runs for every folder of a
+    monorepo); `known` remembers the answer of each folder visited."""
+    return nearest(directory, _holds_dot_git, known)
+
+
+def _holds_dot_git(folder: str) -> str | None:
+    return folder if os.path.lexists(os.path.join(folder, ".git")) else None
 
 
 def git_states(

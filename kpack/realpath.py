@@ -10,8 +10,11 @@ may change between runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+Answer = TypeVar("Answer")
 
 
 def resolver() -> Callable[[Path], Path]:
@@ -48,3 +51,38 @@ def _resolved(path: str) -> str:
         return str(Path(path).resolve())
     except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before 3.13)
         return os.path.abspath(path)  # reading it reports the loop (L011)
+
+
+def ancestors(folder: str) -> Iterator[str]:
+    """`folder` (resolved), then each of its parents up to the root."""
+    while True:
+        yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
+
+
+def nearest(
+    folder: str,
+    found_in: Callable[[str], Answer | None],
+    known: dict[str, Answer | None],
+) -> Answer | None:
+    """The first answer of `found_in` from `folder` up (a config file, a work tree).
+
+    `known` remembers the answer of each folder visited, so the folders of a monorepo
+    share the walk up to their common parents: each folder is asked once per run.
+    """
+    visited: list[str] = []
+    answer: Answer | None = None
+    for candidate in ancestors(folder):
+        if candidate in known:
+            answer = known[candidate]
+            break
+        visited.append(candidate)
+        answer = found_in(candidate)
+        if answer is not None:
+            break
+    for seen in visited:
+        known[seen] = answer
+    return answer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpack.realpath import resolver
+from kpack.realpath import ancestors, nearest, resolver
 
 
 @pytest.fixture
@@ -66,3 +66,22 @@ def test_a_symlink_loop_resolves_to_its_absolute_path(tree: Path) -> None:
     for path in (tree / "loop", tree / "loop" / "file.json"):
         assert _outcome(Path.resolve, path) in (OSError, RuntimeError)
         assert _outcome(resolver(), path) == Path(os.path.abspath(path))
+
+
+def test_ancestors_end_at_the_root() -> None:
+    assert list(ancestors("/a/b")) == ["/a/b", "/a", "/"]
+    assert list(ancestors("/")) == ["/"]
+
+
+def test_nearest_asks_each_folder_once() -> None:
+    asked: list[str] = []
+
+    def config_in(folder: str) -> str | None:
+        asked.append(folder)
+        return f"{folder}/.kpack.yaml" if folder == "/repo" else None
+
+    known: dict[str, str | None] = {}
+    assert nearest("/repo/a/x", config_in, known) == "/repo/.kpack.yaml"
+    assert nearest("/repo/a/y", config_in, known) == "/repo/.kpack.yaml"  # /repo/a known
+    assert nearest("/elsewhere", config_in, known) is None
+    assert asked == ["/repo/a/x", "/repo/a", "/repo", "/repo/a/y", "/elsewhere", "/"]

@@ -21,7 +21,7 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
-from kpack.realpath import string_resolver
+from kpack.realpath import ancestors, string_resolver
 from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
@@ -79,7 +79,7 @@ def pair_account_types(
     paired: dict[int, list[Document]] = {}
     for account_type in account_types:
         owners = next(
-            (by_folder[f] for f in _up_from(_folder(account_type, real)) if f in by_folder),
+            (by_folder[f] for f in ancestors(_folder(account_type, real)) if f in by_folder),
             manifests if len(manifests) == 1 else [],
         )
         for owner in owners:
@@ -91,16 +91,6 @@ def _folder(document: Document, real: Callable[[str], str]) -> str:
     """The resolved folder of the document's file (strings: one per file of a run)."""
     known = document.source.folder  # found by discovery
     return known or real(os.path.dirname(os.path.abspath(document.source.path)))
-
-
-def _up_from(folder: str) -> Iterator[str]:
-    """`folder`, then each of its ancestors up to the root."""
-    while True:
-        yield folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return
-        folder = parent
 
 
 def has_oauth(manifest: dict[str, Any]) -> bool:
