@@ -868,13 +868,13 @@ def is_placeholder(value: str, field: str) -> bool:
 def _placeholders(doc: Document) -> Iterator[Finding]:
     for field in PLACEHOLDER_FIELDS:
         value = doc.data.get(field)
-        items: list[tuple[str, Any]] = [(doc.at(field), value)]
+        items: list[tuple[tuple[str, ...], Any]] = [((field,), value)]
         if field == "secret" and isinstance(value, dict):
-            items = [(doc.at(field, str(k)), v) for k, v in value.items()]
-        for pointer, item in items:
+            items = [((field, str(k)), v) for k, v in value.items()]
+        for tokens, item in items:
             if isinstance(item, str) and is_placeholder(item, field):
                 yield Finding(
-                    PLACEHOLDER_SECRET, pointer,
+                    PLACEHOLDER_SECRET, doc.at(*tokens),
                     f"{_q(field)} holds a placeholder, not a real value",
                     f'fill it when provisioning, or write "${field.upper()}" and let kpack take '
                     "it from the environment",

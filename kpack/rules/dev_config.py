@@ -202,12 +202,11 @@ def _check_cozy_url(doc: Document, value: Any) -> Iterator[Finding]:
 def _check_access_token(doc: Document, fields: dict[str, Any]) -> Iterator[Finding]:
     if "access_token" not in fields:
         return
-    token = fields["access_token"]
-    pointer = doc.at("fields", "access_token")
-    problem = _token_problem(token)
+    problem = _token_problem(fields["access_token"])
     if problem is None:
         return
     message, help = problem
+    pointer = doc.at("fields", "access_token")
     yield Finding(ACCESS_TOKEN_PLACEHOLDER, pointer, message, help, at_value=True)
 
 
