@@ -6,8 +6,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -24,6 +25,9 @@ from kpack.diagnostics import Kind
 from kpack.load.discover import discover
 from kpack.load.source import read_source
 from tests.helpers import write
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -84,11 +88,14 @@ def pool_jobs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The `jobs` of each call to map_in_order (which still runs): did workers start?"""
     calls: list[int] = []
     real_map = parallel.map_in_order
-    monkeypatch.setattr(
-        parallel,
-        "map_in_order",
-        lambda function, items, jobs: calls.append(jobs) or real_map(function, items, jobs),
-    )
+
+    def recording_map(
+        function: Callable[[Item], Result], items: Iterable[Item], jobs: int
+    ) -> list[Result]:
+        calls.append(jobs)
+        return real_map(function, items, jobs)
+
+    monkeypatch.setattr(parallel, "map_in_order", recording_map)
     return calls
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpack.config import find_config, load_settings
+from kpack.config import Settings, find_config, load_settings
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.discover import UsageError
 from tests.helpers import write
@@ -23,7 +23,7 @@ def diag(
     )
 
 
-def settings_from(tmp_path: Path, yaml_text: str):
+def settings_from(tmp_path: Path, yaml_text: str) -> Settings:
     write(tmp_path, ".kpack.yaml", yaml_text)
     return load_settings(tmp_path)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from kpack import git
 from kpack.git import GitState, find_work_tree, git_states, ignored_files, tracked_files
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -100,7 +99,7 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
         calls.append(args)
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(git.subprocess, "run", counting_run)
+    monkeypatch.setattr("kpack.git.subprocess.run", counting_run)
     paths = [repo / "tracked.json", repo / "secret.json", repo / "loose.json", other / "x.json"]
     states = git_states(paths)
     assert set(states) == set(paths)
@@ -114,9 +113,12 @@ def test_no_check_ignore_when_every_file_is_tracked(
 ) -> None:
     calls: list[list[str]] = []
     real_run = subprocess.run
-    monkeypatch.setattr(
-        git.subprocess, "run", lambda args, **kw: calls.append(args) or real_run(args, **kw)
-    )
+
+    def counting_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr("kpack.git.subprocess.run", counting_run)
     git_states([repo / "tracked.json"])
     assert len(calls) == 1
 
@@ -131,7 +133,7 @@ def test_outside_any_work_tree_git_is_not_asked(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("git must not run outside a work tree")
 
-    monkeypatch.setattr(git.subprocess, "run", fail)
+    monkeypatch.setattr("kpack.git.subprocess.run", fail)
     assert git_states([tmp_path / "f.json"]) == {}
 
 
