@@ -11,16 +11,13 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = {
-    "deadline": None,
-    "suppress_health_check": [
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.data_too_large,
-    ],
-}
-settings.register_profile("ci", max_examples=150, derandomize=False, **_COMMON)
-settings.register_profile("long", max_examples=5000, **_COMMON)
+_SUPPRESSED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", max_examples=150, derandomize=False, deadline=None, suppress_health_check=_SUPPRESSED
+)
+settings.register_profile(
+    "long", max_examples=5000, deadline=None, suppress_health_check=_SUPPRESSED
+)
 
 
 def fuzz_settings() -> settings:

@@ -214,10 +214,12 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
             )
             container[new] = container.pop(key)
         elif operation == "retype":
-            old = container[key]
-            container[key] = draw(
-                JSON_VALUES.filter(lambda v, old=old: _type_tag(v) != _type_tag(old))
-            )
+            old_tag = _type_tag(container[key])
+
+            def other_type(value: Any, old_tag: str = old_tag) -> bool:  # bound now: a loop
+                return _type_tag(value) != old_tag
+
+            container[key] = draw(JSON_VALUES.filter(other_type))
         elif operation == "drop":
             del container[key]
         elif operation == "duplicate":

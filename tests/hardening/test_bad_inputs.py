@@ -131,9 +131,12 @@ def run(*args: str, cwd: Path) -> Outcome:
     )
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+Snapshot = dict[str, tuple[int, int, int]]  # path: (mode, size, mtime_ns)
+
+
+def snapshot(root: Path) -> Snapshot:
     """Every entry under root (links not followed): what would show anything written."""
-    found = {}
+    found: Snapshot = {}
     for folder, dirs, files in os.walk(root):
         for name in [*dirs, *files]:
             path = Path(folder) / name
@@ -142,7 +145,7 @@ def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
     return found
 
 
-def assert_refused(result: Outcome, name: str, before: dict[str, object], root: Path) -> None:
+def assert_refused(result: Outcome, name: str, before: Snapshot, root: Path) -> None:
     assert result.code in (1, 2), result
     assert "Traceback" not in result.err, result.err[-3000:]
     assert name in result.out + result.err, (name, result.out[-2000:], result.err[-2000:])

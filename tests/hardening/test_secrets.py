@@ -51,7 +51,7 @@ FROM_DOTENV = {
     "slug": "svc-dotenv",
     "secret": {"token": "${DOTENV_SECRET}", "nested": [SENTINEL]},
 }
-VALID = [OAUTH, LITERAL, FROM_ENV, FROM_DOTENV]
+VALID: list[dict[str, Any]] = [OAUTH, LITERAL, FROM_ENV, FROM_DOTENV]
 # Rule errors around secret values: wrong types, a misspelt key, a bad grant mode.
 INVALID = [
     {**OAUTH, "grant_mode": "refresh_token", "client_secret": [SENTINEL]},
@@ -280,6 +280,7 @@ def _handler(mode: str) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             echo = body or self.path
+            answer: object  # a JSON body
             if mode == "rows" and "_all_docs" in self.path:
                 status, answer = 200, {"rows": []}
             elif mode == "rows":
