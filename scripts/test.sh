@@ -12,5 +12,5 @@ python3 -m venv .venv
 npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund --loglevel=error
 
 .venv/bin/ruff check kpack tests bench
-.venv/bin/mypy --strict kpack
+.venv/bin/mypy --strict kpack tests
 .venv/bin/python -m pytest "$@"
