@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +58,35 @@ def only(diagnostics: list[Diagnostic], code: str) -> Diagnostic:
     found = [d for d in diagnostics if d.code == code]
     assert len(found) == 1, f"expected one {code}, got {diagnostics}"
     return found[0]
+
+
+def reply(
+    handler: BaseHTTPRequestHandler, status: int, body: bytes,
+    content_type: str = "application/json",
+) -> None:
+    """Send a whole answer from a stub HTTP server's handler."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@contextlib.contextmanager
+def stub_servers() -> Iterator[Callable[[type[BaseHTTPRequestHandler]], int]]:
+    """Start stub HTTP servers on 127.0.0.1, each on a free port (the function returns
+    it); every one is stopped when the block ends."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def serve(handler: type[BaseHTTPRequestHandler]) -> int:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1]
+
+    try:
+        yield serve
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()

@@ -16,9 +16,8 @@ import json
 import os
 import secrets
 import tarfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ import pytest
 
 from kpack.cli import main
 from tests.hardening.connectors import MANIFEST as BUILD_MANIFEST
+from tests.helpers import reply, stub_servers
 
 SENTINEL = "sntl" + secrets.token_hex(16)
 # CouchDB's password is a secret too, but another one: kpack scrubs the password from
@@ -302,12 +302,7 @@ def _handler(mode: str) -> type[BaseHTTPRequestHandler]:
                 status, answer = 200, {"rows": []}
             else:
                 status, answer = 500, {"error": "internal", "reason": echo}
-            raw = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            reply(self, status, json.dumps(answer).encode())
 
         do_GET = do_PUT = do_POST = _answer
 
@@ -319,18 +314,8 @@ def _handler(mode: str) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def faulty() -> Iterator[Any]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(mode: str) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mode))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://admin:{PASSWORD}@127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with stub_servers() as serve:
+        yield lambda mode: f"http://admin:{PASSWORD}@127.0.0.1:{serve(_handler(mode))}"
 
 
 @pytest.mark.parametrize("mode", ["500", "401", "write-500", "rows"])

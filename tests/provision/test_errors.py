@@ -7,13 +7,13 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from kpack.cli import main
-from tests.helpers import write
+from tests.helpers import reply, stub_servers, write
 from tests.provision.conftest import free_port
 
 PASSWORD = "pw-Never-Shown-91"
@@ -31,11 +31,7 @@ def canned(status: int, body: bytes, content_type: str = "application/json") -> 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, status, body, content_type)
 
         do_GET = do_PUT = do_POST = _answer
 
@@ -47,18 +43,13 @@ def canned(status: int, body: bytes, content_type: str = "application/json") -> 
 
 @pytest.fixture
 def fake() -> Iterator[Callable[..., str]]:
-    servers: list[ThreadingHTTPServer] = []
+    with stub_servers() as serve:
 
-    def start(status: int, body: bytes, content_type: str = "application/json") -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), canned(status, body, content_type))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://admin:{PASSWORD}@127.0.0.1:{server.server_address[1]}"
+        def start(status: int, body: bytes, content_type: str = "application/json") -> str:
+            port = serve(canned(status, body, content_type))
+            return f"http://admin:{PASSWORD}@127.0.0.1:{port}"
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 def apply(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str,
@@ -170,14 +161,9 @@ def test_credentials_from_the_environment_are_sent_never_shown(
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("COUCHDB_USER", "admin")
     monkeypatch.setenv("COUCHDB_PASSWORD", PASSWORD)
-    try:
-        code, _, err = apply(tmp_path, capsys, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with stub_servers() as serve:
+        code, _, err = apply(tmp_path, capsys, f"http://127.0.0.1:{serve(Handler)}")
     assert seen == ["Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()]
     assert code == 2 and "401 Unauthorized" in err
