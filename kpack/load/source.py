@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,40 +158,53 @@ def _quote_token(token: str) -> str:
 def _read_bytes(source: SourceFile) -> bytes | None:
     path = source.path
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-            source.report(R.UNREADABLE, f"cannot read: {what}", Span(1, 1, 1, 1))
-            return None
-        limit = MANIFEST_MAX_BYTES if source.kind is Kind.MANIFEST else READ_MAX_BYTES
-        if st.st_size > limit:
-            source.report(
-                R.TOO_LARGE,
-                f"the file is {st.st_size:,} bytes; the limit is {limit:,}",
-                Span(1, 1, 1, 1),
-            )
-            return None
-        # os.read, not open(): no buffered file object for a file read in one go (a
-        # third of the cost of reading a small file). read(n) allocates n bytes first: ask
-        # for the size stat gave (+1 to see growth), not for the limit, and read on only
-        # while the file gives more.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_BINARY)
+        # os.open, then fstat on the descriptor: the path is looked up once, not twice, and
+        # no buffered file object is built for a file read in one go (together, half the
+        # cost of reading a small file). Non-blocking: a FIFO must not wait for a writer.
         try:
-            chunks = [os.read(fd, min(st.st_size, limit) + 1)]
-            size = len(chunks[0])
-            while chunks[-1] and size <= limit and size > st.st_size:
-                chunks.append(os.read(fd, limit + 1 - size))
-                size += len(chunks[-1])
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_BINARY)
+        except IsADirectoryError:  # Windows will not open a folder
+            source.report(R.UNREADABLE, "cannot read: a directory", Span(1, 1, 1, 1))
+            return None
+        try:
+            raw = _read_descriptor(source, fd)
         finally:
             os.close(fd)
-        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         source.report(R.UNREADABLE, f"cannot read: {exc.strerror or exc}", Span(1, 1, 1, 1))
         return None
-    if len(raw) > limit:  # grew while we read it
-        source.report(R.TOO_LARGE, f"the file is over {limit:,} bytes", Span(1, 1, 1, 1))
+    if raw is not None and len(raw) > _limit(source):  # grew while we read it
+        source.report(R.TOO_LARGE, f"the file is over {_limit(source):,} bytes", Span(1, 1, 1, 1))
         return None
     return raw
+
+
+def _limit(source: SourceFile) -> int:
+    return MANIFEST_MAX_BYTES if source.kind is Kind.MANIFEST else READ_MAX_BYTES
+
+
+def _read_descriptor(source: SourceFile, fd: int) -> bytes | None:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        source.report(R.UNREADABLE, f"cannot read: {what}", Span(1, 1, 1, 1))
+        return None
+    limit = _limit(source)
+    if st.st_size > limit:
+        source.report(
+            R.TOO_LARGE,
+            f"the file is {st.st_size:,} bytes; the limit is {limit:,}",
+            Span(1, 1, 1, 1),
+        )
+        return None
+    # read(n) allocates n bytes first: ask for the size fstat gave (+1 to see growth), not
+    # for the limit, and read on only while the file gives more.
+    chunks = [os.read(fd, min(st.st_size, limit) + 1)]
+    size = len(chunks[0])
+    while chunks[-1] and size <= limit and size > st.st_size:
+        chunks.append(os.read(fd, limit + 1 - size))
+        size += len(chunks[-1])
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _decode(source: SourceFile, raw: bytes) -> str | None:
@@ -259,28 +273,48 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def _parse_json(source: SourceFile, allow_comments: bool) -> None:
-    text = source.text
-    if allow_comments and "/" in text:
-        text = blank_comments(text)
-        source.text = text  # positions are unchanged; comments are now blanks
-    duplicates = False
+class _Decoder(threading.local):
+    """A JSON decoder per thread, built once: `json.loads(text, object_pairs_hook=...)`
+    builds a new decoder on every call, which costs as much as parsing a manifest."""
 
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal duplicates
+    def __init__(self) -> None:
+        self.duplicates = False  # set when an object of the current parse repeats a key
+        self.decode = json.JSONDecoder(
+            object_pairs_hook=self._pairs_hook, parse_constant=_reject_constant
+        ).decode
+
+    def _pairs_hook(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(pairs)
         if len(obj) != len(pairs):
-            duplicates = True
+            self.duplicates = True
         return obj
 
+
+_DECODER = _Decoder()
+
+
+def _parse_json(source: SourceFile, allow_comments: bool) -> None:
+    text = source.text
+    # Comments are blanked out only once the parser stops on something: most files have
+    # none, and a `//` in every URL would otherwise send each file through the blanking.
+    blanked = not allow_comments or "/" not in text
+    decoder = _DECODER
+    decoder.duplicates = False
     # A trailing comma is reported, blanked out and parsing goes on, so that one stray
     # comma (the seed's dev-config example) does not hide every other finding.
     data: Any = None
     for _attempt in range(100):
         try:
-            data = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+            data = decoder.decode(text)
             break
         except json.JSONDecodeError as exc:
+            if not blanked:
+                blanked = True
+                text = blank_comments(text)
+                if text != source.text:
+                    source.text = text  # positions are unchanged; comments are now blanks
+                    decoder.duplicates = False
+                    continue
             comma = _trailing_comma(text, exc.pos)
             if comma is None:
                 _report_json_error(source, exc)
@@ -293,6 +327,7 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
                 help="remove the comma",
             )
             text = source.text = text[:comma] + " " + text[comma + 1 :]
+            decoder.duplicates = False
         except _NonFinite as exc:
             match = next(m for m in _NON_FINITE.finditer(text) if m.group(1))
             source.report_at_offset(
@@ -319,7 +354,7 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
         return
     source.data = data
     source.readable = True
-    source.has_duplicates = duplicates
+    source.has_duplicates = decoder.duplicates
 
 
 def _trailing_comma(text: str, pos: int) -> int | None:
