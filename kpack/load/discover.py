@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import operator
 import os
 import stat
 from collections.abc import Iterator
@@ -129,8 +130,8 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                 folder = real_path(os.path.dirname(os.fspath(target.path)) or ".")
                 yield FileToCheck(target.path, target.given, target.kind, real, folder)
             continue
-        for dirpath, entries in _walk(target.path):
-            real_dir: str | None = None  # resolved once per folder, when needed
+        root = os.fspath(target.path)
+        for real_dir, entries in _walk(root, real_path(root)):
             for entry in entries:
                 name = entry.name
                 kind = _kind_of_name(name)
@@ -142,8 +143,6 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                     kind = Kind.ACCOUNT_TYPE
                 if kind is None:
                     continue
-                if real_dir is None:
-                    real_dir = real_path(dirpath)
                 # What `resolve(file)` does, in two steps: a link is resolved, any other
                 # file is its folder's real path plus its name.
                 link = entry.is_symlink()
@@ -154,18 +153,21 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                     yield FileToCheck(file, str(file), kind, real, real_dir)
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """Each folder under `root` and its entries that are not folders, sorted by name, as
-    `os.walk` would list them (links to folders are listed, not followed).
+def _walk(root: str, real_root: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """The real path of each folder under `root`, and the folder's entries that are not
+    folders, sorted by name, as `os.walk` would list them (links to folders are listed,
+    not followed).
 
     Directory entries, not names: their file type comes with the listing, so telling a
-    symbolic link costs no system call (a monorepo has thousands of files)."""
-    pending = [os.fspath(root)]
+    symbolic link costs no system call (a monorepo has thousands of files). Links are
+    not followed, so below the root each folder's real path is its parent's plus its
+    name: the root alone is resolved."""
+    pending = [(root, real_root)]
     while pending:
-        folder = pending.pop()
+        folder, real_folder = pending.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError:  # unreadable or vanished: os.walk skips it too
             continue
         files, folders = [], []
@@ -177,6 +179,9 @@ def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
             if not is_folder:
                 files.append(entry)
             elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
-                folders.append(entry.path)
-        yield folder, files
+                folders.append((entry.path, os.path.join(real_folder, entry.name)))
+        yield real_folder, files
         pending.extend(reversed(folders))  # depth first, in name order, as os.walk
+
+
+_name = operator.attrgetter("name")
