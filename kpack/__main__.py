@@ -1,9 +1,9 @@
 import sys
 
 try:
-    from kpack.cli import main
+    from kpack.cli import run
 except KeyboardInterrupt:  # Ctrl-C (or SIGINT) while starting: no traceback either
     sys.stderr.write("kpack: interrupted\n")
     sys.exit(130)
 
-sys.exit(main())
+run()

@@ -130,6 +130,40 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
+def test_console_entry_flushes_everything_before_its_quick_exit(tmp_path: Path) -> None:
+    """`run` leaves with os._exit: a report larger than a pipe's buffer must arrive whole."""
+    for i in range(300):
+        write(tmp_path / f"c{i:03}", "manifest.konnector", '{"slug": "Bad Slug", "type": 1,}')
+    result = subprocess.run(
+        [sys.executable, "-m", "kpack", "check", "-o", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and result.stderr == ""
+    assert report["summary"]["files"] == 300 and len(result.stdout) > 65536
+
+
+def test_console_entry_when_the_reader_goes_away(tmp_path: Path) -> None:
+    # Far more than a pipe holds (64 KiB): kpack is still writing when the reader leaves.
+    for i in range(1000):
+        write(tmp_path / f"c{i:03}", "manifest.konnector", '{"slug": "Bad Slug", "type": 1,}')
+    kpack = subprocess.Popen(
+        [sys.executable, "-m", "kpack", "check", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert kpack.stdout is not None and kpack.stderr is not None
+    first = kpack.stdout.readline()
+    kpack.stdout.close()  # `kpack check | head -1`
+    err = kpack.stderr.read()
+    # Click ends a run whose reader left with exit 1 (its EPIPE handling), quietly.
+    assert kpack.wait(timeout=60) == 1 and first.startswith(str(tmp_path).encode())
+    assert err == b""
+
+
 def test_default_path_is_the_current_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
