@@ -72,8 +72,15 @@ PARALLEL_FROM_FILES = 800
 CHUNK_FILES = 100
 
 
+_KIND_RULES: dict[Kind, KindRules] = {}
+
+
 def kind_rules(kind: Kind) -> KindRules:
-    return cast(KindRules, importlib.import_module(RULE_MODULES[kind]))
+    # Asked once per file: a dict lookup, not importlib's machinery each time.
+    rules = _KIND_RULES.get(kind)
+    if rules is None:
+        rules = _KIND_RULES[kind] = cast(KindRules, importlib.import_module(RULE_MODULES[kind]))
+    return rules
 
 
 def cross_file_rules() -> CrossFileRules:
