@@ -88,12 +88,12 @@ def git_states(
     for top, files in by_tree.items():
         work_tree = Path(top)
         relatives = sorted(files)
-        tracked = tracked_files(work_tree, relatives)
-        if tracked is None:
-            continue
-        untracked = [r for r in relatives if r not in tracked]
-        ignored = ignored_files(work_tree, untracked) if untracked else set()
-        if ignored is None:
+        # Both questions at once, on two processes: tracked files are never reported as
+        # ignored, so check-ignore may be asked about every file, not only untracked ones.
+        asking_tracked = _start_git(work_tree, _tracked_args(relatives))
+        ignored = ignored_files(work_tree, relatives)
+        tracked = None if asking_tracked is None else _answer(asking_tracked)
+        if tracked is None or ignored is None:
             continue
         for relative in relatives:
             states[files[relative]] = GitState(work_tree, relative in tracked, relative in ignored)
@@ -102,38 +102,51 @@ def git_states(
 
 def tracked_files(work_tree: Path, relatives: Sequence[str]) -> set[str] | None:
     """Which of `relatives` (POSIX paths from the work tree's top) are in the index."""
+    process = _start_git(work_tree, _tracked_args(relatives))
+    return None if process is None else _answer(process)
+
+
+def _tracked_args(relatives: Sequence[str]) -> list[str]:
     # File names are literal paths, never globs ("[1].json" is a legal name).
-    output = _run_git(work_tree, ["--literal-pathspecs", "ls-files", "-z", "--", *relatives])
-    return None if output is None else _split_nul(output)
+    return ["--literal-pathspecs", "ls-files", "-z", "--", *relatives]
 
 
 def ignored_files(work_tree: Path, relatives: Sequence[str]) -> set[str] | None:
     """Which of `relatives` git ignores (tracked files are never reported as ignored)."""
     stdin = b"".join(os.fsencode(r) + b"\0" for r in relatives)
+    process = _start_git(work_tree, ["check-ignore", "-z", "--stdin"])
     # Exit 1 means "none of them is ignored": an answer, not a failure.
-    output = _run_git(work_tree, ["check-ignore", "-z", "--stdin"], stdin, ok_codes=(0, 1))
-    return None if output is None else _split_nul(output)
+    return None if process is None else _answer(process, stdin, ok_codes=(0, 1))
 
 
-def _run_git(
-    work_tree: Path, args: list[str], stdin: bytes = b"", ok_codes: tuple[int, ...] = (0,)
-) -> str | None:
+def _start_git(work_tree: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
     env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_ENV_VARS}
     env["GIT_OPTIONAL_LOCKS"] = "0"  # a linter must not take the index lock
     try:
-        completed = subprocess.run(
+        return subprocess.Popen(
             ["git", "-C", str(work_tree), *args],
-            input=stdin,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
         )
-    except (OSError, subprocess.SubprocessError):  # git not installed, not runnable, hung
+    except (OSError, subprocess.SubprocessError):  # git not installed, not runnable
         return None
-    if completed.returncode not in ok_codes:  # e.g. 128: not a repository
+
+
+def _answer(
+    process: subprocess.Popen[bytes], stdin: bytes = b"", ok_codes: tuple[int, ...] = (0,)
+) -> set[str] | None:
+    """The NUL-separated paths a git process prints; None if it fails or hangs."""
+    try:
+        stdout, _ = process.communicate(stdin, timeout=GIT_TIMEOUT_SECONDS)
+    except (OSError, subprocess.SubprocessError):  # hung (killed below), or a broken pipe
+        process.kill()
+        process.communicate()
         return None
-    return os.fsdecode(completed.stdout)
+    if process.returncode not in ok_codes:  # e.g. 128: not a repository
+        return None
+    return _split_nul(os.fsdecode(stdout))
 
 
 def _split_nul(output: str) -> set[str]:

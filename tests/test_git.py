@@ -53,7 +53,10 @@ def test_tracked_ignored_and_loose_files(repo: Path) -> None:
 @needs_git
 def test_a_tracked_file_that_an_ignore_rule_matches_is_tracked(repo: Path) -> None:
     run_git(repo, "add", "-f", "secret.json")
-    assert git_states([repo / "secret.json"])[repo / "secret.json"].tracked
+    # check-ignore is asked about it too (at the same time as ls-files): it leaves it out.
+    assert git_states([repo / "secret.json"])[repo / "secret.json"] == GitState(
+        repo, tracked=True, ignored=False
+    )
 
 
 @needs_git
@@ -93,13 +96,7 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
     run_git(other, "init", "-q")
     (other / "x.json").write_text("{}")
     calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting_run(args: list[str], **kwargs: Any) -> Any:
-        calls.append(args)
-        return real_run(args, **kwargs)
-
-    monkeypatch.setattr("kpack.git.subprocess.run", counting_run)
+    monkeypatch.setattr("kpack.git.subprocess.Popen", counting_popen(calls))
     paths = [repo / "tracked.json", repo / "secret.json", repo / "loose.json", other / "x.json"]
     states = git_states(paths)
     assert set(states) == set(paths)
@@ -107,20 +104,31 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
     assert commands == ["check-ignore", "check-ignore", "ls-files", "ls-files"]
 
 
-@needs_git
-def test_no_check_ignore_when_every_file_is_tracked(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[list[str]] = []
-    real_run = subprocess.run
+def counting_popen(calls: list[list[str]]) -> Any:
+    real_popen = subprocess.Popen
 
-    def counting_run(args: list[str], **kwargs: Any) -> Any:
+    def popen(args: list[str], **kwargs: Any) -> Any:
         calls.append(args)
-        return real_run(args, **kwargs)
+        return real_popen(args, **kwargs)
 
-    monkeypatch.setattr("kpack.git.subprocess.run", counting_run)
-    git_states([repo / "tracked.json"])
-    assert len(calls) == 1
+    return popen
+
+
+@needs_git
+def test_both_questions_run_at_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    real_communicate = subprocess.Popen.communicate
+    running_at_first_answer: list[int] = []
+
+    def communicate(self: subprocess.Popen[bytes], *args: Any, **kwargs: Any) -> Any:
+        if not running_at_first_answer:
+            running_at_first_answer.append(len(calls))
+        return real_communicate(self, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "communicate", communicate)
+    monkeypatch.setattr("kpack.git.subprocess.Popen", counting_popen(calls))
+    git_states([repo / "tracked.json", repo / "loose.json"])
+    assert running_at_first_answer == [2] and len(calls) == 2
 
 
 def test_outside_any_work_tree_git_is_not_asked(
@@ -133,7 +141,7 @@ def test_outside_any_work_tree_git_is_not_asked(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("git must not run outside a work tree")
 
-    monkeypatch.setattr("kpack.git.subprocess.run", fail)
+    monkeypatch.setattr("kpack.git.subprocess.Popen", fail)
     assert git_states([tmp_path / "f.json"]) == {}
 
 
