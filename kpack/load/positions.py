@@ -8,7 +8,6 @@ small scanner over text that already parsed (so it can trust the syntax).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import json
 import re
 from typing import Any, NamedTuple
@@ -67,103 +66,98 @@ class PositionIndex:
 
 # --- JSON ------------------------------------------------------------------------------
 
-_WS = re.compile(r"[ \t\n\r]*")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity")
+# One token of a JSON text, after optional whitespace: group 1 a string, 2 a structural
+# character, 3 any other scalar (NaN and Infinity too: a broken text is indexed as it goes).
+_TOKEN = re.compile(
+    r'[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")|([][{}:,])'
+    r"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity))",
+    re.DOTALL,
+)
 
 
-class _JsonScanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.pos = 0
-        self.nodes: dict[str, Node] = {}
-        self.duplicates: list[DuplicateKey] = []
+class _Container:
+    """An object or array being scanned."""
 
-    def skip_ws(self) -> None:
-        m = _WS.match(self.text, self.pos)
-        assert m is not None
-        self.pos = m.end()
+    __slots__ = ("count", "key_end", "key_start", "keys", "pointer", "start")
 
-    def value(self, pointer: str, key_start: int | None, key_end: int | None) -> None:
-        self.skip_ws()
-        start = self.pos
-        char = self.text[start : start + 1]
-        if char == "{":
-            self.pos += 1
-            self.members(pointer)
-        elif char == "[":
-            self.pos += 1
-            self.items(pointer)
-        elif char == '"':
-            m = _STRING.match(self.text, start)
-            if m is None:
-                raise ValueError(f"unterminated string at {start}")
-            self.pos = m.end()
-        else:
-            m = _SCALAR.match(self.text, start)
-            if m is None:
-                raise ValueError(f"unexpected character at {start}")
-            self.pos = m.end()
-        self.nodes[pointer] = Node(key_start, key_end, start, self.pos)
+    def __init__(
+        self, pointer: str, key_start: int | None, key_end: int | None, start: int, is_object: bool
+    ):
+        self.pointer = pointer
+        self.key_start = key_start
+        self.key_end = key_end
+        self.start = start
+        self.keys: set[str] | None = set() if is_object else None  # None: an array
+        self.count = 0  # the index of the array's current item
 
-    def members(self, pointer: str) -> None:
-        seen: set[str] = set()
-        self.skip_ws()
-        if self.text.startswith("}", self.pos):
-            self.pos += 1
-            return
-        while True:
-            self.skip_ws()
-            m = _STRING.match(self.text, self.pos)
-            if m is None:
-                raise ValueError(f"expected a key at {self.pos}")
-            key_start, key_end = m.start(), m.end()
-            key = json.loads(m.group())
-            member = join_pointer(pointer, key)
-            if key in seen:
-                self.duplicates.append(DuplicateKey(member, key_start, key_end))
-            seen.add(key)
-            self.pos = key_end
-            self.skip_ws()
-            self.pos += 1  # ':'
-            self.value(member, key_start, key_end)
-            self.skip_ws()
-            char = self.text[self.pos : self.pos + 1]
-            self.pos += 1
-            if char != ",":
-                return
-            self.skip_ws()
-            if self.text.startswith("}", self.pos):  # tolerated only to index broken input
-                self.pos += 1
-                return
 
-    def items(self, pointer: str) -> None:
-        self.skip_ws()
-        if self.text.startswith("]", self.pos):
-            self.pos += 1
-            return
-        index = 0
-        while True:
-            self.value(join_pointer(pointer, index), None, None)
-            index += 1
-            self.skip_ws()
-            char = self.text[self.pos : self.pos + 1]
-            self.pos += 1
-            if char != ",":
-                return
-            self.skip_ws()
-            if self.text.startswith("]", self.pos):
-                self.pos += 1
-                return
+_VALUE, _KEY, _COLON, _AFTER = range(4)  # what the scanner expects next
 
 
 def index_json(text: str) -> PositionIndex:
-    """Index a JSON text that parsed (comments already blanked out)."""
-    scanner = _JsonScanner(text)
-    # The text parsed before, so the scanner cannot fail; a partial index would do anyway.
-    with contextlib.suppress(ValueError, IndexError):
-        scanner.value("", None, None)
-    return PositionIndex(text, scanner.nodes, scanner.duplicates)
+    """Index a JSON text that parsed (comments already blanked out).
+
+    One pass over the tokens with a stack of open containers, no call per value: a
+    position is wanted for each diagnostic of a large run. The text parsed before; were it
+    not JSON after all, what was indexed up to the problem is kept."""
+    nodes: dict[str, Node] = {}
+    duplicates: list[DuplicateKey] = []
+    open_: list[_Container] = []
+    # The value about to be read: its pointer and its key's span (None for items and roots).
+    pointer, key_start, key_end = "", None, None
+    expected = _VALUE
+    match = _TOKEN.match
+    pos = 0
+    while (token := match(text, pos)) is not None:
+        group = token.lastindex or 0
+        start, pos = token.start(group), token.end()
+        char = text[start]
+        if expected == _KEY and group == 1:
+            container = open_[-1]
+            raw = token.group(1)
+            key = raw[1:-1] if "\\" not in raw else json.loads(raw)
+            pointer = join_pointer(container.pointer, key)
+            keys = container.keys
+            assert keys is not None
+            if key in keys:
+                duplicates.append(DuplicateKey(pointer, start, pos))
+            keys.add(key)
+            key_start, key_end = start, pos
+            expected = _COLON
+        elif expected == _COLON:
+            if char != ":":
+                break
+            expected = _VALUE
+        elif expected == _VALUE and group != 2:  # a string or another scalar
+            nodes[pointer] = Node(key_start, key_end, start, pos)
+            expected = _AFTER
+        elif expected == _VALUE and char in "{[":
+            container = _Container(pointer, key_start, key_end, start, char == "{")
+            open_.append(container)
+            if char == "{":
+                expected = _KEY
+            else:
+                pointer, key_start, key_end = f"{container.pointer}/0", None, None
+        elif expected == _AFTER and char == "," and open_:
+            container = open_[-1]
+            if container.keys is not None:
+                expected = _KEY
+            else:
+                container.count += 1
+                pointer, key_start, key_end = f"{container.pointer}/{container.count}", None, None
+                expected = _VALUE
+        elif char in "}]" and open_ and (open_[-1].keys is None) == (char == "]"):
+            # After a value, or (an empty container, a trailing comma) where one was expected.
+            container = open_.pop()
+            nodes[container.pointer] = Node(
+                container.key_start, container.key_end, container.start, pos
+            )
+            expected = _AFTER
+            if not open_:
+                break
+        else:
+            break
+    return PositionIndex(text, nodes, duplicates)
 
 
 # --- YAML ------------------------------------------------------------------------------
