@@ -277,6 +277,12 @@ def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
     """Every member Go's decoder decodes into the field `name`: each key equal to it
     ignoring case, in document order, leaving out nulls (Go ignores them). The list is
     shared: read it, do not change it."""
+    return _folded(obj).get(name.casefold(), _NONE)
+
+
+def _folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
+    """`obj`'s non-null members by case-folded key: loops over many fields take it once
+    and look each (already folded) field up, with no call per field."""
     entry = _FOLDED.get(id(obj))
     if entry is None or entry[0] is not obj:
         index: dict[str, list[tuple[str, Any]]] = {}
@@ -284,7 +290,7 @@ def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
             if value is not None:
                 index.setdefault(key.casefold(), []).append((key, value))
         entry = _FOLDED[id(obj)] = (obj, index)
-    return entry[1].get(name.casefold(), _NONE)
+    return entry[1]
 
 
 def _go_member(obj: dict[str, Any], name: str) -> tuple[str, Any] | None:
@@ -307,8 +313,9 @@ def _expected(json_type: str) -> str:
 
 def _typed_fields(doc: Document) -> Findings:
     data = doc.data
-    for name, json_type in spec.MANIFEST_TYPED_FIELDS.items():
-        for key, value in _go_members(data, name):
+    members = _folded(data)
+    for folded_name, json_type in _TYPED_FIELDS_FOLDED:
+        for key, value in members.get(folded_name, _NONE):
             if not is_type(value, json_type):
                 yield Finding(
                     FIELD_TYPE, doc.at(key),
@@ -326,6 +333,11 @@ def _typed_fields(doc: Document) -> Findings:
                         FIELD_TYPE, doc.at(terms_key, key),
                         f'"terms.{key}" must be a string, not {type_name(value)}',
                     )
+
+
+_TYPED_FIELDS_FOLDED = [
+    (name.casefold(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
+]
 
 
 def _type_help(value: Any, json_type: str) -> str | None:
@@ -495,21 +507,21 @@ def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) ->
                 INVALID_DOCTYPE, f"{pointer}/{_token(key)}",
                 f"{value!r} is not a valid doctype name: {problem}", _doctype_help(value),
             )
+    members = _folded(rule)
     for field in ("selector", "description"):
-        for key, value in _go_members(rule, field):
+        for key, value in members.get(field, _NONE):
             if not isinstance(value, str):
                 yield Finding(
                     INVALID_PERMISSION, f"{pointer}/{_token(key)}",
                     f'"{key}" must be a string, not {type_name(value)}',
                 )
     for field in ("verbs", "values"):
-        for key, value in _go_members(rule, field):
+        for key, value in members.get(field, _NONE):
             yield from _permission_list(pointer, field, key, value)
-    lowered = {k.lower() for k in spec.PERMISSION_KEYS}
     for field in rule:
         if field in spec.PERMISSION_KEYS:
             continue
-        if field.lower() in lowered:
+        if field.lower() in _PERMISSION_KEYS_LOWERED:
             message = f'"{field}" is read by the stack (case-insensitively) but not by other tools'
         else:
             message = f'permission {name!r} has an unknown key "{field}": the stack ignores it'
@@ -517,6 +529,9 @@ def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) ->
             UNKNOWN_PERMISSION_KEY, f"{pointer}/{_token(field)}", message,
             did_you_mean(field, spec.PERMISSION_KEYS),
         )
+
+
+_PERMISSION_KEYS_LOWERED = frozenset(k.lower() for k in spec.PERMISSION_KEYS)
 
 
 def _permission_list(pointer: str, field: str, key: str, value: Any) -> Findings:
@@ -560,6 +575,23 @@ def doctype_problem(doctype: str) -> str | None:
                 "whole name (wildcards on too large domains are refused)"
             )
         name = name[:-2]
+    if _ASCII_DOCTYPE.fullmatch(name) is None:  # else every character is allowed
+        problem = _character_problem(name)
+        if problem is not None:
+            return problem
+    if name.startswith(".") or name.endswith("."):
+        return "it starts or ends with a dot"
+    if ".." in name:
+        return "it has two dots in a row"
+    return None
+
+
+# Lowercase ASCII letters, digits, dots and underscores: what nearly every doctype is made
+# of, and all allowed. Other characters go through Go's unicode tests one by one.
+_ASCII_DOCTYPE = re.compile(r"[a-z0-9._]*")
+
+
+def _character_problem(name: str) -> str | None:
     for char in name:
         # Go: unicode.IsLower(c) || unicode.IsDigit(c) || c == '.' || c == '_'
         if char in "._" or unicodedata.category(char) in ("Ll", "Nd"):
@@ -567,10 +599,6 @@ def doctype_problem(doctype: str) -> str | None:
         if char.isupper():
             return "doctypes are lowercase"
         return f"{char!r} is not allowed (lowercase letters, digits, . and _ only)"
-    if name.startswith(".") or name.endswith("."):
-        return "it starts or ends with a dot"
-    if ".." in name:
-        return "it has two dots in a row"
     return None
 
 
@@ -814,18 +842,21 @@ def _oauth_account_type(doc: Document, value: Any) -> Findings:
 
 def _is_misplaced_locale(key: str, value: Any) -> bool:
     return (
-        bool(_LANGUAGE_RE.match(key)) and isinstance(value, dict)
+        isinstance(value, dict) and bool(_LANGUAGE_RE.match(key))
         and bool(_LOCALE_MEMBERS.intersection(value))
     )
 
 
+_KNOWN_KEYS = frozenset(spec.MANIFEST_KEYS) | frozenset(spec.MANIFEST_TYPED_FIELDS)
+_TYPED_LOWERED = frozenset(name.lower() for name in spec.MANIFEST_TYPED_FIELDS)
+
+
 def _unknown_keys(doc: Document) -> Findings:
-    known = set(spec.MANIFEST_KEYS) | set(spec.MANIFEST_TYPED_FIELDS)
-    typed = {name.lower() for name in spec.MANIFEST_TYPED_FIELDS}
+    known = _KNOWN_KEYS
     for key, value in doc.data.items():
         if key in known or _is_misplaced_locale(key, value):
             continue
-        if key.lower() in typed:
+        if key.lower() in _TYPED_LOWERED:
             message = (f'"{key}" is read by the stack (Go ignores case) but not by the '
                        "registry nor the home app")
         else:
