@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,27 @@ def test_a_binary_file_is_searched_for_literal_values_only() -> None:
     # The NUL is looked for in the first 8,000 bytes only, as git does.
     late = b"x" * secrets.BINARY_SNIFF + b"\0" + f" {GITHUB}".encode()
     assert [h.what for h in scan(late, chunk=1 << 20)] == ["what looks like a GitHub token"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [GITHUB, "gho_" + GITHUB[4:], "ghu_" + GITHUB[4:], "ghs_" + GITHUB[4:],
+     "ghr_" + GITHUB[4:], "github_pat_" + "11AbCdEfG0" * 3, AWS, "ASIA" + AWS[4:],
+     "xoxp-" + SLACK[5:], NPM, STRIPE, "rk_live_" + STRIPE[8:], KEY, JWT],
+)
+def test_every_shape_is_found_past_its_probe(token: str) -> None:
+    """The probe looked for first (a substring, or a regex for a family) is in every match."""
+    (label,) = [
+        label for label, pattern in secrets.TOKEN_SHAPES if re.search(pattern, token.encode())
+    ]
+    assert secrets._present(secrets._PROBES[label], token.encode())
+    hits = scan(f"x = '{token}';".encode(), chunk=1 << 20)
+    assert [h.what for h in hits] == [f"what looks like {label}"]
+
+
+def test_a_binary_file_with_no_known_value_is_not_buffered() -> None:
+    file_scan = Scanner([]).scan_file()
+    file_scan.feed(b"\x89PNG\0" + GITHUB.encode())
+    file_scan.feed(b"more " * 1000)
+    assert file_scan.idle and not file_scan.buffer
+    assert file_scan.finish() == []
