@@ -163,15 +163,18 @@ def check(
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
     from kpack.errors import WorkerError
-    from kpack.load.discover import UsageError, iter_discover
+    from kpack.load.discover import FolderNames, UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
         chosen = (_split(select), _split(ignore), target.value if target else None)
         try:
-            files = iter_discover(paths or ["."], Kind(kind.value) if kind else None)
+            listed: FolderNames = {}  # filled by the walk, read by the settings lookup
+            files = iter_discover(paths or ["."], Kind(kind.value) if kind else None, listed)
             Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
-            settings_of = SettingsLookup(config, lambda settings: settings.with_cli(*chosen))
+            settings_of = SettingsLookup(
+                config, lambda settings: settings.with_cli(*chosen), listed
+            )
             # Files are checked as discovery finds them.
             run = check_files(((settings_of(file), file) for file in files), jobs)
         except (UsageError, WorkerError) as exc:

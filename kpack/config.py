@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -117,17 +117,25 @@ def find_config(start: Path) -> Path | None:
     return _nearest_config(str(start if start.is_dir() else start.parent), {})
 
 
-def _nearest_config(directory: str, known: dict[str, Path | None]) -> Path | None:
+def _nearest_config(
+    directory: str,
+    known: dict[str, Path | None],
+    listed: Mapping[str, frozenset[str]] | None = None,
+) -> Path | None:
     """`find_config` of a resolved folder (strings: this runs for every folder of a
-    monorepo); `known` remembers the answer of each folder visited."""
-    return nearest(directory, _config_in, known)
+    monorepo); `known` remembers the answer of each folder visited; `listed` holds the
+    names of folders discovery walked, so that they need no system call each."""
+    names = listed or {}
+    return nearest(directory, lambda folder: _config_in(folder, names.get(folder)), known)
 
 
-def _config_in(folder: str) -> Path | None:
+def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
     for name in CONFIG_NAMES:
-        if os.path.isfile(os.path.join(folder, name)):
+        if (names is None or name in names) and os.path.isfile(os.path.join(folder, name)):
             return Path(folder, name)
-    if os.path.isfile(os.path.join(folder, "package.json")):
+    if (names is None or "package.json" in names) and os.path.isfile(
+        os.path.join(folder, "package.json")
+    ):
         package = Path(folder, "package.json")
         if _package_json_section(package) is not None:
             return package
@@ -151,8 +159,11 @@ class SettingsLookup:
         self,
         explicit: Path | None = None,
         adjust: Callable[[Settings], Settings] | None = None,
+        listed: Mapping[str, frozenset[str]] | None = None,
     ):
         self._explicit = explicit
+        # Discovery's folder listings (FolderNames), filled as it walks: the same object.
+        self._listed: Mapping[str, frozenset[str]] = {} if listed is None else listed
         self._adjust = adjust or (lambda settings: settings)
         self._by_config: dict[Path | None, Settings] = {}
         self._by_folder: dict[str, Path | None] = {}  # a resolved folder -> its config
@@ -164,7 +175,7 @@ class SettingsLookup:
         else:
             folder = os.path.dirname(file.real)  # a link lives where its target does
             if folder not in self._by_folder:
-                self._by_folder[folder] = _nearest_config(folder, self._walked)
+                self._by_folder[folder] = _nearest_config(folder, self._walked, self._listed)
             config = self._by_folder[folder]
         settings = self._by_config.get(config)
         if settings is None:

@@ -144,3 +144,39 @@ def test_cli_applies_each_folders_config(
     main(["check", str(tmp_path / "one"), str(tmp_path / "two"), "-o", "json", "--select", "L"])
     found = [(d["file"], d["code"]) for d in json.loads(capsys.readouterr().out)["diagnostics"]]
     assert found == [(str(tmp_path / "two/manifest.konnector"), "L003")]
+
+
+def test_walked_folders_are_looked_up_in_discoverys_listings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings lookup reads the names discovery listed instead of asking the system
+    about each config name in each folder; folders above the walk are still asked."""
+    import os
+
+    from kpack.config import SettingsLookup
+    from kpack.load.discover import FolderNames, iter_discover
+
+    write(tmp_path, ".kpack.yaml", "ignore: [M004]\n")  # above the walked folder
+    write(tmp_path, "repo/a/.kpack.yaml", "ignore: [L003]\n")
+    write(tmp_path, "repo/a/manifest.konnector", "{}")
+    write(tmp_path, "repo/b/c/manifest.konnector", "{}")
+    asked: list[str] = []
+    real_isfile = os.path.isfile
+
+    def isfile(path: str) -> bool:
+        asked.append(os.path.relpath(path, tmp_path))
+        return real_isfile(path)
+
+    monkeypatch.setattr("kpack.config.os.path.isfile", isfile)
+    listed: FolderNames = {}
+    lookup = SettingsLookup(listed=listed)
+    ignored = [
+        (file.path.relative_to(tmp_path).as_posix(), lookup(file).ignore)
+        for file in iter_discover([str(tmp_path / "repo")], listed=listed)
+    ]
+    assert ignored == [
+        ("repo/a/manifest.konnector", ("L003",)),
+        ("repo/b/c/manifest.konnector", ("M004",)),
+    ]
+    # Only the names that are there, and the folders the walk did not list.
+    assert sorted(asked) == [".kpack.yaml", "repo/a/.kpack.yaml"]

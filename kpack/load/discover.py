@@ -34,6 +34,12 @@ NEVER_ACCOUNT_TYPES = frozenset(
 )
 
 
+# The names in each folder a walk listed, by the folder's real path: a later stage asking
+# whether a folder holds some file (the settings lookup, for a config in every folder of
+# a monorepo) looks here before asking the system.
+FolderNames = dict[str, frozenset[str]]
+
+
 class UsageError(Exception):
     """A problem with how kpack was called: reported as such, exit 2."""
 
@@ -84,12 +90,15 @@ def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
     return list(iter_discover(paths, forced))
 
 
-def iter_discover(paths: list[str], forced: Kind | None = None) -> Iterator[FileToCheck]:
+def iter_discover(
+    paths: list[str], forced: Kind | None = None, listed: FolderNames | None = None
+) -> Iterator[FileToCheck]:
     """`discover`, one file at a time as folders are walked, so that checking can start
     before the walk ends. The given paths are checked first: a bad one raises
-    UsageError here, before any file is yielded."""
+    UsageError here, before any file is yielded. `listed` receives the names of each
+    folder walked, before any of its files is yielded."""
     targets = [_target(given, forced) for given in paths or ["."]]
-    return _files(targets)
+    return _files(targets, {} if listed is None else listed)
 
 
 class _Target(NamedTuple):
@@ -119,7 +128,7 @@ def _target(given: str, forced: Kind | None) -> _Target:
     return _Target(given, path, kind)
 
 
-def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
+def _files(targets: list[_Target], listed: FolderNames) -> Iterator[FileToCheck]:
     seen: set[str] = set()  # real paths: a file reached twice is checked once
     real_path = string_resolver()  # each folder resolved once, not each file
     for target in targets:
@@ -131,7 +140,7 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                 yield FileToCheck(target.path, target.given, target.kind, real, folder)
             continue
         root = os.fspath(target.path)
-        for real_dir, entries in _walk(root, real_path(root)):
+        for real_dir, entries in _walk(root, real_path(root), listed):
             for entry in entries:
                 name = entry.name
                 kind = _kind_of_name(name)
@@ -153,7 +162,9 @@ def _files(targets: list[_Target]) -> Iterator[FileToCheck]:
                     yield FileToCheck(file, str(file), kind, real, real_dir)
 
 
-def _walk(root: str, real_root: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+def _walk(
+    root: str, real_root: str, listed: FolderNames
+) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
     """The real path of each folder under `root`, and the folder's entries that are not
     folders, sorted by name, as `os.walk` would list them (links to folders are listed,
     not followed).
@@ -170,6 +181,7 @@ def _walk(root: str, real_root: str) -> Iterator[tuple[str, list[os.DirEntry[str
                 entries = sorted(listing, key=_name)
         except OSError:  # unreadable or vanished: os.walk skips it too
             continue
+        listed[real_folder] = frozenset(entry.name for entry in entries)
         files, folders = [], []
         for entry in entries:
             try:
