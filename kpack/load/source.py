@@ -35,7 +35,8 @@ class SourceFile:
         self.display = display
         self.kind = kind
         self.text = ""
-        self.syntax = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
+        suffix = os.path.splitext(os.fspath(path))[1].lower()  # no pathlib: once per file
+        self.syntax = "yaml" if suffix in (".yaml", ".yml") else "json"
         self.data: Any = None
         self.readable = False  # True once `data` holds the parsed document
         self.problems: list[Diagnostic] = []
