@@ -253,6 +253,34 @@ def test_dir_output_interrupted_leaves_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
 
 
+def test_an_fsync_error_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive is synced on a thread while it is read back: its error still stops all."""
+    connector(tmp_path)
+    synced: list[int] = []
+
+    def failing(fd: int) -> None:
+        synced.append(fd)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 2 and len(synced) == 1
+    assert "Input/output error (nothing written)" in result.err
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_refused_archive_is_not_synced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector(tmp_path, {"build/leak.js": "const k = 'AKIAQ3EGRZ7XH2KD4N5P'\n"})
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    assert kpack(capsys, str(tmp_path)).code == 1
+    assert synced == [] and not (tmp_path / "dist").exists()
+
+
 def test_file_changing_while_read_is_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
