@@ -12,7 +12,6 @@ are noise, and secret scanners (gitleaks, detect-secrets) skip binaries the same
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -85,6 +84,8 @@ class Hit(NamedTuple):
 
 
 def _b64json(segment: bytes) -> Any:
+    import base64  # only for a token that looks like a JWT
+
     try:
         raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
         return json.loads(raw)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpack.bundle.select import Selection, select
+from kpack.bundle.select import IGNORE_FILE, KPACK_FILES, Selection, select
+from kpack.config import CONFIG_NAMES
 from kpack.diagnostics import Severity
 from tests.bundle.helpers import write_tree
 
@@ -250,3 +251,7 @@ def test_unicode_normalisation_collision_is_refused(tmp_path: Path) -> None:
 def test_distinct_names_do_not_collide(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "build", {"icon.svg": "a", "icon.png": "b"})
     assert run(root).diagnostics == []
+
+
+def test_kpack_files_are_the_config_names_and_the_ignore_file() -> None:
+    assert {IGNORE_FILE, *CONFIG_NAMES} == KPACK_FILES
