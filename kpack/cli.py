@@ -3,8 +3,6 @@
 Exit codes (ruff's): 0 clean, 1 findings, 2 usage or environment error.
 """
 
-from __future__ import annotations
-
 import contextlib
 import gc
 import os

@@ -4,8 +4,6 @@ Only typer and the standard library at module top: the work is in sibling module
 imported when the command runs.
 """
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
