@@ -11,10 +11,9 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from kpack.bundle import rules as R
 from kpack.bundle.archive import (
@@ -45,28 +44,29 @@ JSON_FORMAT_VERSION = 1
 SECRET_REASONS = ("account-type file", "dev config", "OAuth tokens")
 
 
-@dataclass
-class BuildOptions:
+class BuildOptions(NamedTuple):
     directory: Path = Path(".")
     from_path: Path | None = None
     out_dir: Path | None = None
     list_only: bool = False
-    allow_secret: list[str] = field(default_factory=list)
+    allow_secret: Sequence[str] = ()
     output_format: str = "text"
     target: str | None = None
     environ: dict[str, str] | None = None
 
 
-@dataclass
 class Outcome:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    selection: Selection | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
-    output: Path | None = None
-    sha256: str | None = None
-    archive_size: int | None = None
-    mtime: int = 0
-    mtime_source: str = ""
+    """What a build found and wrote. (Not a dataclass: see kpack.bundle.select.)"""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.selection: Selection | None = None
+        self.manifest: dict[str, Any] = {}
+        self.output: Path | None = None
+        self.sha256: str | None = None
+        self.archive_size: int | None = None
+        self.mtime = 0
+        self.mtime_source = ""
 
     @property
     def failed(self) -> bool:
@@ -311,7 +311,7 @@ def _secret_sources(
     return list(account_types.values()), list(dev_configs.values()), list(tokens.values())
 
 
-def _allowed(paths: list[str], tree: Path, directory: Path) -> set[str]:
+def _allowed(paths: Sequence[str], tree: Path, directory: Path) -> set[str]:
     """`--allow-secret` paths as bundle paths: given relative to the bundle root, or as a
     path to the file (from the current folder or from the connector's root)."""
     allowed = set()
