@@ -19,13 +19,13 @@ from kpack.bundle import rules as R
 from kpack.bundle.archive import (
     BuildError,
     DirSink,
+    MtimeLookup,
     NullSink,
     Packed,
     Pending,
     TarSink,
     check_dir_target,
     pack,
-    resolve_mtime,
 )
 from kpack.bundle.contents import MANIFEST, archive_name, check_contents
 from kpack.bundle.progress import Progress
@@ -106,9 +106,6 @@ def run_build(
 
 
 def _build(options: BuildOptions, err: TextIO) -> Outcome:
-    from kpack.check import CheckOptions, check_sources
-    from kpack.load.source import read_source
-
     environ = dict(os.environ) if options.environ is None else options.environ
     directory = options.directory
     if not directory.is_dir():
@@ -126,6 +123,20 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
         )
     if options.out_dir is not None:
         check_dir_target(options.out_dir)
+    mtime = MtimeLookup(directory, environ)  # git runs while the checks do
+    try:
+        return _steps(options, err, environ, tree, mtime)
+    finally:
+        mtime.close()
+
+
+def _steps(
+    options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup
+) -> Outcome:
+    from kpack.check import CheckOptions, check_sources
+    from kpack.load.source import read_source
+
+    directory = options.directory
     display_root = _display(tree)
     outcome = Outcome()
 
@@ -162,7 +173,7 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
 
     # 3. Scan while writing (or only reading, for --list); keep the result only when clean.
     scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
-    outcome.mtime, outcome.mtime_source = resolve_mtime(directory, environ)
+    outcome.mtime, outcome.mtime_source = mtime.result()
     progress = Progress(selection.total_size, len(selection.files), err)
     allowed = _allowed(options.allow_secret, tree, directory)
     try:

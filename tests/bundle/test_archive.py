@@ -199,6 +199,41 @@ def test_mtime_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_mtime(tmp_path, {}) == (1600000000, "last git commit")
 
 
+def fake_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    git = tmp_path / "bin" / "git"
+    git.parent.mkdir()
+    git.write_text(f"#!/bin/sh\n{script}\n")
+    git.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(git))
+
+
+def test_git_runs_while_the_build_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lookup starts git at once and waits for it only when asked."""
+    fake_git(tmp_path, monkeypatch, "echo 1234")
+    lookup = archive.MtimeLookup(tmp_path, {})
+    assert lookup.process is not None
+    assert lookup.result() == (1234, "last git commit")
+    lookup.close()
+    lookup.close()  # twice is harmless
+
+
+def test_a_build_ending_early_stops_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_git(tmp_path, monkeypatch, "exec sleep 30")
+    lookup = archive.MtimeLookup(tmp_path, {})
+    process = lookup.process
+    assert process is not None
+    lookup.close()
+    assert process.returncode is not None  # killed and reaped
+
+
+def test_source_date_epoch_starts_no_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_git(tmp_path, monkeypatch, "echo 1234")
+    lookup = archive.MtimeLookup(tmp_path, {"SOURCE_DATE_EPOCH": "soon"})
+    assert lookup.process is None
+    with pytest.raises(archive.BuildError):  # reported when the build asks, not before
+        lookup.result()
+
+
 def test_invalid_source_date_epoch_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
