@@ -148,9 +148,12 @@ class FileScan:
 
     def __init__(self, scanner: Scanner):
         self.scanner = scanner
-        self.buffer = bytearray()
-        self.base = 0  # absolute offset of buffer[0]
-        self.line = 1  # line number at buffer[0]
+        # What is not scanned yet (and the tail kept from the last block), joined once per
+        # block: one copy of the bytes, where a bytearray took three.
+        self.chunks: list[bytes] = []
+        self.size = 0  # bytes in `chunks`
+        self.base = 0  # absolute offset of chunks[0][0]
+        self.line = 1  # line number there
         self.line_start = 0  # absolute offset where that line starts
         self.seen: set[tuple[int, str]] = set()
         self.hits: list[Hit] = []
@@ -164,8 +167,9 @@ class FileScan:
             self.idle = self.binary and self.scanner.literals is None
         if self.idle:
             return
-        self.buffer += chunk
-        if len(self.buffer) >= SCAN_BLOCK + self.scanner.overlap:
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        if self.size >= SCAN_BLOCK + self.scanner.overlap:
             self._scan(final=False)
 
     def finish(self) -> list[Hit]:
@@ -175,7 +179,7 @@ class FileScan:
         return self.hits
 
     def _scan(self, final: bool) -> None:
-        block = bytes(self.buffer)
+        block = b"".join(self.chunks)
         for offset, what in self.scanner.find(block, shapes=not self.binary):
             absolute = self.base + offset
             if (absolute, what) in self.seen:
@@ -197,7 +201,8 @@ class FileScan:
             self.line += newlines
             self.line_start = self.base + block.rfind(b"\n", 0, cut) + 1
         self.base += cut
-        del self.buffer[:cut]
+        self.chunks = [block[cut:]]
+        self.size = len(block) - cut
 
 
 # -- what the repository says is secret -----------------------------------------------------

@@ -167,5 +167,5 @@ def test_a_binary_file_with_no_known_value_is_not_buffered() -> None:
     file_scan = Scanner([]).scan_file()
     file_scan.feed(b"\x89PNG\0" + GITHUB.encode())
     file_scan.feed(b"more " * 1000)
-    assert file_scan.idle and not file_scan.buffer
+    assert file_scan.idle and not file_scan.chunks
     assert file_scan.finish() == []
