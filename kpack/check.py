@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
@@ -38,6 +39,9 @@ class KindRules(Protocol):
 
     # The members of a document that this module's run rules read.
     RUN_MEMBERS: tuple[str, ...]
+    # Whether the run rules mostly wait on other processes (git): they then run on a
+    # thread while the other modules' run rules run.
+    RUN_WAITS: bool
 
     def check_document(self, doc: Document, options: CheckOptions) -> Iterator[Finding]:
         """The rules that need only this document."""
@@ -145,16 +149,46 @@ def check_run(documents: list[Document], options: CheckOptions) -> list[Diagnost
     by_kind: dict[Kind, list[Document]] = {}
     for document in documents:
         by_kind.setdefault(document.source.kind, []).append(document)
-    diagnostics = [
-        to_diagnostic(d, f)
+    waiting = {
+        kind: _Waiting(kind_rules(kind), docs, options)
         for kind, docs in by_kind.items()
-        for d, f in kind_rules(kind).check_run(docs, options)
-    ]
-    if len(by_kind) > 1:
-        diagnostics.extend(
-            to_diagnostic(d, f) for d, f in cross_file_rules().check_run(documents, options)
-        )
+        if kind_rules(kind).RUN_WAITS and len(by_kind) > 1
+    }
+    found: dict[Kind, list[tuple[Document, Finding]]] = {}
+    for kind, docs in by_kind.items():
+        if kind not in waiting:
+            found[kind] = list(kind_rules(kind).check_run(docs, options))
+    across = list(cross_file_rules().check_run(documents, options)) if len(by_kind) > 1 else []
+    for kind, job in waiting.items():
+        found[kind] = job.findings()
+    # In the order of the kinds, as if each had run here in turn.
+    diagnostics = [to_diagnostic(d, f) for kind in by_kind for d, f in found[kind]]
+    diagnostics.extend(to_diagnostic(d, f) for d, f in across)
     return diagnostics
+
+
+class _Waiting:
+    """Run rules that wait on other processes, running on a thread meanwhile."""
+
+    def __init__(self, rules: KindRules, documents: list[Document], options: CheckOptions):
+        self._found: list[tuple[Document, Finding]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(rules, documents, options), daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, rules: KindRules, documents: list[Document], options: CheckOptions) -> None:
+        try:
+            self._found = list(rules.check_run(documents, options))
+        except BaseException as exc:  # raised in the caller's thread, by findings()
+            self._error = exc
+
+    def findings(self) -> list[tuple[Document, Finding]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._found
 
 
 def check_documents(documents: list[Document], options: CheckOptions) -> list[Diagnostic]:

@@ -113,6 +113,35 @@ def test_any_number_of_jobs_gives_the_same_report(
     assert pool_jobs == [2, 3]  # the workers did run
 
 
+@needs_git
+def test_run_rules_waiting_on_git_on_a_thread_give_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpack.rules import dev_config
+
+    root = monorepo(tmp_path, count=31)  # c030: a tracked dev config (D004)
+    threaded = report(capsys, root, "--jobs", "1")
+    monkeypatch.setattr(dev_config, "RUN_WAITS", False)  # in turn, on this thread
+    assert report(capsys, root, "--jobs", "1") == threaded
+    assert {"D004", "D005"} <= {d["code"] for d in json.loads(threaded)["diagnostics"]}
+
+
+def test_an_error_in_a_waiting_run_rule_is_raised_by_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpack.rules import dev_config
+
+    def broken(documents: list[Any], options: CheckOptions) -> Iterable[Any]:
+        raise OSError("git exploded")
+
+    monkeypatch.setattr(dev_config, "check_run", broken)
+    write(tmp_path, "manifest.konnector", manifest("demo"))
+    write(tmp_path, "konnector-dev-config.json", {"fields": {}})
+    sources = [read_source(f.path, f.display, f.kind) for f in discover([str(tmp_path)])]
+    with pytest.raises(OSError, match="git exploded"):
+        check.check_sources(sources, CheckOptions())
+
+
 def test_a_yaml_run_finding_is_positioned_from_another_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

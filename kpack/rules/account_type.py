@@ -349,6 +349,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # What the run rules below read of each account type (see kpack.check).
 RUN_MEMBERS = ("_id", "slug", "grant_mode")
+RUN_WAITS = False
 
 
 def check_run(
@@ -977,8 +978,8 @@ def _list(values: tuple[str, ...]) -> str:
 
 
 __all__ = [
-    "RUN_MEMBERS", "check_document", "check_run", "misspelling_of", "registrable_domain",
-    "same_site",
+    "RUN_MEMBERS", "RUN_WAITS", "check_document", "check_run", "misspelling_of",
+    "registrable_domain", "same_site",
 ]
 _RULES: tuple[Rule, ...] = (
     GRANT_MODE_MISSING, GRANT_MODE_UNKNOWN, TOKEN_MODE_UNKNOWN, REQUIRED_FIELD_MISSING,

@@ -118,6 +118,7 @@ _PLACEHOLDER_WORDS = frozenset({
 
 
 RUN_MEMBERS: tuple[str, ...] = ()  # git's view needs only the file's path
+RUN_WAITS = True  # git answers; see kpack.check.KindRules
 
 
 def check_run(

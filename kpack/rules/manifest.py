@@ -230,6 +230,7 @@ Findings = Iterator[Finding]
 
 
 RUN_MEMBERS: tuple[str, ...] = ()  # no rule compares manifests with each other
+RUN_WAITS = False
 
 
 def check_run(
@@ -898,4 +899,4 @@ def _locales(doc: Document) -> Findings:
             )
 
 
-__all__ = ["RUN_MEMBERS", "check_document", "check_run", "doctype_problem"]
+__all__ = ["RUN_MEMBERS", "RUN_WAITS", "check_document", "check_run", "doctype_problem"]
