@@ -68,7 +68,10 @@ class Settings(NamedTuple):
                 continue
             if _matches(d, self.ignore):
                 continue
-            relative = self._relative(d.file, cwd)
+            if not self.per_file_ignores and not self.ignore_pointers:
+                relative = ""  # no glob to match it against
+            else:
+                relative = self._relative(d.file, cwd)
             if any(
                 fnmatch.fnmatchcase(relative, glob) and _matches(d, codes)
                 for glob, codes in self.per_file_ignores
