@@ -265,11 +265,16 @@ def check_files(configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 
     many as the CPUs for a large run, one for a small one).
     """
     seen: list[tuple[Settings, FileToCheck]] = []
+    # One options object per settings: sent to workers, each is pickled once per chunk.
+    options_of: dict[int, CheckOptions] = {}
 
     def tasks() -> Iterator[Task]:
         for settings, file in configured:
             seen.append((settings, file))
-            yield file, CheckOptions(target=settings.target)
+            options = options_of.get(id(settings))
+            if options is None:
+                options = options_of[id(settings)] = CheckOptions(target=settings.target)
+            yield file, options
 
     results = first_pass(tasks(), jobs)
     groups: dict[int, tuple[Settings, list[tuple[FileToCheck, FileResult]]]] = {}

@@ -126,3 +126,15 @@ def test_folder_is_where_the_file_was_found(tmp_path: Path) -> None:
     assert by_name["other"].real == str((tmp_path / "real/manifest.konnector").resolve())
     (explicit,) = discover([str(tmp_path / "real/manifest.konnector")])
     assert explicit.folder == str((tmp_path / "real").resolve())
+
+
+def test_a_file_to_check_pickles_back_equal(tmp_path: Path) -> None:
+    """Files go to worker processes pickled, as strings rather than Path parts."""
+    import pickle
+
+    write(tmp_path, "a b/manifest.konnector", "{}")
+    write(tmp_path, "a b/account-types.yaml", "[]")
+    files = discover([str(tmp_path)])
+    back = pickle.loads(pickle.dumps(files))
+    assert back == files and all(isinstance(f.path, Path) for f in back)
+    assert [f.kind for f in back] == [Kind.ACCOUNT_TYPE, Kind.MANIFEST]

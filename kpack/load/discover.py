@@ -8,7 +8,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kpack.diagnostics import Kind
 from kpack.realpath import string_resolver
@@ -50,6 +50,17 @@ class FileToCheck(NamedTuple):
     kind: Kind
     real: str  # the resolved path, found once here so later stages need not ask again
     folder: str  # the resolved folder holding the file as found (a link's own folder)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to worker processes by the thousand (`--jobs`): a Path pickles as its parts
+        # and is rebuilt from them, several times slower than from its string. The Kind
+        # itself, not its value: pickle sends each member once per message.
+        path = os.fspath(self.path)
+        return _file_to_check, (path, self.display, self.kind, self.real, self.folder)
+
+
+def _file_to_check(path: str, display: str, kind: Kind, real: str, folder: str) -> FileToCheck:
+    return FileToCheck(Path(path), display, kind, real, folder)
 
 
 def kind_by_name(path: Path) -> Kind | None:
