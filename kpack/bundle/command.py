@@ -1,7 +1,5 @@
 """`kpack build`: the Typer command. The work is in `kpack.bundle.run` (imported on use)."""
 
-from __future__ import annotations
-
 import enum
 from pathlib import Path
 from typing import Annotated, Optional
