@@ -70,7 +70,7 @@ RULE_MODULES: dict[Kind, str] = {
 CROSS_FILE_MODULE = "kpack.rules.cross_file"
 
 # `kpack check --jobs 0` (the default) starts worker processes from this many files.
-PARALLEL_FROM_FILES = 800
+PARALLEL_FROM_FILES = 400
 # Files per chunk sent to a worker: small enough for the processes to finish together,
 # large enough that the round trips do not count.
 CHUNK_FILES = 100

@@ -151,7 +151,7 @@ def check(
             "--jobs",
             "-j",
             min=0,
-            help="Worker processes (0: one per 400 files, up to the CPUs). "
+            help="Worker processes (0: one per CPU from 400 files on, else one). "
             "The report is the same for any number.",
         ),
     ] = 0,
