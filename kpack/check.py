@@ -13,13 +13,13 @@ reuse `check_sources` on the files they read, so every command applies the same 
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
+from kpack import import_module
 from kpack.diagnostics import Diagnostic, Finding, Kind, Severity
 
 if TYPE_CHECKING:
@@ -83,12 +83,12 @@ def kind_rules(kind: Kind) -> KindRules:
     # Asked once per file: a dict lookup, not importlib's machinery each time.
     rules = _KIND_RULES.get(kind)
     if rules is None:
-        rules = _KIND_RULES[kind] = cast(KindRules, importlib.import_module(RULE_MODULES[kind]))
+        rules = _KIND_RULES[kind] = cast(KindRules, import_module(RULE_MODULES[kind]))
     return rules
 
 
 def cross_file_rules() -> CrossFileRules:
-    return cast(CrossFileRules, importlib.import_module(CROSS_FILE_MODULE))
+    return cast(CrossFileRules, import_module(CROSS_FILE_MODULE))
 
 
 _RUN_MEMBERS: dict[Kind, tuple[str, ...]] = {}

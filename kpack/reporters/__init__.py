@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import NamedTuple
 
+from kpack import import_module
 from kpack.diagnostics import Diagnostic
 
 
@@ -26,6 +26,6 @@ REPORTERS: dict[str, str] = {
 
 
 def get_reporter(name: str) -> Reporter:
-    module = importlib.import_module(REPORTERS[name])
+    module = import_module(REPORTERS[name])
     render: Reporter = module.render
     return render

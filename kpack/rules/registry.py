@@ -6,9 +6,9 @@ catalogue (and `docs/rules.md`, generated from it) always matches the code.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 
+from kpack import import_module
 from kpack.diagnostics import Kind, Rule, Severity
 
 _CATALOGUE: dict[str, Rule] = {}
@@ -37,7 +37,7 @@ def define(
 
 def all_rules() -> list[Rule]:
     for module in RULE_MODULES:
-        importlib.import_module(module)
+        import_module(module)
     return sorted(_CATALOGUE.values(), key=lambda r: r.code)
 
 
