@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -147,6 +148,24 @@ def test_directory_fifo_and_missing_are_unreadable(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert "regular" in problem(read_source(fifo, "f", Kind.MANIFEST), "L011").message
     assert problem(read_source(tmp_path / "nope", "n", Kind.MANIFEST), "L011")
+
+
+def test_a_folder_the_system_will_not_open_is_still_a_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to open a folder (EACCES) where Linux opens it for fstat."""
+
+    def refuse(path: Any, flags: int) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    (tmp_path / "manifest.konnector").mkdir()
+    denied = write(tmp_path, "other/manifest.konnector", "{}")
+    monkeypatch.setattr("kpack.load.source.os.open", refuse)
+    folder = read_source(tmp_path / "manifest.konnector", "m", Kind.MANIFEST)
+    assert problem(folder, "L011").message == "cannot read: a directory"
+    assert problem(read_source(denied, "o", Kind.MANIFEST), "L011").message == (
+        "cannot read: Permission denied"
+    )
 
 
 def test_symlink_loop_is_unreadable(tmp_path: Path) -> None:

@@ -164,7 +164,10 @@ def _read_bytes(source: SourceFile) -> bytes | None:
         # cost of reading a small file). Non-blocking: a FIFO must not wait for a writer.
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_BINARY)
-        except IsADirectoryError:  # Windows will not open a folder
+        except OSError:
+            if not os.path.isdir(path):
+                raise
+            # Windows refuses to open a folder (EACCES): say what it is, as fstat would.
             source.report(R.UNREADABLE, "cannot read: a directory", Span(1, 1, 1, 1))
             return None
         try:
