@@ -128,7 +128,7 @@ def _nearest_config(
     """`find_config` of a resolved folder (strings: this runs for every folder of a
     monorepo); `known` remembers the answer of each folder visited; `listed` holds the
     names of folders discovery walked, so that they need no system call each."""
-    names = listed or {}
+    names: Mapping[str, frozenset[str]] = {} if listed is None else listed
     return nearest(directory, lambda folder: _config_in(folder, names.get(folder)), known)
 
 
