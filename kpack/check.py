@@ -115,6 +115,11 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     source = document.source
     rule = finding.rule
     span = source.span(finding.pointer, finding.at_value)
+    fix = finding.fix
+    if fix is not None:  # rare: only the findings a rule knows how to repair
+        from kpack.fix.resolve import resolve
+
+        fix = resolve(source, fix)
     return Diagnostic(
         rule.code,
         rule.name,
@@ -125,6 +130,7 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
         source.kind,
         finding.pointer,
         *span,
+        fix,
     )
 
 

@@ -155,13 +155,37 @@ def check(
             "The report is the same for any number.",
         ),
     ] = 0,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes in place, then report what is left.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes", help="Also offer and apply the fixes that may change meaning."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff of what --fix would change; write nothing "
+            "(exit 1 when there is something to fix).",
+        ),
+    ] = False,
+    fix_only: Annotated[
+        bool, typer.Option("--fix-only", help="Apply fixes, but do not report what is left.")
+    ] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool,
+        typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
+    ] = False,
 ) -> None:
     """Check manifests, account types and dev configs."""
     from kpack.check import check_files
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
     from kpack.errors import WorkerError
-    from kpack.load.discover import FolderNames, UsageError, iter_discover
+    from kpack.load.discover import FileToCheck, FolderNames, UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
@@ -173,8 +197,20 @@ def check(
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
+            configured: Iterator[tuple[Settings, FileToCheck]] = (
+                (settings_of(file), file) for file in files
+            )
+            fixed = 0
+            if fix or fix_only or diff:
+                from kpack.fix.command import report_fixes, run_fixes
+
+                listed_files = list(configured)
+                done = run_fixes(listed_files, unsafe_fixes, diff)
+                if diff or fix_only:
+                    raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
+                fixed, configured = done.fixed, iter(listed_files)
             # Files are checked as discovery finds them.
-            run = check_files(((settings_of(file), file) for file in files), jobs)
+            run = check_files(configured, jobs)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
@@ -185,7 +221,10 @@ def check(
             )
         diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
-        report = Report(diagnostics, run.files, color=use_color(color, stream))
+        report = Report(
+            diagnostics, run.files, color=use_color(color, stream), fixed=fixed,
+            unsafe_fixes=unsafe_fixes,
+        )
         write_output(get_reporter(output_format.value)(report), output_file)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line
@@ -193,6 +232,8 @@ def check(
             typer.echo(summary_line(report), err=True)
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         if not exit_zero and any(d.severity in failing for d in diagnostics):
+            raise typer.Exit(EXIT_FINDINGS)
+        if exit_non_zero_on_fix and fixed:
             raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -42,7 +42,7 @@ def test_error_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
     code, out, _ = run(capsys, "check", str(path))
     assert code == 1
-    assert f"{path}:1:16: L003 [error] trailing comma" in out
+    assert f"{path}:1:16: L003 [*] [error] trailing comma" in out
 
 
 def test_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,7 @@
 """Rules raised while reading a file, before any document rule can run."""
 
 from kpack.diagnostics import Severity
-from kpack.rules.registry import define
+from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -141,3 +141,8 @@ NON_JSON_VALUE = define(
     non-string keys have no JSON form: quote them.
     """,
 )
+
+# The syntax repairs (kpack.load.source attaches them), the only fixes a file that does not
+# parse gets.
+declare_fix(TRAILING_COMMA, "safe", "Removes the comma; nothing else in the file changes.")
+declare_fix(BYTE_ORDER_MARK, "safe", "Removes the three bytes of the BOM.")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Span
+from kpack.fix.model import Applicability, Edit, Fix
 from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
 
@@ -44,6 +45,7 @@ class SourceFile:
         self._index: PositionIndex | None = None
         self._yaml_root: Any = None
         self.folder: str | None = None  # the resolved folder holding it, when known
+        self.bom = False  # the bytes start with a UTF-8 BOM, which `text` leaves out
 
     # -- positions ---------------------------------------------------------------------
 
@@ -83,6 +85,7 @@ class SourceFile:
         span: Span,
         pointer: str | None = None,
         help: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         self.problems.append(
             Diagnostic(
@@ -95,17 +98,26 @@ class SourceFile:
                 self.kind,
                 pointer,
                 *span,
+                fix,
             )
         )
 
     def report_at_offset(
-        self, rule: Rule, message: str, offset: int, help: str | None = None
+        self, rule: Rule, message: str, offset: int, help: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         line = self.text.count("\n", 0, offset) + 1
         column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
         # At the end of the file (what a parser misses) there is no character to cover.
         end = column + 1 if offset < len(self.text) else column
-        self.report(rule, message, Span(line, column, line, end), None, help)
+        self.report(rule, message, Span(line, column, line, end), None, help, fix)
+
+
+def _edit_at(text: str, start: int, offset: int, content: str) -> Edit:
+    """Delete the one character at `offset` of `text` (`start` in the file, BOM counted)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Edit(start, start + 1, content, (line, column, line, column + 1))
 
 
 def _span_in_text(text: str, line: int, column: int) -> Span:
@@ -125,6 +137,15 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     raw = _read_bytes(source)
     if raw is None:
         return source
+    return _load(source, raw)
+
+
+def load_bytes(path: Path, display: str, kind: Kind, raw: bytes) -> SourceFile:
+    """`read_source` on bytes already read (`kpack check --fix` checks its edits)."""
+    return _load(SourceFile(path, display, kind), raw)
+
+
+def _load(source: SourceFile, raw: bytes) -> SourceFile:
     text = _decode(source, raw)
     if text is None:
         return source
@@ -135,7 +156,7 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     if source.syntax == "yaml":
         _parse_yaml(source)
     else:
-        _parse_json(source, allow_comments=kind is Kind.DEV_CONFIG)
+        _parse_json(source, allow_comments=source.kind is Kind.DEV_CONFIG)
     if source.readable:
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
@@ -226,7 +247,12 @@ def _decode(source: SourceFile, raw: bytes) -> str | None:
             "the file starts with a byte order mark (U+FEFF)",
             Span(1, 1, 1, 2),
             help="save the file as UTF-8 without BOM",
+            fix=Fix(
+                Applicability.SAFE, "remove the byte order mark", (),
+                (Edit(0, 1, "", (1, 1, 1, 2)),),
+            ),
         )
+        source.bom = True
         raw = raw[len(_UTF8_BOM) :]
     nul = raw.find(b"\0")
     try:
@@ -329,6 +355,10 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
                 f"trailing comma before the end of the {closer}",
                 comma,
                 help="remove the comma",
+                fix=Fix(
+                    Applicability.SAFE, "remove the comma", (),
+                    (_edit_at(text, comma + source.bom, comma, ""),),
+                ),
             )
             text = source.text = text[:comma] + " " + text[comma + 1 :]
             decoder.duplicates = False

@@ -13,6 +13,8 @@ class Report(NamedTuple):
     diagnostics: list[Diagnostic]
     files: int  # how many files were checked
     color: bool = False
+    fixed: int = 0  # findings `--fix` repaired before this report
+    unsafe_fixes: bool = False  # `--unsafe-fixes`: unsafe fixes count as fixable
 
 
 Reporter = Callable[[Report], str]

@@ -106,7 +106,7 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
     if d.pointer:
         # The JSON pointer is the precise address inside the document.
         location["logicalLocations"] = [{"fullyQualifiedName": d.pointer}]
-    return {
+    result = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": LEVELS[d.severity],
@@ -117,6 +117,29 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
             "pointer": d.pointer,
             "documentKind": d.kind.value if d.kind else None,
         },
+    }
+    if d.fix is not None and d.fix.edits:
+        result["fixes"] = [_fix(d, artifact)]
+    return result
+
+
+def _fix(d: Diagnostic, artifact: dict[str, Any]) -> dict[str, Any]:
+    """A SARIF fix: one artifact change whose replacements are the fix's edits."""
+    assert d.fix is not None
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.location[0], "startColumn": e.location[1],
+                "endLine": e.location[2], "endColumn": e.location[3],
+            },
+            "insertedContent": {"text": e.content},
+        }
+        for e in d.fix.edits
+    ]
+    return {
+        "description": _text(d.fix.message),
+        "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+        "properties": {"applicability": d.fix.applicability.value},
     }
 
 

@@ -13,13 +13,14 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document, type_name
+from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
 from kpack.rules.common import closest, did_you_mean, is_local_dev_host, is_type, parse_url
-from kpack.rules.registry import define
+from kpack.rules.registry import declare_fix, define
 from kpack.spec import (
     ACCOUNT_TYPE_FIELDS,
     CODE_EXCHANGE_FIELDS,
@@ -442,6 +443,55 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+declare_fix(
+    MISSPELLED_KEY, "safe",
+    """
+    Renames the key to the one the stack reads (`redirect_url` → `redirect_uri`,
+    `client-secret` → `client_secret`), when the key has exactly one candidate and that
+    key is not already present.
+    """,
+)
+declare_fix(
+    GRANT_MODE_UNKNOWN, "safe or unsafe",
+    """
+    Safe: a value that is one grant mode but for case and separators
+    (`Authorization_Code`, `authorization-code`) is written as that mode. Unsafe:
+    `refresh_token` becomes `authorization_code`, which changes the flow.
+    """,
+)
+declare_fix(TOKEN_MODE_UNKNOWN, "safe", "`Basic` → `basic`, `GET` → `get`: case only.")
+declare_fix(
+    REDIRECT_URI_WRONG_ID, "unsafe",
+    """
+    Rewrites the path's account-type id to the document's `_id` (without its context);
+    the provider must know the new URL.
+    """,
+)
+
+
+def _key_fix(doc: Document, key: str, right: str) -> Fix | None:
+    """Rename `key` to `right` when it is the one candidate and `right` is absent."""
+    if right in doc.data:
+        return None
+    canon = _canonical(key)
+    near = {
+        field for field in STACK_FIELDS
+        if len(canon) >= 4 and _edit_distance(canon, field) <= (1 if len(field) < 10 else 2)
+    }
+    if near - {right}:
+        return None
+    return safe(f"rename {_q(key)} to {_q(right)}", RenameKey(doc.at(key), right))
+
+
+def _grant_mode_fix(doc: Document, grant_mode: str) -> Fix | None:
+    """A grant mode spelt with other case or separators: the one mode it names."""
+    norm = re.sub(r"[-\s_]+", "_", grant_mode.strip().lower())
+    modes = [mode for mode in GRANT_MODES if mode == norm]
+    if len(modes) != 1:
+        return None
+    return safe(f"write {_q(modes[0])}", SetValue(doc.at("grant_mode"), modes[0]))
+
+
 def _keys(doc: Document) -> Iterator[Finding]:
     for raw_key in doc.data:
         key = str(raw_key)
@@ -456,6 +506,7 @@ def _keys(doc: Document) -> Iterator[Finding]:
                 + ("" if present else _default_note(right)),
                 f"did you mean {_q(right)}?"
                 + (" (it is also present: remove this one)" if present else ""),
+                fix=_key_fix(doc, key, right),
             )
             continue
         if key.startswith("_"):
@@ -556,6 +607,9 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
             "token_endpoint when it refreshes a token",
             'you probably want "authorization_code": the authorization code flow is what '
             "gives refresh tokens, and the stack refreshes them on its own",
+            fix=unsafe(
+                'write "authorization_code"', SetValue(doc.at("grant_mode"), "authorization_code")
+            ),
         )
         return
     suggestion = GRANT_MODE_ALIASES.get(_canonical(grant_mode)) or closest(grant_mode, GRANT_MODES)
@@ -564,6 +618,7 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
         f"unknown grant_mode {value}: the stack answers \"Wrong account type\" when a user "
         "connects",
         f"did you mean {_q(suggestion)}?" if suggestion else f"use one of {_list(GRANT_MODES)}",
+        fix=_grant_mode_fix(doc, grant_mode),
     )
 
 
@@ -587,7 +642,15 @@ def _token_mode(doc: Document, token_mode: str | None) -> Iterator[Finding]:
         f"unknown token_mode {_q(_short(token_mode))}: the stack silently falls back to "
         '"form"',
         help,
+        fix=_token_mode_fix(doc, token_mode),
     )
+
+
+def _token_mode_fix(doc: Document, token_mode: str) -> Fix | None:
+    lowered = token_mode.lower()
+    if lowered not in TOKEN_MODES:
+        return None
+    return safe(f"write {_q(lowered)}", SetValue(doc.at("token_mode"), lowered))
 
 
 def _is_missing(data: dict[str, Any], field: str) -> bool:
@@ -719,6 +782,7 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             f"redirect_uri names the account type {_q(unquote(match.group(1)))}, but this "
             f"document is {_q(name)}: the callback answers \"bad state\"",
             f"write {_q(expected or '')}", at_value=True,
+            fix=_redirect_fix(doc, parts, match, name),
         )
     elif shared and not match:
         yield Finding(
@@ -734,6 +798,19 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             "leave redirect_uri out (the instance's own /accounts/<id>/redirect is the default)",
             at_value=True,
         )
+
+
+def _redirect_fix(doc: Document, parts: Any, match: Any, name: str) -> Fix | None:
+    """The redirect URI with its path's id replaced by `name` (query and all kept)."""
+    value = doc.data.get("redirect_uri")
+    if not isinstance(value, str):
+        return None
+    at = value.find("//") + 2 + len(parts.netloc)
+    if value[at : at + len(parts.path)] != parts.path:
+        return None
+    start, end = at + match.start(1), at + match.end(1)
+    fixed = value[:start] + quote(name, safe="-._~+@") + value[end:]
+    return unsafe(f"write {_q(fixed)}", SetValue(doc.at("redirect_uri"), fixed))
 
 
 # Registrable domains: the Public Suffix List is loaded only when two hosts share their

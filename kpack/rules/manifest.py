@@ -20,8 +20,9 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document
+from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
 from kpack.rules.common import did_you_mean, is_type, type_name
-from kpack.rules.registry import define
+from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 K = Kind.MANIFEST
@@ -736,8 +737,10 @@ def _scope(doc: Document, scope: Any) -> Findings:
     if scope is None or scope is False:
         return
     if isinstance(scope, str):
-        yield from _scope_item(pointer, scope, single=True)
-        yield from _duplicate_scopes([(pointer, scope)])
+        fix = _scope_fix(pointer, scope)
+        for finding in (*_scope_item(pointer, scope, single=True),
+                        *_duplicate_scopes([(pointer, scope)])):
+            yield finding._replace(fix=fix)
         return
     if not isinstance(scope, list):
         yield Finding(
@@ -765,6 +768,23 @@ def _scope(doc: Document, scope: Any) -> Findings:
         yield from _scope_item(item_pointer, item, single=False)
         items.append((item_pointer, item))
     yield from _duplicate_scopes(items)
+
+
+declare_fix(
+    OAUTH_SCOPE_FORMAT, "unsafe",
+    """
+    A scope given as one string becomes an array of its words, each once
+    (`"openid, profile"` → `["openid", "profile"]`): unsafe, since the words are then
+    joined with spaces, which a provider reading commas may take differently.
+    """,
+)
+
+
+def _scope_fix(pointer: str, scope: str) -> Fix | None:
+    words = list(dict.fromkeys(w for w in re.split(r"[\s,]+", scope) if w))
+    if not words:
+        return None
+    return unsafe(f"write {json.dumps(words)}", SetValue(pointer, words))
 
 
 def _scope_type(value: Any) -> str:
@@ -862,7 +882,29 @@ def _unknown_keys(doc: Document) -> Findings:
                        "registry nor the home app")
         else:
             message = f'unknown key "{key}": no consumer of the manifest reads it'
-        yield Finding(UNKNOWN_KEY, doc.at(key), message, did_you_mean(key, known))
+        yield Finding(
+            UNKNOWN_KEY, doc.at(key), message, did_you_mean(key, known),
+            fix=_key_case_fix(doc, key),
+        )
+
+
+declare_fix(
+    UNKNOWN_KEY, "safe",
+    """
+    A key that differs from a manifest key only by case (`ClientSide` → `clientSide`)
+    is renamed to it, when the manifest does not already have that key.
+    """,
+)
+_CANONICAL_BY_LOWER: dict[str, list[str]] = {}
+for _key in sorted(_KNOWN_KEYS):
+    _CANONICAL_BY_LOWER.setdefault(_key.lower(), []).append(_key)
+
+
+def _key_case_fix(doc: Document, key: str) -> Fix | None:
+    canonical = _CANONICAL_BY_LOWER.get(key.lower(), [])
+    if len(canonical) != 1 or canonical[0] in doc.data:
+        return None
+    return safe(f'rename "{key}" to "{canonical[0]}"', RenameKey(doc.at(key), canonical[0]))
 
 
 def _locales(doc: Document) -> Findings:

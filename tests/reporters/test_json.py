@@ -21,7 +21,7 @@ from tests.reporters.samples import (
 
 DIAGNOSTIC_KEYS = [
     "code", "name", "severity", "message", "help", "file", "kind", "pointer",
-    "line", "column", "end_line", "end_column",
+    "line", "column", "end_line", "end_column", "fix",
 ]
 
 
@@ -65,6 +65,7 @@ def test_one_diagnostic_has_every_field_of_the_contract() -> None:
             "column": 14,
             "end_line": 3,
             "end_column": 15,
+            "fix": None,
         }
     ]
 
