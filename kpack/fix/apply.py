@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, split_pointer
-from kpack.fix.model import Edit, Fix, RenameKey, applies
+from kpack.fix.model import Change, Edit, Fix, RenameKey, applies
 
 if TYPE_CHECKING:
     from kpack.config import Settings
@@ -89,7 +89,9 @@ class _Conflict(Exception):
 def expected_data(data: Any, fixes: Iterable[Fix]) -> Any:
     """`data` as the fixes' changes describe it (raises _Conflict if they collide)."""
     result = copy.deepcopy(data)
-    changes = {c for fix in fixes for c in fix.changes}
+    changes: list[Change] = []
+    for fix in fixes:  # the same repair found by two findings counts once
+        changes.extend(c for c in fix.changes if c not in changes)
     # Values first, then renames from the deepest: every pointer still names what it did.
     ordered = sorted(changes, key=lambda c: (isinstance(c, RenameKey), -c.pointer.count("/")))
     for change in ordered:

@@ -18,8 +18,9 @@ from kpack.fix.model import Edit, Fix, RenameKey
 if TYPE_CHECKING:
     from kpack.load.source import SourceFile
 
-# A plain YAML scalar that reads back as the same string (checked by loading it, too).
-_PLAIN = re.compile(r"[A-Za-z_$][A-Za-z0-9_+./$-]*")
+# A plain YAML scalar on one line: no indicator first, no ": " or " #" inside, no space at
+# either end (and it must read back as the same string: checked by loading it).
+_PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?!.*(?:: | #))[^\x00-\x1f\x7f]*(?<![\s:])")
 
 
 def resolve(source: SourceFile, fix: Fix) -> Fix | None:
