@@ -266,6 +266,7 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
+    from kpack.rules.docs import fix_label
     from kpack.rules.registry import all_rules
 
     rules = all_rules()
@@ -281,6 +282,7 @@ def list_rules(
                         "severity": r.severity.value,
                         "kind": r.kind.value if r.kind else None,
                         "summary": r.summary,
+                        "fix": fix_label(r),
                     }
                     for r in rules
                 ],
