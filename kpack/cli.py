@@ -223,7 +223,7 @@ def check(
         stream = sys.stdout if output_file is None else None
         report = Report(
             diagnostics, run.files, color=use_color(color, stream), fixed=fixed,
-            unsafe_fixes=unsafe_fixes,
+            unsafe_fixes=unsafe_fixes, fix_hints=True,
         )
         write_output(get_reporter(output_format.value)(report), output_file)
         if output_file is not None and output_format is OutputFormat.text:

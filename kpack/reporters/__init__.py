@@ -15,6 +15,9 @@ class Report(NamedTuple):
     color: bool = False
     fixed: int = 0  # findings `--fix` repaired before this report
     unsafe_fixes: bool = False  # `--unsafe-fixes`: unsafe fixes count as fixable
+    # `kpack check` marks fixable findings ([*]) and counts them; provision and build,
+    # which have no --fix, do not.
+    fix_hints: bool = False
 
 
 Reporter = Callable[[Report], str]

@@ -54,12 +54,12 @@ def render(report: Report) -> str:
         location = _paint(f"{d.file}:{d.line}:{d.column}:", "1", color)
         code = _paint(d.code, _COLORS[d.severity] + ";1", color)
         severity = _paint(f"[{d.severity.value}]", _COLORS[d.severity], color)
-        mark = "[*] " if applies(d.fix, report.unsafe_fixes) else ""
+        mark = "[*] " if report.fix_hints and applies(d.fix, report.unsafe_fixes) else ""
         lines.append(f"{location} {code} {mark}{severity} {d.message}")
         if d.help:
             lines.append(f"  {_paint('help:', '36', color)} {d.help}")
     lines.append(summary_line(report))
-    fixable = fixable_line(report)
+    fixable = fixable_line(report) if report.fix_hints else None
     if fixable:
         lines.append(fixable)
     return "\n".join(lines) + "\n"

@@ -334,3 +334,34 @@ def test_rule_says_its_fix(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Fix: **unsafe**" in capsys.readouterr().out
     assert main(["rule", "A001"]) == 0
     assert "Fix: none." in capsys.readouterr().out
+
+
+def test_build_and_provision_reports_have_no_fix_hints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only `kpack check` has --fix: other commands' reports do not point at it."""
+    from kpack.diagnostics import Diagnostic, Kind, Severity
+    from kpack.fix.model import Applicability, Edit, Fix
+    from kpack.reporters import Report
+    from kpack.reporters.text import render
+
+    fix = Fix(Applicability.SAFE, "remove the comma", (), (Edit(4, 5, "", (1, 5, 1, 6)),))
+    d = Diagnostic("L003", "trailing-comma", Severity.ERROR, "trailing comma", None, "f.json",
+                   Kind.MANIFEST, None, 1, 5, 1, 6, fix)
+    assert render(Report([d], 1)) == (
+        "f.json:1:5: L003 [error] trailing comma\nFound 1 error, 0 warnings in 1 file.\n"
+    )
+    assert render(Report([d], 1, fix_hints=True)) == (
+        "f.json:1:5: L003 [*] [error] trailing comma\nFound 1 error, 0 warnings in 1 file.\n"
+        "[*] 1 fixable with the `--fix` option.\n"
+    )
+    unsafe = d._replace(fix=fix._replace(applicability=Applicability.UNSAFE))
+    assert render(Report([unsafe], 1, fix_hints=True)).endswith(
+        "\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
+    assert render(Report([unsafe], 1, fix_hints=True, unsafe_fixes=True)).startswith(
+        "f.json:1:5: L003 [*] [error]"
+    )
+    assert render(Report([], 2, fixed=3, fix_hints=True)) == (
+        "Fixed 3 findings. All checks passed (2 files checked).\n"
+    )
