@@ -13,6 +13,7 @@ started from (a file changed meanwhile is left alone).
 
 from __future__ import annotations
 
+import bisect
 import copy
 import os
 from collections.abc import Iterable
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from kpack.load.source import SourceFile
 
 MAX_PASSES = 10
+# When the fixes of a pass fail the check together, this many are tried one by one (the
+# others wait for the next pass): a hostile file must not cost a check per finding.
+MAX_TRIED_ALONE = 20
 
 # Findings that mean the file could not be (fully) parsed, and the fixes that repair them.
 SYNTAX_CODES = frozenset({"L001", "L003", "L004", "L005", "L007", "L008", "L009", "L010"})
@@ -42,19 +46,39 @@ class FileFix(NamedTuple):
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """`text` with `edits` (which do not overlap) applied, from the end to the start."""
+    """`text` with `edits` (which do not overlap) applied, as if from the end to the start
+    (each edit's offsets are those of the original text). Linear: one join."""
+    pieces: list[str] = []
+    end = len(text)
     for edit in sorted(set(edits), key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: edit.start] + edit.content + text[edit.end :]
-    return text
+        pieces.append(text[edit.end : end])
+        pieces.append(edit.content)
+        end = edit.start
+    pieces.append(text[:end])
+    return "".join(reversed(pieces))
 
 
-def _overlaps(edit: Edit, taken: list[Edit]) -> bool:
-    for other in taken:
-        if edit.start < other.end and other.start < edit.end:
-            return True
-        if edit.start == edit.end == other.start == other.end and edit != other:
-            return True  # two insertions at one place: their order is unknown
-    return False
+class _Taken:
+    """The edits a pass has taken, sorted and apart: is a new one in conflict with them?"""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.edits: list[Edit] = []
+
+    def overlaps(self, edit: Edit) -> bool:
+        # Taken edits do not overlap each other: only the neighbours of its place can.
+        i = bisect.bisect_left(self.starts, edit.start)
+        for other in self.edits[max(0, i - 1) : i + 1]:
+            if edit.start < other.end and other.start < edit.end:
+                return True
+            if edit.start == edit.end == other.start == other.end and edit != other:
+                return True  # two insertions at one place: their order is unknown
+        return False
+
+    def add(self, edit: Edit) -> None:
+        i = bisect.bisect_left(self.starts, edit.start)
+        self.starts.insert(i, edit.start)
+        self.edits.insert(i, edit)
 
 
 def choose(diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[Any]) -> list[Fix]:
@@ -64,17 +88,20 @@ def choose(diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[Any])
         if d.fix is not None and applies(d.fix, unsafe_fixes) and _key(d.fix) not in dropped
     ]
     if any(d.code in SYNTAX_CODES for d in diagnostics):
-        repairs = {id(d.fix) for d in diagnostics if d.code in REPAIR_CODES}
-        fixes = [f for f in fixes if id(f) in repairs]
+        syntax = {id(d.fix) for d in diagnostics if d.code in REPAIR_CODES}
+        fixes = [f for f in fixes if id(f) in syntax]
     fixes.sort(key=lambda f: min((e.start, e.end) for e in f.edits))
     chosen: list[Fix] = []
-    taken: list[Edit] = []
+    repairs: set[tuple[Edit, ...]] = set()
+    taken = _Taken()
     for fix in fixes:
-        if any(fix.edits == c.edits for c in chosen):
+        if fix.edits in repairs:
             chosen.append(fix)  # the same repair found by two findings: applied once
-        elif not any(_overlaps(e, taken) for e in fix.edits):
+        elif not any(taken.overlaps(e) for e in fix.edits):
             chosen.append(fix)
-            taken.extend(fix.edits)
+            repairs.add(fix.edits)
+            for e in fix.edits:
+                taken.add(e)
     return chosen
 
 
@@ -172,7 +199,7 @@ def fix_bytes(checker: Checker, raw: bytes, unsafe_fixes: bool) -> tuple[bytes, 
         edited = apply_edits(text, (e for fix in chosen for e in fix.edits)).encode("utf-8")
         if not _verified(checker, source, chosen, edited):
             good = []
-            for fix in chosen:
+            for fix in chosen[:MAX_TRIED_ALONE]:
                 alone = apply_edits(text, fix.edits).encode("utf-8")
                 if _verified(checker, source, [fix], alone):
                     good.append(fix)

@@ -365,3 +365,24 @@ def test_build_and_provision_reports_have_no_fix_hints(
     assert render(Report([], 2, fixed=3, fix_hints=True)) == (
         "Fixed 3 findings. All checks passed (2 files checked).\n"
     )
+
+
+def test_overlapping_edits_wait_for_the_next_pass() -> None:
+    from kpack.diagnostics import Diagnostic, Kind, Severity
+    from kpack.fix.apply import apply_edits, choose
+    from kpack.fix.model import Applicability, Edit, Fix
+
+    def finding(*edits: Edit) -> Diagnostic:
+        fix = Fix(Applicability.SAFE, "m", (), edits)
+        return Diagnostic("A003", "n", Severity.ERROR, "m", None, "f", Kind.ACCOUNT_TYPE,
+                          None, 1, 1, 1, 1, fix)
+
+    a, b, c = Edit(2, 5, "x"), Edit(4, 8, "y"), Edit(8, 8, "z")
+    same_place, d = Edit(8, 8, "w"), Edit(0, 1, "")
+    found = [finding(b), finding(a), finding(c), finding(same_place), finding(d), finding(a)]
+    chosen = choose(found, False, set())
+    # a comes first in the text and wins over b; c and d touch nothing taken; a second
+    # insertion at 8 waits; the same repair found twice is applied once.
+    assert [f.edits for f in chosen] == [(d,), (a,), (a,), (c,)]
+    assert apply_edits("0123456789", [d, a, c]) == "1x567z89"
+    assert choose(found, False, {(a,)})[1].edits == (b,)
