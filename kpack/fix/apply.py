@@ -93,15 +93,22 @@ def choose(diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[Any])
     fixes.sort(key=lambda f: min((e.start, e.end) for e in f.edits))
     chosen: list[Fix] = []
     repairs: set[tuple[Edit, ...]] = set()
+    renamed: set[tuple[str, str]] = set()  # (object, new key): two renames to one key
     taken = _Taken()
     for fix in fixes:
         if fix.edits in repairs:
             chosen.append(fix)  # the same repair found by two findings: applied once
-        elif not any(taken.overlaps(e) for e in fix.edits):
-            chosen.append(fix)
-            repairs.add(fix.edits)
-            for e in fix.edits:
-                taken.add(e)
+            continue
+        targets = {
+            (c.pointer.rsplit("/", 1)[0], c.key) for c in fix.changes if isinstance(c, RenameKey)
+        }
+        if targets & renamed or any(taken.overlaps(e) for e in fix.edits):
+            continue  # waits for the next pass, which sees the file as this one leaves it
+        chosen.append(fix)
+        repairs.add(fix.edits)
+        renamed |= targets
+        for e in fix.edits:
+            taken.add(e)
     return chosen
 
 
@@ -207,8 +214,11 @@ def fix_bytes(checker: Checker, raw: bytes, unsafe_fixes: bool) -> tuple[bytes, 
                     dropped.add(_key(fix))
             if not good:
                 continue
-            chosen = [f for f in good if f.edits == good[0].edits]  # one repair, then re-check
-            edited = apply_edits(text, chosen[0].edits).encode("utf-8")
+            chosen = good
+            edited = apply_edits(text, (e for fix in good for e in fix.edits)).encode("utf-8")
+            if not _verified(checker, source, good, edited):
+                chosen = [f for f in good if f.edits == good[0].edits]  # one, then re-check
+                edited = apply_edits(text, chosen[0].edits).encode("utf-8")
         current = edited
         count += len(chosen)
     return current, count

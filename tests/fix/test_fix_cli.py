@@ -386,3 +386,44 @@ def test_overlapping_edits_wait_for_the_next_pass() -> None:
     assert [f.edits for f in chosen] == [(d,), (a,), (a,), (c,)]
     assert apply_edits("0123456789", [d, a, c]) == "1x567z89"
     assert choose(found, False, {(a,)})[1].edits == (b,)
+
+
+class CountingChecker:
+    """kpack.fix.apply.Checker, counting the checks a file costs."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        from kpack.config import Settings
+        from kpack.diagnostics import Kind
+        from kpack.fix.apply import Checker
+        from kpack.load.discover import FileToCheck
+
+        path = Path("/nonexistent") / name
+        file = FileToCheck(path, name, Kind(kind), str(path), str(path.parent))
+        self.checker = Checker(file, Settings(root=path.parent))
+        self.checks = 0
+
+    def check(self, raw: bytes) -> object:
+        self.checks += 1
+        return self.checker.check(raw)
+
+
+def test_many_fixes_cost_a_few_checks_not_one_each() -> None:
+    from kpack.fix.apply import fix_bytes
+
+    docs = [
+        {"_id": f"d{i}", "grant_mode": "secret", "slug": f"d{i}", "secret": "x",
+         "token_mode": "Basic", "redirect_url": "https://a/", "redirectUri": "https://b/"}
+        for i in range(300)
+    ]
+    raw = json.dumps(docs, indent=1).encode()
+    counting = CountingChecker("account-types.json", "account-type")
+    fixed, count = fix_bytes(counting, raw, unsafe_fixes=False)  # type: ignore[arg-type]
+    # 300 token modes and 300 renames in one pass (the second misspelling of each
+    # redirect_uri waits, then has no fix: its key is present): check, verify, check.
+    assert count == 600
+    assert counting.checks == 3
+    assert [list(d.items()) for d in json.loads(fixed)] == [
+        [("_id", f"d{i}"), ("grant_mode", "secret"), ("slug", f"d{i}"), ("secret", "x"),
+         ("token_mode", "basic"), ("redirect_uri", "https://a/"), ("redirectUri", "https://b/")]
+        for i in range(300)
+    ]
