@@ -91,10 +91,11 @@ def test_diff_prints_what_fix_would_do_and_writes_nothing(
     assert path.read_bytes() == before
     assert out.startswith(f"--- a/{path.name}\n+++ b/{path.name}\n@@ ")
     assert err.startswith("Would fix ")
-    # The diff is a real patch: patch(1) makes the expected file of it.
+    # The diff is a real patch: `git apply` (outside a repository, as patch(1)) makes
+    # the expected file of it.
     (tmp_path / "change.diff").write_bytes(out.encode("utf-8"))
     subprocess.run(
-        ["patch", "--binary", "-s", "-p1", "-i", "change.diff"],
+        ["git", "apply", "--whitespace=nowarn", "change.diff"],
         cwd=tmp_path, check=True, capture_output=True,
     )
     assert path.read_bytes() == case_file(name, "after").read_bytes()
