@@ -106,7 +106,7 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
     if d.pointer:
         # The JSON pointer is the precise address inside the document.
         location["logicalLocations"] = [{"fullyQualifiedName": d.pointer}]
-    result = {
+    return {
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": LEVELS[d.severity],
@@ -118,14 +118,13 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
             "documentKind": d.kind.value if d.kind else None,
         },
     }
-    if d.fix is not None and d.fix.edits:
-        result["fixes"] = [_fix(d, artifact)]
-    return result
 
 
-def _fix(d: Diagnostic, artifact: dict[str, Any]) -> dict[str, Any]:
-    """A SARIF fix: one artifact change whose replacements are the fix's edits."""
-    assert d.fix is not None
+def _with_fix(result: dict[str, Any], d: Diagnostic) -> dict[str, Any]:
+    """The result with `fixes` when the finding has one (kpack check --fix applies it)."""
+    if d.fix is None or not d.fix.edits:
+        return result
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
     replacements = [
         {
             "deletedRegion": {
@@ -136,11 +135,12 @@ def _fix(d: Diagnostic, artifact: dict[str, Any]) -> dict[str, Any]:
         }
         for e in d.fix.edits
     ]
-    return {
+    fix = {
         "description": _text(d.fix.message),
         "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
         "properties": {"applicability": d.fix.applicability.value},
     }
+    return {**result, "fixes": [fix]}
 
 
 def build_log(report: Report) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def build_log(report: Report) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index[d.code]) for d in report.diagnostics],
+        "results": [_with_fix(_result(d, index[d.code]), d) for d in report.diagnostics],
     }
     if any(path_to_uri(d.file)[1] for d in report.diagnostics):
         run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": _cwd_uri()}}
