@@ -215,3 +215,45 @@ def test_dev_config_trailing_commas_go_and_comments_stay(
     after, _ = fix_bytes(check, render(fixed=False), unsafe_fixes=False)
     assert after == render(fixed=True)
     assert fix_bytes(check, after, unsafe_fixes=False) == (after, 0)
+
+
+# Manifest keys spelt with another case: M019's safe fix renames them.
+MANIFEST_FIELDS: dict[str, tuple[tuple[str, ...], tuple[tuple[Any, Any], ...]]] = {
+    "name": (("name", "Name", "NAME"), (("Demo", "Demo"),)),
+    "slug": (("slug", "Slug"), (("demo", "demo"),)),
+    "type": (("type",), (("konnector", "konnector"),)),
+    "version": (("version", "Version"), (("1.0.0", "1.0.0"),)),
+    "editor": (("editor", "Editor"), (("Cozy", "Cozy"),)),
+    "language": (("language", "Language"), (("node", "node"),)),
+    "clientSide": (("clientSide", "ClientSide", "clientside", "CLIENTSIDE"), ((True, True),)),
+    "vendor_link": (("vendor_link", "Vendor_Link"), (("https://demo.example", "https://demo.example"),)),
+    "categories": (("categories",), ((["banking"], ["banking"]),)),
+}
+
+
+@st.composite
+def manifest_members(draw: st.DrawFn) -> list[Member]:
+    names = draw(st.permutations(sorted(MANIFEST_FIELDS)))
+    names = names[: draw(st.integers(1, len(names)))]
+    found = []
+    for name in names:
+        spellings, values = MANIFEST_FIELDS[name]
+        value, fixed = draw(st.sampled_from(values))
+        found.append(Member(draw(st.sampled_from(spellings)), name, value, fixed, "double", False))
+    return found
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(manifest_members(), layouts)
+def test_manifest_key_case_fix_keeps_everything_else(found: list[Member], layout: Layout) -> None:
+    path = Path("/nonexistent/manifest.konnector")
+    check = Checker(
+        FileToCheck(path, path.name, Kind.MANIFEST, str(path), str(path.parent)),
+        Settings(root=path.parent),
+    )
+    before = render_json(found, layout, fixed=False)
+    after, _ = fix_bytes(check, before, unsafe_fixes=False)
+    assert after == render_json(found, layout, fixed=True)
+    _, diagnostics = check.check(after)
+    assert choose(diagnostics, False, set()) == []
+    assert fix_bytes(check, after, unsafe_fixes=False) == (after, 0)

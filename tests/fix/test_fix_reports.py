@@ -97,3 +97,13 @@ def test_json_edits_repair_the_file_as_fix_does(
     (after,) = (CASES / name / "after").iterdir()
     # Each case needs one pass: the edits of the report are the whole repair.
     assert edited == after.read_bytes()
+
+
+def test_fixes_come_back_from_worker_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = all_cases(tmp_path)
+    _, serial = run(capsys, "-o", "json", "--jobs", "1", str(folder))
+    _, parallel = run(capsys, "-o", "json", "--jobs", "2", str(folder))
+    assert parallel == serial
+    assert sum(d["fix"] is not None for d in json.loads(parallel)["diagnostics"]) >= 10
