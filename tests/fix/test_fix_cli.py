@@ -428,3 +428,32 @@ def test_many_fixes_cost_a_few_checks_not_one_each() -> None:
          ("token_mode", "basic"), ("redirect_uri", "https://a/"), ("redirectUri", "https://b/")]
         for i in range(300)
     ]
+
+
+def test_fix_leaves_a_fifo_and_an_oversized_file_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import kpack.load.source
+
+    fifo = tmp_path / "fifo" / "account-type.json"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)  # opened without waiting for a writer, then refused: not a regular file
+    code, out, _ = run(capsys, "--fix", str(fifo))
+    assert code == 1 and "L011" in out
+    path = copy_case("a003-token-mode-json", tmp_path)
+    before = path.read_bytes()
+    monkeypatch.setattr(kpack.load.source, "READ_MAX_BYTES", len(before) - 1)
+    code, out, _ = run(capsys, "--fix", str(path))
+    assert path.read_bytes() == before
+    assert "L008" in out
+    from kpack.diagnostics import Kind
+    from kpack.fix.apply import read_file
+    from kpack.load.discover import FileToCheck
+
+    file = FileToCheck(path, path.name, Kind.ACCOUNT_TYPE, str(path), str(tmp_path))
+    assert read_file(file) is None
+    monkeypatch.setattr(kpack.load.source, "READ_MAX_BYTES", len(before))
+    assert read_file(file) == before
+    assert read_file(file._replace(real=str(fifo))) is None
