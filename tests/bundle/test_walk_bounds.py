@@ -183,7 +183,7 @@ def test_swap_during_a_real_build_is_exit_2(
 ) -> None:
     secret = write_tree(tmp_path, {"passwd": "root:x:0:0\n"}) / "passwd"
     root = connector(tmp_path / "c", {"build/data.txt": "0123456789\n"})
-    real_select = run_module.select
+    real_select = select
 
     def select_then_swap(*args: Any, **kwargs: Any) -> Selection:
         selection = real_select(*args, **kwargs)
