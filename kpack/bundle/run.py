@@ -128,12 +128,16 @@ def dist_hint(archive: Path) -> str | None:
     state = git_states([archive]).get(archive)
     if state is None or state.ignored:
         return None
-    folder = _display(archive.parent)
+    name = archive.parent.name
     if state.tracked:
-        return f"kpack: hint: {_display(archive)} is tracked by git: `git rm --cached` it " \
-            f"and add `{archive.parent.name}/` to .gitignore"
-    return f"kpack: hint: git does not ignore {folder}/: add `{archive.parent.name}/` to " \
+        return (
+            f"kpack: hint: {_display(archive)} is tracked by git: `git rm --cached` it "
+            f"and add `{name}/` to .gitignore"
+        )
+    return (
+        f"kpack: hint: git does not ignore {_display(archive.parent)}/: add `{name}/` to "
         ".gitignore so that archives are not committed"
+    )
 
 
 def _build(options: BuildOptions, err: TextIO) -> Outcome:
