@@ -270,7 +270,7 @@ def _write_archive(
             return
         with deferred_signals():
             checksum = Pending(final.with_name(final.name + ".sha256"))
-        checksum.temp.write_text(f"{sha256}  {final.name}\n", encoding="utf-8")
+        _write_synced(checksum.temp, f"{sha256}  {final.name}\n".encode())
         pending.commit()
         checksum.commit()
     except BaseException as exc:
@@ -283,6 +283,14 @@ def _write_archive(
             raise BuildError(f"{_display(final)}: {reason} (nothing written)") from None
         raise
     outcome.output, outcome.sha256, outcome.archive_size = final, sha256, size
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """Fill a temporary file made by Pending, and fsync it before it is renamed."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager
