@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -123,19 +124,19 @@ SPARSE_FROM = 1024 * 1024  # bytes: smaller files are not looked at for holes (B
 BLOCK = 512  # st_blocks counts 512-byte units (POSIX)
 
 
+_BAD_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
 def bad_name(name: str) -> str | None:
     """Why a file name cannot go into a bundle (B014), or None."""
-    for char in name:
-        code = ord(char)
-        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of a byte that is not UTF-8
-            return "is not valid UTF-8"
-        if code in (0x0A, 0x0D):
-            return "holds a newline"
-        if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029):
-            return "holds a control character"
-        if 0xD800 <= code <= 0xDFFF:
-            return "is not valid UTF-8"
-    return None
+    found = _BAD_CHAR.search(name)
+    if found is None:
+        return None
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in name):  # os.fsdecode's escapes
+        return "is not valid UTF-8"
+    if "\n" in name or "\r" in name:
+        return "holds a newline"
+    return "holds a control character"
 
 
 def shown(arcname: str) -> str:
