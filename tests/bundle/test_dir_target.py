@@ -161,3 +161,9 @@ def test_archive_path_that_is_a_link_or_device_is_not_replaced(
     assert result.code == 2 and "not a regular file" in result.err, result.err
     assert os.path.islink(conn / ARCHIVE) and victim.read_text() == "keep"
     assert sorted(p.name for p in (conn / "dist").iterdir()) == ["demo-1.2.0.tar.gz"]
+
+
+def test_the_walk_knows_the_marker_by_the_same_name() -> None:
+    from kpack.bundle.select import BUNDLE_MARKER
+
+    assert BUNDLE_MARKER == MARKER
