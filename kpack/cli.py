@@ -7,14 +7,17 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from kpack import __version__
+
+if TYPE_CHECKING:
+    from kpack.load.discover import FileToCheck
 
 app = typer.Typer(
     name="kpack",
@@ -68,15 +71,18 @@ def use_color(choice: ColorChoice, stream: object) -> bool:
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
-def write_output(text: str, output_file: Path | None) -> None:
+def write_output(
+    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = ()
+) -> None:
+    """stdout, or `--output-file` through kpack.fsutil (never one of `inputs`)."""
     if output_file is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from kpack.fsutil import atomic_write_text
+    from kpack.fsutil import write_file
 
     try:
-        atomic_write_text(output_file, text)
+        write_file(output_file, text.encode("utf-8"), inputs)
     except OSError as exc:
         raise fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
@@ -193,6 +199,9 @@ def check(
         try:
             listed: FolderNames = {}  # filled by the walk, read by the settings lookup
             files = iter_discover(paths or ["."], Kind(kind.value) if kind else None, listed)
+            inputs: set[tuple[int, int]] = set()
+            if output_file is not None:
+                files = _noting_inputs(files, output_file, inputs)
             Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
@@ -225,7 +234,7 @@ def check(
             diagnostics, run.files, color=use_color(color, stream), fixed=fixed,
             unsafe_fixes=unsafe_fixes, fix_hints=True,
         )
-        write_output(get_reporter(output_format.value)(report), output_file)
+        write_output(get_reporter(output_format.value)(report), output_file, inputs)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line
 
@@ -235,6 +244,23 @@ def check(
             raise typer.Exit(EXIT_FINDINGS)
         if exit_non_zero_on_fix and fixed:
             raise typer.Exit(EXIT_FINDINGS)
+
+
+def _noting_inputs(
+    files: "Iterator[FileToCheck]", output_file: Path, inputs: set[tuple[int, int]]
+) -> "Iterator[FileToCheck]":
+    """Pass the files on; when `--output-file` exists, note their (device, inode): the
+    report must never be written over one of them (kpack.fsutil refuses it)."""
+    from kpack.fsutil import file_id
+
+    if file_id(output_file) is None:  # a new file cannot be an input: no stat per file
+        yield from files
+        return
+    for file in files:
+        found = file_id(file.path)
+        if found is not None:
+            inputs.add(found)
+        yield file
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from kpack.load.source import SourceFile
 
 MANIFEST = "manifest.konnector"
 ENTRY_POINT = "index.js"
+PACKAGE_MAX_BYTES = 2 * 1024 * 1024
 _CORE_VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)\.(\d+)")
 
 
@@ -92,6 +93,8 @@ def _check_versions(selection: Selection, data: dict[str, Any], member: Any) -> 
     version = data.get("version")
     package = next((e for e in selection.files if e.arcname == "package.json"), None)
     if package is None or not isinstance(version, str) or core_version(version) is None:
+        return
+    if package.size > PACKAGE_MAX_BYTES:  # read whole: bounded (B016 bounds the rest)
         return
     try:
         with open(package.path, encoding="utf-8") as handle:

@@ -138,3 +138,60 @@ UNNAMEABLE = define(
     or unsafe, so kpack stops (the manifest rules say more about the field).
     """,
 )
+
+HARD_LINK = define(
+    "B013", "bundle-hard-link", W, None,
+    "a bundled file has hard links that are not in the bundle",
+    """
+    A file with several hard links (`st_nlink` above 1) is one file under several names.
+    When some of those names are not in the bundled tree, the file may well be something
+    from elsewhere on the machine (`ln ~/.ssh/id_rsa build/key`): its content is shipped
+    as if it were part of the build, and a later change to the other name changes the
+    bundle. kpack counts the links it finds in the tree against the file's link count
+    (`os.stat`, POSIX) and warns. Copy the file into the tree (`cp`, not `ln`), or list it
+    in `.kpackignore`. Package managers that share files through hard links (pnpm's store)
+    trigger this warning for `node_modules`: bundle the webpack build instead.
+    """,
+)
+
+BAD_FILE_NAME = define(
+    "B014", "bundle-bad-file-name", E, None,
+    "a file name holds a newline, a control character or bytes that are not UTF-8",
+    """
+    Tar archives store names as bytes, and the registry, cozy-stack and the shells that
+    handle a bundle read them as UTF-8 text. A name that is not valid UTF-8 makes GNU tar
+    warn about `hdrcharset` and is extracted differently on each system; a newline or
+    another control character (U+0000-U+001F, U+007F-U+009F, U+2028, U+2029) forges lines
+    in `kpack build --list`, in the summary and in every tool that prints file names one a
+    line, and can rewrite a terminal. kpack refuses such names (the report shows them with
+    escapes). Rename the file, or list it in `.kpackignore`.
+    """,
+)
+
+WALK_LIMIT = define(
+    "B015", "bundle-walk-limit", E, None,
+    "the bundled tree has too many files and folders, or is nested too deep",
+    """
+    kpack walks the bundled tree before reading anything, and stops at 100,000 files and
+    folders or 64 nested folders (a connector's webpack build has a few dozen files), so a
+    hostile or mistaken tree (a `node_modules` of a million files, a folder nested
+    thousands deep) cannot keep a build or a pre-commit hook running for hours. Leave the
+    extra folders out with `.kpackignore`, or bundle the webpack build (`build/`).
+    """,
+)
+
+CONTENT_TOO_LARGE = define(
+    "B016", "bundle-content-too-large", E, None,
+    "the files to bundle are over 200 MiB uncompressed, or one is a sparse file",
+    """
+    kpack adds up the sizes the file system reports (`st_size`) before reading anything
+    and refuses a bundle over 200 MiB uncompressed: ten times the registry's 20 MiB limit
+    for the compressed archive, more than any connector needs. Without this bound a 30 GiB
+    sparse file would be read and compressed in full before the archive's size is known,
+    and a 2 GiB file of zeros compresses to a 2 MiB archive that every instance unpacks to
+    2 GiB (a decompression bomb). A file that occupies far less disk space than its length
+    (`st_blocks` below an eighth of `st_size`, from 1 MiB on: a sparse file, mostly holes,
+    or a file system's own compression) gets a warning under this code: build tools do not
+    write sparse files. Leave such files out with `.kpackignore`.
+    """,
+)
