@@ -135,14 +135,17 @@ DOCTYPE_WILDCARD_MIN_DOTS: Final = 3
 FREQUENCIES: Final = ("hourly", "daily", "weekly", "monthly")
 FIELD_TYPES: Final = ("text", "password", "email", "dropdown", "hidden", "checkbox", "date")
 
-# cozy-apps-registry README ("Categories and Data types"); enforced nowhere (warnings
-# only). `others` is the README's documented default for an empty list and `cozy` is the
-# category of its own Drive example.
+# cozy-apps-registry README ("Categories and Data types", current list: 23 slugs; older
+# copies of the README listed 15, without `clouds`, `education`, `finance`, `tech`...);
+# enforced nowhere (warnings only). `others` is the README's documented default for an
+# empty list ("it will be `['others']` by default if empty").
 CATEGORIES: Final = (
-    "banking", "cozy", "energy", "health", "host_provider", "insurance", "isp",
-    "online_services", "others", "partners", "press", "productivity", "public_service",
-    "shopping", "social", "telecom", "transport",
+    "banking", "clouds", "cozy", "education", "energy", "finance", "health",
+    "host_provider", "insurance", "isp", "mes_infos", "online_services", "others",
+    "partners", "press", "pro", "productivity", "ptnb", "public_service", "shopping",
+    "social", "tech", "telecom", "transport",
 )
+# The same README's data types (31 slugs; its current copy lists the same ones).
 DATA_TYPES: Final = (
     "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bloodPressure",
     "calendar", "certificate", "commit", "consumption", "contact", "contract",

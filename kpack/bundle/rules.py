@@ -21,10 +21,18 @@ MISSING_MANIFEST = define(
 
 MISSING_ENTRY = define(
     "B002", "bundle-missing-entry", E, None,
-    "`index.js`, the file the stack runs, is not at the root of the bundle",
+    "the file that runs the konnector (`index.js`, package.json's `main`, or `main.js` for a "
+    "client-side konnector) is not in the bundle",
     """
-    cozy-stack runs a konnector by handing its folder to Node.js, which starts `index.js`.
-    A bundle without it installs fine and fails at the first run. Run the webpack build
+    cozy-stack runs a server-side konnector by handing its folder to Node.js (`node
+    <folder>`), which starts the file `package.json`'s `main` names (Node.js tries `main`,
+    `main.js`, `main/index.js`...) and else `index.js` (cozy-stack
+    `scripts/konnector-node-run.sh`; Node.js's module resolution). A client-side konnector
+    (`"clientSide": true`) is never run by the stack: the flagship app runs the `main.js`
+    that cozy-konnector-build's clisk webpack config writes (konnectors/libs
+    `packages/cozy-konnector-build/webpack.config.clisk.js`); published build branches of
+    client-side konnectors hold exactly `icon.svg main.js manifest.konnector`. A bundle
+    without its entry file installs fine and fails at the first run. Run the webpack build
     (`yarn build`) before `kpack build`.
     """,
 )

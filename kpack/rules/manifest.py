@@ -135,10 +135,13 @@ UNKNOWN_FIELD_TYPE = define(
 UNKNOWN_CATEGORY = define(
     "M012", "unknown-category", W, K, "A category is outside the registry's documented list.",
     """
-    `categories` sorts konnectors in the store; the cozy-apps-registry README lists the
-    accepted slugs (`banking`, `energy`, `insurance`, `isp`, `transport`, ...; `others` is
-    the default). Nothing enforces the list, so real manifests go outside it (`clouds`,
-    `education`): a warning, with the closest documented slug when there is one.
+    `categories` sorts konnectors in the store; the cozy-apps-registry README ("Categories
+    and Data types") lists the accepted slugs: `banking clouds cozy education energy
+    finance health host_provider insurance isp mes_infos online_services partners press
+    pro productivity ptnb public_service shopping social tech telecom transport`, and
+    `others` is the default for an empty list. Nothing enforces the list, so real
+    manifests go outside it (`other`, `contacts`): a warning, with the closest documented
+    slug when there is one.
     """,
 )
 UNKNOWN_DATA_TYPE = define(

@@ -417,6 +417,32 @@ def test_documented_categories_and_data_types_pass(tmp_path: Path) -> None:
     assert codes(run(tmp_path, data)[0]) == []
 
 
+def test_the_registry_readmes_current_categories_all_pass(tmp_path: Path) -> None:
+    # The cozy-apps-registry README's current list (issue 12 item 2): real connectors use
+    # `finance`, `clouds`, `education`, `tech`; `finance` was once told "did you mean
+    # 'insurance'?".
+    listed = ("banking clouds cozy education energy finance health host_provider insurance "
+               "isp mes_infos online_services partners press pro productivity ptnb "
+               "public_service shopping social tech telecom transport")
+    current = listed.split()
+    for category in current:
+        found = run(tmp_path, manifest(categories=[category]))[0]
+        assert codes(found) == [], category
+    found = run(tmp_path, manifest(categories=["finances"]))[0]
+    assert only(found, "M012").help == "did you mean 'finance'?"
+
+
+def test_the_registry_readmes_data_types_all_pass(tmp_path: Path) -> None:
+    listed = ("activity appointment bankTransactions bankAccounts bill bloodPressure "
+               "calendar certificate commit consumption contact contract courseMaterial "
+               "document event family geopoint heartbeat home phonecommunicationlog podcast "
+               "profile refund sinister sleepTime stepsNumber temperature travelDate tweet "
+               "videostream weight")
+    current = listed.split()
+    assert codes(run(tmp_path, manifest(data_types=current))[0]) == []
+    assert codes(run(tmp_path, manifest(data_types=["geojson"]))[0]) == ["M013"]
+
+
 # --- M014-M018 oauth -----------------------------------------------------------------------
 
 
