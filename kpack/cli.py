@@ -10,11 +10,14 @@ import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from kpack import __version__
+
+if TYPE_CHECKING:
+    from kpack.load.discover import FileToCheck, FolderNames
 
 app = typer.Typer(
     name="kpack",
@@ -173,8 +176,12 @@ def check(
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
-            # Files are checked as discovery finds them.
-            run = check_files(((settings_of(file), file) for file in files), jobs)
+            # Files are checked as discovery finds them; then, for files given by name,
+            # their connectors' other files, for the rules across files only.
+            seen: set[str] = set()
+            context: set[str] = set()
+            every = _with_companions(files, paths or [], seen, context, listed)
+            run = check_files(((settings_of(file), file) for file in every), jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
@@ -194,6 +201,22 @@ def check(
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         if not exit_zero and any(d.severity in failing for d in diagnostics):
             raise typer.Exit(EXIT_FINDINGS)
+
+
+def _with_companions(
+    files: "Iterator[FileToCheck]", given: list[str], seen: set[str], context: set[str],
+    listed: "FolderNames",
+) -> "Iterator[FileToCheck]":
+    """The discovered files, then the companions of the files given by name (their real
+    paths go into `context`)."""
+    from kpack.load.discover import iter_companions
+
+    for file in files:
+        seen.add(file.real)
+        yield file
+    for file in iter_companions(given, seen, listed):
+        context.add(file.real)
+        yield file
 
 
 @contextlib.contextmanager

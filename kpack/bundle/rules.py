@@ -79,6 +79,8 @@ SECRET = define(
     well-known token shapes (GitHub, AWS, Slack, npm, Stripe, private key blocks, signed
     JWTs). Binary files (a NUL byte in their first 8,000 bytes, as git tells them) are
     searched for the literal values only: a token shape in compressed bytes is chance.
+    Values that are placeholders (`<ACCESS_TOKEN>`, `changeme`, `xxxxxxxx`, `12345678`:
+    the test D007 applies) are not secrets and are not looked for.
     The report names the file and the line, never the secret.
 
     Remove the value from the file (read it from the account or the environment at run

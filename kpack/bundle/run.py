@@ -137,7 +137,8 @@ def _steps(
     from kpack.load.source import read_source
 
     directory = options.directory
-    display_root = _display(tree)
+    # Paths read as `kpack check` prints them: `index.js`, not `./index.js`.
+    display_root = "" if _display(tree) == "." else _display(tree)
     outcome = Outcome()
 
     # 1. The manifest's rules, exactly as `kpack check` runs them.

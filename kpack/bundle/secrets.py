@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from kpack import spec
 from kpack.diagnostics import Kind
+from kpack.rules.placeholders import is_placeholder
 
 # Shorter values are too likely to occur by chance in minified code ("fr", "true", a year).
 MIN_LITERAL_LENGTH = 8
@@ -234,6 +235,8 @@ def _from_value(
                 continue
         if _PLAIN_URL.fullmatch(text):
             continue  # a service URL (COZY_URL-like) is not a secret and is often in the code
+        if is_placeholder(text):
+            continue  # `<ACCESS_TOKEN>`, `changeme`: what D007 calls a placeholder
         yield KnownSecret(text.encode(), origin)
 
 

@@ -208,3 +208,48 @@ def _walk(
 
 
 _name = operator.attrgetter("name")
+
+
+# How far up from a given file the connector's manifest is looked for.
+MAX_CONNECTOR_LEVELS = 32
+
+
+def connector_folder(file: str) -> str | None:
+    """The folder of the connector `file` belongs to: the nearest folder, from the file's
+    own up, that holds a `manifest.konnector`. The search stops at a repository's root (a
+    folder holding `.git`) and at the file system's root. As a path relative to the
+    file's own, so that what is found there reads as the file does."""
+    folder = os.path.dirname(file) or "."
+    for _ in range(MAX_CONNECTOR_LEVELS):
+        if os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
+            return folder
+        if os.path.exists(os.path.join(folder, ".git")):
+            return None
+        parent = os.path.normpath(os.path.join(folder, os.pardir))
+        if os.path.realpath(parent) == os.path.realpath(folder):
+            return None
+        folder = parent
+    return None
+
+
+def iter_companions(
+    given: list[str], seen: set[str], listed: FolderNames | None = None
+) -> Iterator[FileToCheck]:
+    """The other files of the connectors the given files belong to, for the rules across
+    files (pre-commit hands kpack only the staged files: a changed manifest must still be
+    compared with the account type that did not change). `given` are the paths given as
+    files; `seen` the real paths already checked (filled as companions are yielded)."""
+    folders: list[str] = []
+    for path in given:
+        if os.path.isdir(path):
+            continue
+        folder = connector_folder(path)
+        if folder is not None and folder not in folders:
+            folders.append(folder)
+    if not folders:
+        return
+    for file in _files([_Target(f, Path(f), None) for f in folders], {} if listed is None
+                       else listed):
+        if file.real not in seen:
+            seen.add(file.real)
+            yield file

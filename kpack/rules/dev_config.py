@@ -8,7 +8,6 @@ credentials, so the template git-ignores it. Messages never quote the file's val
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rules.common import did_you_mean, is_local_dev_host, parse_url, type_name
+from kpack.rules.placeholders import is_env_reference, is_placeholder
 from kpack.rules.registry import define
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -62,6 +62,12 @@ TRACKED_BY_GIT = define(
     index (`git rm --cached konnector-dev-config.json`), add it to `.gitignore`, and
     change any credential that was ever committed.
 
+    Reported only when a value under `fields` is not a placeholder (the same test as
+    D007 and the bundle's secret scan, B006): a committed template whose `fields` is `{}`
+    (cozy-konnector-libs' visualizer ships one) or holds only `"<ACCESS_TOKEN>"`,
+    `changeme`, `xxxxxxxx`, `12345678` or `$VAR` holds no credential. Once a real value is
+    filled in, `git commit -a` would publish it, and the rule speaks.
+
     Only the file named `konnector-dev-config.json` (the one cozy-jobs-cli reads) is
     looked at: an example under another name is meant to be committed. Checked only
     inside a git work tree, when git is installed.
@@ -96,6 +102,9 @@ ACCESS_TOKEN_PLACEHOLDER = define(
     placeholder such as `<ACCESS_TOKEN>` (the shape of the seed document's example) gives
     the konnector a useless token and a confusing 401 from the service. cozy-jobs-cli
     does not expand environment variables, so `$TOKEN` is sent as those six characters.
+    Placeholders: empty, filler (`xxxxxxxx`, `...`), a wrapped name (`<TOKEN>`,
+    `{{token}}`), a stand-in word (`changeme`, `your_access_token`) or a trivial number
+    (`12345678`); the bundle's secret scan (B006) uses the same test.
     """,
 )
 UNKNOWN_KEY = define(
@@ -107,17 +116,7 @@ UNKNOWN_KEY = define(
     under `fields`.
     """,
 )
-# A token that is only filler (`...`, `xxx`, `***`) or a well-known stand-in.
-_FILLER = re.compile(r"^[\s.…*xX_-]*$")
-_ENV_REFERENCE = re.compile(r"^\$(\{\w+\}|\w+)$")
-_PLACEHOLDER_WORDS = frozenset({
-    "accesstoken", "youraccesstoken", "myaccesstoken", "token", "yourtoken", "mytoken",
-    "changeme", "todo", "fixme", "tbd", "placeholder", "secret", "insertaccesstokenhere",
-    "pasteyourtokenhere", "null", "undefined",
-})
-
-
-RUN_MEMBERS: tuple[str, ...] = ()  # git's view needs only the file's path
+RUN_MEMBERS: tuple[str, ...] = ("fields",)  # git's view, and whether fields hold values
 RUN_WAITS = True  # git answers; see kpack.check.KindRules
 
 
@@ -219,23 +218,30 @@ def _token_problem(token: Any) -> tuple[str, str] | None:
     stripped = token.strip()
     if not stripped:
         return "`fields.access_token` is empty: the konnector gets a useless token", obtain
-    if _ENV_REFERENCE.match(stripped):
+    if is_env_reference(stripped):
         return (
             "`fields.access_token` is an environment variable reference: cozy-jobs-cli "
             "does not expand it",
             obtain + " (the file is git-ignored: it may hold the real value)",
         )
-    normalised = re.sub(r"[^a-z]", "", stripped.lower())
-    if (
-        _FILLER.match(stripped)
-        or (stripped.startswith("<") and stripped.endswith(">"))
-        or normalised in _PLACEHOLDER_WORDS
-    ):
+    if is_placeholder(stripped):
         return (
             "`fields.access_token` is a placeholder: the konnector gets a useless token",
             obtain,
         )
     return None
+
+
+def holds_credentials(value: Any) -> bool:
+    """Whether `fields` holds a value that is not a placeholder (a template's `{}` or
+    `"<ACCESS_TOKEN>"` holds none). Strings only: `true` or `3` is no credential."""
+    if isinstance(value, str):
+        return not is_placeholder(value)
+    if isinstance(value, dict):
+        return any(holds_credentials(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_credentials(item) for item in value)
+    return False
 
 
 def _check_git(documents: list[Document]) -> Iterator[tuple[Document, Finding]]:
@@ -251,7 +257,7 @@ def _check_git(documents: list[Document]) -> Iterator[tuple[Document, Finding]]:
         state = states.get(document.source.path)
         if state is None:
             continue
-        if state.tracked:
+        if state.tracked and holds_credentials(document.data.get("fields")):
             yield document, Finding(
                 TRACKED_BY_GIT, document.pointer,
                 f"{DEV_CONFIG_NAME} is tracked by git: it holds live credentials",
