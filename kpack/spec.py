@@ -87,6 +87,30 @@ STANDARD_AUTHORIZE_PARAMETERS: Final = (
 ENV_NAME_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 PLACEHOLDER_PATTERN: Final = rf"\$\{{({ENV_NAME_PATTERN})\}}|\$({ENV_NAME_PATTERN})"
 
+# Providers whose official OAuth endpoints sit on several registrable domains (A014
+# accepts an auth_endpoint and a token_endpoint of the same family). Sources: each
+# provider's OAuth documentation, and the account types of the stack's docs
+# (cozy-stack `docs/konnectors-workflow.md`: Google's `accounts.google.com` with
+# `www.googleapis.com`).
+PROVIDER_FAMILIES: Final[dict[str, tuple[str, ...]]] = {
+    # accounts.google.com/o/oauth2/v2/auth; oauth2.googleapis.com/token (formerly
+    # www.googleapis.com/oauth2/v4/token)
+    "Google": ("google.com", "googleapis.com"),
+    # login.microsoftonline.com (Entra ID), login.live.com (personal accounts),
+    # graph.microsoft.com (the API the tokens are for)
+    "Microsoft": ("microsoftonline.com", "microsoft.com", "live.com"),
+    # www.facebook.com/vX/dialog/oauth; graph.facebook.com/vX/oauth/access_token; fb.com
+    "Facebook/Meta": ("facebook.com", "fb.com"),
+    # appleid.apple.com/auth/authorize and /auth/token: one domain, listed for the record
+    "Apple": ("apple.com",),
+    # twitter.com/i/oauth2/authorize or x.com/...; api.twitter.com/2/oauth2/token or api.x.com
+    "Twitter/X": ("twitter.com", "x.com"),
+    # www.dropbox.com/oauth2/authorize; api.dropboxapi.com/oauth2/token
+    "Dropbox": ("dropbox.com", "dropboxapi.com"),
+    # account.withings.com/oauth2_user/authorize2; wbsapi.withings.net/v2/oauth2
+    "Withings": ("withings.com", "withings.net"),
+}
+
 # Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
 SECRET_FIELDS: Final = ("client_secret", "secret")
 

@@ -98,7 +98,9 @@ def user_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def try_repo(
+    user_repo: Path, tmp_path: Path, *files: str, staged: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
@@ -108,7 +110,8 @@ def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.Complet
         "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
         "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
     }
-    selection = ["--files", *files] if files else ["--all-files"]
+    # Neither --files nor --all-files: pre-commit's own default, the staged files.
+    selection = [] if staged else ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "kpack-check",
          "--verbose", *selection],
@@ -172,7 +175,7 @@ def test_a_partial_commit_is_checked_against_the_connectors_other_files(
     renamed = {**OAUTH_MANIFEST, "oauth": {"scope": ["read"], "account_type": "renamed"}}
     (repo / "manifest.konnector").write_text(json.dumps(renamed, indent=2) + "\n")
     git(repo, "add", "manifest.konnector")  # the partial commit: the manifest alone
-    result = try_repo(repo, tmp_path)  # no --files: pre-commit passes the staged files
+    result = try_repo(repo, tmp_path, staged=True)  # pre-commit passes the staged files
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert re.search(r"kpack check.*Failed", output), output

@@ -208,7 +208,13 @@ ENDPOINTS_DIFFERENT_DOMAINS = define(
     hand a valid authorization code and the client secret to a third party; reviewers
     must make sure both endpoints belong to the service provider. Hosts are compared
     by registrable domain (`www.facebook.com` and `graph.facebook.com` agree), using
-    the Public Suffix List. A warning: some providers do use two domains.
+    the Public Suffix List, and providers known to use several domains are one family
+    (kpack's `spec.PROVIDER_FAMILIES`, from each provider's OAuth documentation: Google's
+    `accounts.google.com` with `oauth2.googleapis.com` or `www.googleapis.com`, as in
+    cozy-stack's `docs/konnectors-workflow.md`; Microsoft's `login.microsoftonline.com`,
+    `login.live.com`, `graph.microsoft.com`; Facebook's `facebook.com`, `fb.com`;
+    Twitter/X, Dropbox's `dropboxapi.com`, Withings' `withings.net`). A warning: other
+    providers may use two domains too.
     """,
 )
 EXTRAS_STANDARD_PARAMETER = define(
@@ -813,11 +819,30 @@ def same_site(host_a: str, host_b: str) -> bool:
     return registrable_domain(a) == registrable_domain(b)
 
 
+def _family_of(host: str) -> str | None:
+    from kpack.spec import PROVIDER_FAMILIES  # a few lookups, only for differing hosts
+
+    # By suffix, not by registrable domain: the Public Suffix List's private section
+    # lists `googleapis.com`, so `oauth2.googleapis.com` is its own registrable domain.
+    host = host.lower().rstrip(".")
+    for family, domains in PROVIDER_FAMILIES.items():
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return family
+    return None
+
+
+def same_provider(host_a: str, host_b: str) -> bool:
+    """Whether two hosts are on the registrable domains of one provider family
+    (`accounts.google.com` and `oauth2.googleapis.com`): spec.PROVIDER_FAMILIES."""
+    family = _family_of(host_a)
+    return family is not None and family == _family_of(host_b)
+
+
 def _endpoint_domains(doc: Document, auth: Any, token: Any) -> Iterator[Finding]:
     auth_host, token_host = auth.hostname or "", token.hostname or ""
     if is_local_dev_host(auth_host) and is_local_dev_host(token_host):
         return
-    if same_site(auth_host, token_host):
+    if same_site(auth_host, token_host) or same_provider(auth_host, token_host):
         return
     yield Finding(
         ENDPOINTS_DIFFERENT_DOMAINS, doc.at("token_endpoint"),

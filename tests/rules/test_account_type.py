@@ -480,6 +480,45 @@ def test_endpoints_on_subdomains_of_one_domain(tmp_path: Path) -> None:
     assert lint(tmp_path, NAME, doc) == []
 
 
+@pytest.mark.parametrize(
+    ("auth", "token"),
+    [
+        ("https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token"),
+        ("https://accounts.google.com/o/oauth2/v2/auth",
+         "https://www.googleapis.com/oauth2/v4/token"),
+        ("https://login.live.com/oauth20_authorize.srf",
+         "https://login.microsoftonline.com/common/oauth2/v2.0/token"),
+        ("https://www.facebook.com/v19.0/dialog/oauth", "https://graph.fb.com/oauth/access_token"),
+        ("https://www.dropbox.com/oauth2/authorize", "https://api.dropboxapi.com/oauth2/token"),
+        ("https://twitter.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token"),
+    ],
+)
+def test_endpoints_of_one_provider_family(tmp_path: Path, auth: str, token: str) -> None:
+    # Issue 12 item 5: Google's official endpoints got A014 on every Google account type.
+    doc = with_(VALID, auth_endpoint=auth, token_endpoint=token)
+    assert lint(tmp_path, NAME, doc) == []
+
+
+def test_two_families_are_still_a_mismatch(tmp_path: Path) -> None:
+    doc = with_(VALID, auth_endpoint="https://accounts.google.com/o/oauth2/v2/auth",
+                token_endpoint="https://graph.facebook.com/oauth/access_token")
+    assert codes(lint(tmp_path, NAME, doc)) == ["A014"]
+    doc = with_(VALID, auth_endpoint="https://accounts.google.com/o/oauth2/v2/auth",
+                token_endpoint="https://googleapis.com.evil.example/token")
+    assert codes(lint(tmp_path, NAME, doc)) == ["A014"]
+
+
+def test_provider_families_are_domains_in_one_family_each() -> None:
+    from kpack import spec
+
+    seen: set[str] = set()
+    for domains in spec.PROVIDER_FAMILIES.values():
+        for domain in domains:
+            assert domain == domain.lower() and domain.count(".") >= 1
+            assert domain not in seen
+            seen.add(domain)
+
+
 def test_psl_is_loaded_only_when_the_last_two_labels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(A, "_PSL", None)
     assert A.same_site("accounts.google.com", "www.googleapis.com") is False
@@ -634,10 +673,10 @@ def test_yaml_account_type(tmp_path: Path) -> None:
         "redirectUri: https://oauthcallback.mycozy.cloud/accounts/google/redirect\n"
     )
     diagnostics = lint(tmp_path, "account-types.yaml", text)
-    assert sorted(codes(diagnostics)) == ["A003", "A006", "A014"]
+    # Google's two official endpoints are one provider family: no A014 (issue 12 item 5).
+    assert sorted(codes(diagnostics)) == ["A003", "A006"]
     assert at(only(diagnostics, "A003")) == (7, 1)
     assert at(only(diagnostics, "A006")) == (8, 1)
-    assert at(only(diagnostics, "A014")) == (6, 17)
 
 
 def test_yaml_clean_account_type(tmp_path: Path) -> None:
