@@ -192,7 +192,7 @@ def check(
             )
         diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
-        report = Report(diagnostics, run.files, color=use_color(color, stream))
+        report = Report(diagnostics, run.files, use_color(color, stream), run.paths)
         write_output(get_reporter(output_format.value)(report), output_file)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line

@@ -111,6 +111,18 @@ PROVIDER_FAMILIES: Final[dict[str, tuple[str, ...]]] = {
     "Withings": ("withings.com", "withings.net"),
 }
 
+# Per-environment account types (kpack's convention, see docs/connectors.md): an
+# account-type file whose name has one of these words as a part (`account-types.dev.json`,
+# `prod-account-type.yaml`), or that sits in a folder of that name (`prod/account-types.json`),
+# goes to that environment's CouchDB; files of different environments may share `_id`s
+# and slugs. Synonyms map to one name.
+ENVIRONMENTS: Final[dict[str, str]] = {
+    "dev": "dev", "development": "dev", "local": "local", "test": "test", "testing": "test",
+    "int": "int", "integration": "int", "qa": "qa", "recette": "recette",
+    "sandbox": "sandbox", "staging": "staging", "stage": "staging", "preprod": "preprod",
+    "prod": "prod", "production": "prod",
+}
+
 # Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
 SECRET_FIELDS: Final = ("client_secret", "secret")
 

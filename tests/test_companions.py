@@ -52,6 +52,7 @@ def test_a_changed_manifest_is_compared_with_the_account_type_on_disk(
     assert code == 1
     assert found(body) == [("X001", "account-types.json")]
     assert body["summary"]["files"] == 1
+    assert body["files"] == [str(manifest)]  # the companion is read, not listed
     # The same connector checked as a whole: X001 and the account type's own finding.
     code, body = check_json(capsys, str(tmp_path))
     assert found(body) == [("A007", "account-types.json"), ("X001", "account-types.json")]
@@ -100,3 +101,16 @@ def test_no_manifest_up_to_the_repository_root_means_no_companions(tmp_path: Pat
     account_type = write(repo, "conf/account-type.json", ACCOUNT_TYPE)
     assert connector_folder(str(account_type)) is None
     assert connector_folder(str(tmp_path / "manifest.konnector")) == str(tmp_path)
+
+
+def test_the_json_report_lists_the_files_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 12 item 17: the summary said how many, not which.
+    write(tmp_path, "b/manifest.konnector", MANIFEST)
+    write(tmp_path, "a/account-types.json", ACCOUNT_TYPE)
+    write(tmp_path, "a/README.md", "not checked")
+    _, body = check_json(capsys, str(tmp_path))
+    assert body["summary"]["files"] == 2
+    assert body["files"] == [str(tmp_path / "a/account-types.json"),
+                             str(tmp_path / "b/manifest.konnector")]

@@ -85,7 +85,13 @@ SECRET = define(
 
     Remove the value from the file (read it from the account or the environment at run
     time) and revoke it: it may already be in a published version. When a hit is a known
-    false positive, `--allow-secret PATH` allows hits in that one bundled file.
+    false positive, `--allow-secret PATH` allows hits in that one bundled file, and the
+    `allow-secrets` setting (`.kpack.yaml`, or the `kpack` key of `package.json`) allows
+    them in every bundled path its gitignore-style globs match: 2017-era connectors
+    commit `node_modules`, whose packages ship public test keys
+    (`replay/test/ssl/privatekey.pem`); `allow-secrets: ["node_modules/**/test/**"]`
+    allows them all. A hit under `node_modules/` says so: a webpack build bundles what
+    the konnector needs, so the folder itself rarely belongs in a bundle.
     """,
 )
 

@@ -13,6 +13,7 @@ class Report(NamedTuple):
     diagnostics: list[Diagnostic]
     files: int  # how many files were checked
     color: bool = False
+    paths: tuple[str, ...] = ()  # which (as displayed), when known
 
 
 Reporter = Callable[[Report], str]

@@ -257,7 +257,10 @@ DUPLICATE_ID = define(
     CouchDB keeps one document per id: the second write conflicts (or, with a `_rev`,
     replaces the first), so one of the two account types is lost. Reported on the
     second document, naming the first; checked across every account-type file of the
-    run.
+    run. Files of different environments (`account-types.dev.json` and
+    `account-types.prod.json`, or `dev/` and `prod/` folders: kpack's convention, see
+    docs/connectors.md) go to different CouchDBs and may share ids; a file without an
+    environment goes to every one.
     """,
 )
 ID_MISSING = define(
@@ -361,8 +364,15 @@ RUN_WAITS = False
 def check_run(
     documents: list[Document], options: CheckOptions
 ) -> Iterator[tuple[Document, Finding]]:
-    yield from _duplicate_ids(documents)
-    yield from _duplicate_secret_slugs(documents)
+    # Per environment: files of different environments go to different CouchDBs.
+    from kpack.rules.environments import environment_views
+
+    seen: set[tuple[int, Finding]] = set()
+    for view in environment_views(documents):
+        for doc, finding in (*_duplicate_ids(view), *_duplicate_secret_slugs(view)):
+            if (id(doc), finding) not in seen:
+                seen.add((id(doc), finding))
+                yield doc, finding
 
 
 def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
