@@ -314,7 +314,7 @@ def _secret_sources(
             continue
         name = excluded.path.name
         pair = (excluded.path, _display(excluded.path))
-        if name == DEV_CONFIG_NAME:
+        if name in (DEV_CONFIG_NAME, "env_fields.json"):
             dev_configs.setdefault(excluded.path.resolve(), pair)
         elif name == ".token.json":
             tokens.setdefault(excluded.path.resolve(), pair)

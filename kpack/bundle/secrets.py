@@ -268,7 +268,11 @@ def harvest(
                     known.extend(_from_value(document.data[field], origin, environ))
     for path, display in dev_config_files:
         source = read_source(path, display, Kind.DEV_CONFIG)
-        if source.readable and isinstance(source.data, dict):
+        if source.readable and isinstance(source.data, dict) and path.name == "env_fields.json":
+            # The legacy flat file: every value is one of the account's fields.
+            for key, value in source.data.items():
+                known.extend(_from_value(value, f"`{key}` in {display}", environ))
+        elif source.readable and isinstance(source.data, dict):
             for section in ("fields", "COZY_PARAMETERS"):
                 values = source.data.get(section)
                 if isinstance(values, dict):

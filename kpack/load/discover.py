@@ -15,6 +15,9 @@ from kpack.realpath import string_resolver
 
 MANIFEST_NAME = "manifest.konnector"
 DEV_CONFIG_NAME = "konnector-dev-config.json"
+# Its 2017 predecessor (cozy-konnector-libs v1, standalone mode): a flat object of the
+# account's fields, at the root or in `data/` (which discovery otherwise skips).
+LEGACY_DEV_CONFIG_NAME = "env_fields.json"
 SKIPPED_DIRS = frozenset({"node_modules", ".git", "build", "data", ".hg", ".svn", ".venv"})
 ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def")
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -70,7 +73,7 @@ def kind_by_name(path: Path) -> Kind | None:
 def _kind_of_name(name: str) -> Kind | None:
     if name == MANIFEST_NAME:
         return Kind.MANIFEST
-    if name == DEV_CONFIG_NAME:
+    if name in (DEV_CONFIG_NAME, LEGACY_DEV_CONFIG_NAME):
         return Kind.DEV_CONFIG
     stem, suffix = os.path.splitext(name.lower())
     if suffix in DATA_SUFFIXES and any(fnmatch.fnmatchcase(stem, p) for p in ACCOUNT_TYPE_PATTERNS):
@@ -194,6 +197,7 @@ def _walk(
             continue
         listed[real_folder] = frozenset(entry.name for entry in entries)
         files, folders = [], []
+        data_files: list[tuple[str, list[os.DirEntry[str]]]] = []
         for entry in entries:
             try:
                 is_folder = entry.is_dir()
@@ -203,11 +207,27 @@ def _walk(
                 files.append(entry)
             elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
                 folders.append((entry.path, os.path.join(real_folder, entry.name)))
+            elif entry.name == "data" and not entry.is_symlink():
+                legacy = _legacy_dev_config(entry.path)
+                if legacy is not None:  # data/env_fields.json: credentials, checked
+                    data_files.append((os.path.join(real_folder, entry.name), [legacy]))
         yield real_folder, files
+        yield from data_files
         pending.extend(reversed(folders))  # depth first, in name order, as os.walk
 
 
 _name = operator.attrgetter("name")
+
+
+def _legacy_dev_config(data_folder: str) -> os.DirEntry[str] | None:
+    """`data/env_fields.json`, the one file looked at in a skipped `data/` folder."""
+    try:
+        with os.scandir(data_folder) as listing:
+            return next(
+                (e for e in listing if e.name == LEGACY_DEV_CONFIG_NAME and e.is_file()), None
+            )
+    except OSError:
+        return None
 
 
 # How far up from a given file the connector's manifest is looked for.
