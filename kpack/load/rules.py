@@ -25,8 +25,11 @@ DUPLICATE_KEY = define(
     "An object has the same key twice.",
     """
     JSON parsers keep the last value and silently drop the first one, so the value you
-    read at the top of the file is not the one the stack uses. Reported at the second
-    occurrence.
+    read at the top of the file is not the one the stack uses (Go's `encoding/json`,
+    `JSON.parse` and Python's `json` all keep the last). Reported at the second
+    occurrence. When both members hold the same value (a permission listed twice, as
+    real manifests do), nothing is lost: the message says so and the finding is a
+    warning, not an error.
     """,
 )
 TRAILING_COMMA = define(

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kpack.diagnostics import Diagnostic, Kind, Rule, Span
+from kpack.diagnostics import Diagnostic, Kind, Rule, Severity, Span
 from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
 
@@ -137,11 +137,25 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     else:
         _parse_json(source, allow_comments=kind is Kind.DEV_CONFIG)
     if source.readable:
+        members: dict[str, list[tuple[str, Any]]] = {}  # objects read back, by pointer
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
             # Inside a value that a later duplicate replaced, no pointer reaches the key.
             parent = source.index.nodes.get(dup.pointer.rsplit("/", 1)[0])
             kept = parent is not None and parent.start <= dup.key_start < parent.end
+            name = key.replace("~1", "/").replace("~0", "~")
+            if kept and _same_values(source, dup.pointer.rsplit("/", 1)[0], name, members):
+                # Harmless (nothing is lost): said so, and a warning, not an error.
+                source.report(
+                    R.DUPLICATE_KEY,
+                    f"duplicate key {_quote_token(key)}: both members have the same value",
+                    source.index.span_of_offsets(dup.key_start, dup.key_end),
+                    dup.pointer,
+                    "remove one of the two members",
+                )
+                last = source.problems[-1]
+                source.problems[-1] = last._replace(severity=Severity.WARNING)
+                continue
             source.report(
                 R.DUPLICATE_KEY,
                 f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
@@ -150,6 +164,39 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
                 "remove one of the two members",
             )
     return source
+
+
+def _same_values(
+    source: SourceFile, parent: str, key: str, cache: dict[str, list[tuple[str, Any]]]
+) -> bool:
+    """Whether every member named `key` of the object at `parent` holds the same JSON
+    value. JSON files only; False when the object cannot be read back. `cache`: the
+    members of each object read back (each object is decoded once, however many
+    duplicates it holds)."""
+    if source.syntax != "json":
+        return False
+    if parent not in cache:
+        cache[parent] = _members(source, parent)
+    values = {json.dumps(v, sort_keys=True) for k, v in cache[parent] if k == key}
+    return len(values) == 1
+
+
+def _members(source: SourceFile, pointer: str) -> list[tuple[str, Any]]:
+    """Every member of the object at `pointer`, duplicates included, in order."""
+    node = source.index.nodes.get(pointer)
+    if node is None:
+        return []
+    seen: list[list[tuple[str, Any]]] = []
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen.append(pairs)  # inner objects first: the object at `node` comes last
+        return dict(pairs)
+
+    try:
+        json.JSONDecoder(object_pairs_hook=keep).raw_decode(source.text, node.start)
+    except (ValueError, RecursionError):
+        return []
+    return seen[-1] if seen else []
 
 
 def _quote_token(token: str) -> str:
