@@ -14,7 +14,9 @@ JSON_SYNTAX = define(
     """
     cozy-stack decodes manifests with Go's `encoding/json` and cozy-jobs-cli reads
     `konnector-dev-config.json` with `JSON.parse`: both refuse the whole file on the
-    first syntax error. The position is where the parser stopped.
+    first syntax error. The position is where the parser stopped; the message says, in
+    full, what was expected there and which character was found (a tab or line break
+    inside a string is named, with the escape to write instead).
     """,
 )
 DUPLICATE_KEY = define(
