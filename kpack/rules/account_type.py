@@ -722,7 +722,8 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
                 CONTEXT_WITHOUT_REDIRECT_URI, doc.pointer,
                 f"the context override {_q(doc_id or '')} has no \"redirect_uri\": the default "
                 f"redirect URI /accounts/{doc_id}/redirect matches no route",
-                f'set "redirect_uri": "https://oauthcallback.<domain>/accounts/{name}/redirect"',
+                'set "redirect_uri": '
+                + _q(f"https://oauthcallback.<domain>/accounts/{name}/redirect"),
             )
         return
     host = (parts.hostname or "").lower()

@@ -10,7 +10,6 @@ the same so they never report what the stack accepts.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -20,7 +19,7 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document
-from kpack.rules.common import did_you_mean, is_type, type_name
+from kpack.rules.common import did_you_mean, is_type, js, type_name
 from kpack.rules.registry import define
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -373,7 +372,8 @@ def _slug(doc: Document) -> Findings:
         yield Finding(
             INVALID_SLUG, doc.at(key),
             f"slug {slug!r} does not match {spec.SLUG_PATTERN}: the stack refuses it",
-            f"use lowercase letters, digits and dashes, e.g. {fixed!r}" if fixed else None,
+            f'use lowercase letters, digits and dashes, e.g. "slug": {js(fixed)}' if fixed
+            else None,
         )
 
 
@@ -394,7 +394,7 @@ def _type(doc: Document, registry: bool) -> Findings:
     if value in spec.LEGACY_MANIFEST_TYPES:
         yield Finding(
             MANIFEST_TYPE, pointer,
-            f'"type": "{value}" is the legacy 2017 value'
+            f'"type": {js(value)} is the legacy 2017 value'
             + (": the registry accepts only webapp and konnector" if registry else ""),
             'write "type": "konnector"', severity=_severity(registry),
         )
@@ -441,9 +441,9 @@ def _version(doc: Document, registry: bool) -> Findings:
 def _version_help(version: str) -> str | None:
     stripped = version.strip()
     if stripped[:1] in ("v", "V") and spec.VERSION_RE.match(stripped[1:]):
-        return f"drop the leading v: {stripped[1:]!r}"
+        return f'drop the leading v: "version": {js(stripped[1:])}'
     if stripped != version and spec.VERSION_RE.match(stripped):
-        return f"remove the whitespace: {stripped!r}"
+        return f'remove the whitespace: "version": {js(stripped)}'
     if re.fullmatch(r"\d+(\.\d+)?", stripped):
         return "use three numbers: major.minor.patch"
     if re.fullmatch(r"\d+\.\d+\.\d+-beta\d+", stripped):
@@ -545,7 +545,7 @@ def _permission_list(pointer: str, field: str, key: str, value: Any) -> Findings
         yield Finding(
             INVALID_PERMISSION, field_pointer,
             f'"{key}" must be an array of strings, not {type_name(value)}',
-            f'e.g. "{field}": [{json.dumps(value)}]' if isinstance(value, str) else None,
+            f'e.g. {js(field)}: [{js(value)}]' if isinstance(value, str) else None,
         )
         return
     for i, item in enumerate(value):
@@ -651,7 +651,8 @@ def _fields(doc: Document) -> Findings:
             yield Finding(
                 UNKNOWN_FIELD_TYPE, doc.at("fields", name),
                 f"field {name!r} must be an object, not {type_name(field)}",
-                f'e.g. "{name}": {{"type": "{field}"}}' if field in spec.FIELD_TYPES else None,
+                f'e.g. {js(name)}: {{"type": {js(field)}}}' if field in spec.FIELD_TYPES
+                else None,
             )
             continue
         if "type" not in field:
@@ -678,7 +679,7 @@ def _listed_values(
     if isinstance(values, str):
         yield Finding(
             rule, doc.at(key), f'"{key}" must be an array of strings, not a string',
-            f'write "{key}": [{json.dumps(values)}]',
+            f'write {js(key)}: [{js(values)}]',
         )
         return
     if not isinstance(values, list):
@@ -794,7 +795,7 @@ def _scope_item(pointer: str, item: str, single: bool) -> Findings:
         fixed = " ".join(part for part in re.split(r"[\s,]+", item) if part)
         yield Finding(
             OAUTH_SCOPE_FORMAT, pointer, f"scope {item!r} has {' and '.join(problems)}",
-            f"write {fixed!r}", at_value=True,
+            f"write {js(fixed)}", at_value=True,
         )
 
 
@@ -831,10 +832,10 @@ def _oauth_account_type(doc: Document, value: Any) -> Findings:
     elif not spec.SLUG_RE.match(value):
         help_ = None
         if "/" in value:
-            help_ = (f"drop the context prefix: {value.rsplit('/', 1)[1]!r} (the stack picks "
-                     "the context's override itself)")
+            help_ = (f'drop the context prefix: "account_type": {js(value.rsplit("/", 1)[1])} '
+                     "(the stack picks the context's override itself)")
         elif spec.SLUG_RE.match(value.strip().lower()):
-            help_ = f"did you mean {value.strip().lower()!r}?"
+            help_ = f'did you mean "account_type": {js(value.strip().lower())}?'
         yield Finding(
             INVALID_OAUTH_ACCOUNT_TYPE, pointer,
             f"account type {value!r} does not match {spec.SLUG_PATTERN}", help_,
@@ -874,7 +875,7 @@ def _locales(doc: Document) -> Findings:
             yield Finding(
                 INVALID_LOCALES, doc.at(key),
                 f'"{key}" looks like a locale at the top level of the manifest: it is never read',
-                f'move it under "locales": {{"{key}": {{...}}}}',
+                f'move it under "locales": {{{js(key)}: {{...}}}}',
             )
     if "locales" not in doc.data or doc.data["locales"] is None:
         return
@@ -891,7 +892,7 @@ def _locales(doc: Document) -> Findings:
                 INVALID_LOCALES, doc.at("locales", lang),
                 f'"locales.{lang}" is not a language code: translations go under '
                 f'"locales.<lang>"',
-                f'e.g. "locales": {{"en": {{"{lang}": ...}}}}' if lang in _LOCALE_MEMBERS
+                f'e.g. "locales": {{"en": {{{js(lang)}: ...}}}}' if lang in _LOCALE_MEMBERS
                 else None,
             )
         elif not isinstance(translations, dict):

@@ -204,7 +204,8 @@ def test_konnector_type_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("version", "help_"),
     [
-        ("v1.0.0", "drop the leading v: '1.0.0'"), ("1.0", "use three numbers: major.minor.patch"),
+        ("v1.0.0", 'drop the leading v: "version": "1.0.0"'),
+        ("1.0", "use three numbers: major.minor.patch"),
         ("01.0.0", None), ("1.0.0-beta1", "write the beta number after a dot: X.Y.Z-beta.N"),
         ("1.0.0-dev.XYZ", None), ("123456.0.0", None),
     ],
@@ -496,9 +497,9 @@ def test_a_non_string_scope_item_is_an_error_at_the_item(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("item", "fixed"),
     [
-        (" openid profile", "'openid profile'"), ("openid  profile", "'openid profile'"),
-        ("openid,profile", "'openid profile'"), ("openid, profile", "'openid profile'"),
-        ("openid\tprofile", "'openid profile'"),
+        (" openid profile", '"openid profile"'), ("openid  profile", '"openid profile"'),
+        ("openid,profile", '"openid profile"'), ("openid, profile", '"openid profile"'),
+        ("openid\tprofile", '"openid profile"'),
     ],
 )
 def test_stray_whitespace_and_commas_are_warnings_with_a_fix(
@@ -540,9 +541,9 @@ def test_unknown_oauth_keys_are_warnings_with_did_you_mean(tmp_path: Path) -> No
     ("value", "help_"),
     [(1, "name the account-type document, or remove the key to use the slug"),
      ("", "remove the key to use the konnector's slug"),
-     ("Google", "did you mean 'google'?"),
-     ("ctx/google", "drop the context prefix: 'google' (the stack picks the context's "
-                    "override itself)")],
+     ("Google", 'did you mean "account_type": "google"?'),
+     ("ctx/google", 'drop the context prefix: "account_type": "google" (the stack picks '
+                    "the context's override itself)")],
 )
 def test_an_invalid_oauth_account_type_is_an_error(
     tmp_path: Path, value: Any, help_: str
