@@ -197,6 +197,9 @@ OAUTH_KEYS: Final = ("scope", "account_type")
 # top-level language code (`"en": {...}`, seen in the corpus) is a misplaced locale: the
 # locales rule reports it.
 MANIFEST_KEYS: Final = (
+    # `$schema`: editors (VS Code, JetBrains) read it to validate the file; the stack keeps
+    # unknown keys as raw JSON, so it is harmless.
+    "$schema",
     "aggregator", "banksTransactionRegExp", "categories", "clientSide", "cookie_domains",
     "data_types", "description", "developer", "doctypes", "editor", "features",
     "fields", "folders", "frequency", "icon", "langs", "language", "license", "locales",

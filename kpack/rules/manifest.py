@@ -206,7 +206,10 @@ UNKNOWN_KEY = define(
     Besides the stack's typed fields, manifests carry the keys the registry documents and
     those real konnectors use (`fields`, `locales`, `folders`, `features`...). Any other
     key is silently ignored by every consumer: a typo such as `permisions` or `catgories`
-    loses the whole member without a word.
+    loses the whole member without a word. A key that belongs inside an object
+    (`oauth_scope`, `account_type`) gets the JSON to write instead (`"oauth": {"scope":
+    [...]}`). `$schema` is accepted: editors read it, and the stack keeps unknown keys as
+    raw JSON (cozy-stack `model/app/konnector.go`).
     """,
 )
 INVALID_LOCALES = define(
@@ -856,6 +859,23 @@ _KNOWN_KEYS = frozenset(spec.MANIFEST_KEYS) | frozenset(spec.MANIFEST_TYPED_FIEL
 _TYPED_LOWERED = frozenset(name.lower() for name in spec.MANIFEST_TYPED_FIELDS)
 
 
+# Top-level keys that belong inside an object (normalised: lowercase letters only).
+_NESTED = {
+    "oauthscope": ("oauth", "scope"), "oauthscopes": ("oauth", "scope"),
+    "scope": ("oauth", "scope"), "scopes": ("oauth", "scope"),
+    "oauthaccounttype": ("oauth", "account_type"), "accounttype": ("oauth", "account_type"),
+}
+
+
+def _nested_help(key: str, value: Any) -> str | None:
+    """`oauth_scope` → `"oauth": {"scope": [...]}`: where the member belongs."""
+    place = _NESTED.get(re.sub(r"[^a-z]", "", key.lower()))
+    if place is None:
+        return None
+    parent, member = place
+    return f"did you mean {parent}.{member}? write {js(parent)}: {{{js(member)}: {js(value)}}}"
+
+
 def _unknown_keys(doc: Document) -> Findings:
     known = _KNOWN_KEYS
     for key, value in doc.data.items():
@@ -866,7 +886,8 @@ def _unknown_keys(doc: Document) -> Findings:
                        "registry nor the home app")
         else:
             message = f'unknown key "{key}": no consumer of the manifest reads it'
-        yield Finding(UNKNOWN_KEY, doc.at(key), message, did_you_mean(key, known))
+        help_ = _nested_help(key, value) or did_you_mean(key, known)
+        yield Finding(UNKNOWN_KEY, doc.at(key), message, help_)
 
 
 def _locales(doc: Document) -> Findings:

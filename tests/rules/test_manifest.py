@@ -444,6 +444,28 @@ def test_the_registry_readmes_data_types_all_pass(tmp_path: Path) -> None:
     assert codes(run(tmp_path, manifest(data_types=["geojson"]))[0]) == ["M013"]
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "help_"),
+    [("oauth_scope", ["openid profile"],
+      'did you mean oauth.scope? write "oauth": {"scope": ["openid profile"]}'),
+     ("oauthScope", "read", 'did you mean oauth.scope? write "oauth": {"scope": "read"}'),
+     ("account_type", "google",
+      'did you mean oauth.account_type? write "oauth": {"account_type": "google"}')],
+)
+def test_a_key_that_belongs_under_oauth_gets_the_json_to_write(
+    tmp_path: Path, key: str, value: object, help_: str
+) -> None:
+    # Issue 12 item 15: M019 on `oauth_scope` gave no hint.
+    d = only(run(tmp_path, manifest(**{key: value}))[0], "M019")
+    assert d.help == help_
+
+
+def test_dollar_schema_is_accepted(tmp_path: Path) -> None:
+    # Issue 12 item 16: editors use it; the stack keeps unknown keys.
+    data = manifest(**{"$schema": "./node_modules/kpack/schemas/manifest.schema.json"})
+    assert codes(run(tmp_path, data)[0]) == []
+
+
 # --- M014-M018 oauth -----------------------------------------------------------------------
 
 
