@@ -275,6 +275,19 @@ ID_MISSING = define(
     """,
 )
 
+REDIRECT_URI_TRAILING_SLASH = define(
+    "A020", "redirect-uri-trailing-slash", W, K,
+    "`redirect_uri` ends with a slash after `/redirect`.",
+    """
+    The stack's callback route is `/accounts/<id>/redirect` (its default redirect URI,
+    cozy-stack `model/account/type.go`, has no trailing slash), and providers compare
+    the `redirect_uri` of the authorize request with the registered one character for
+    character (RFC 6749 section 3.1.2, OAuth 2.0 Security BCP): `.../redirect/` is
+    another URI, which a real account type carried. Write the path without the slash,
+    as registered at the provider.
+    """,
+)
+
 # --- Tables -------------------------------------------------------------------------------
 
 STACK_FIELDS = tuple(ACCOUNT_TYPE_FIELDS)
@@ -743,6 +756,17 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             "a shared callback redirect_uri must have the path /accounts/<id>/redirect",
             f"write {_q(expected)}" if expected else None, at_value=True,
         )
+    if match and parts.path.endswith("/"):
+        yield Finding(
+            REDIRECT_URI_TRAILING_SLASH, doc.at("redirect_uri"),
+            "redirect_uri ends with a slash after /redirect: the stack's callback route and "
+            "its default redirect URI have none, and providers compare redirect URIs "
+            "character for character",
+            f"write {_q(parts.scheme + '://' + parts.netloc + parts.path.rstrip('/'))} (and "
+            "register that one at the provider)" if not (parts.query or parts.fragment)
+            else "remove the slash after /redirect",
+            at_value=True,
+        )
     if shared and grant_mode in IMPLICIT_GRANT_MODES:
         yield Finding(
             IMPLICIT_SHARED_CALLBACK, doc.at("redirect_uri"),
@@ -1022,5 +1046,5 @@ _RULES: tuple[Rule, ...] = (
     TOKEN_ENDPOINT_MISSING, MISSPELLED_KEY, UNKNOWN_KEY, WRONG_FIELD_TYPE, URL_NOT_ABSOLUTE,
     URL_NOT_HTTPS, REDIRECT_URI_WRONG_ID, IMPLICIT_SHARED_CALLBACK, CONTEXT_WITHOUT_REDIRECT_URI,
     ENDPOINTS_DIFFERENT_DOMAINS, EXTRAS_STANDARD_PARAMETER, PLACEHOLDER_SECRET,
-    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING,
+    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING, REDIRECT_URI_TRAILING_SLASH,
 )

@@ -222,6 +222,15 @@ INVALID_LOCALES = define(
     text.
     """,
 )
+VENDOR_LINK_NO_SCHEME = define(
+    "M021", "vendor-link-no-scheme", W, K, "`vendor_link` is not an absolute http(s) URL.",
+    """
+    The store and the home app show `vendor_link` ("URL to editor or service website",
+    cozy-apps-registry README) as a link. Without a scheme, `www.trainline.fr` (the
+    README's own example once wrote it so) is a path relative to the app and leads
+    nowhere. Write the whole URL, `https://www.trainline.fr`.
+    """,
+)
 
 # A language code as used for `locales` keys: `en`, `fr`, `pt-BR`, `zh_Hans`.
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
@@ -265,6 +274,7 @@ def _check_manifest(doc: Document, options: CheckOptions) -> Findings:
     yield from _listed_values(doc, "categories", spec.CATEGORIES, UNKNOWN_CATEGORY, "category")
     yield from _listed_values(doc, "data_types", spec.DATA_TYPES, UNKNOWN_DATA_TYPE, "data type")
     yield from _oauth(doc)
+    yield from _vendor_link(doc)
     yield from _locales(doc)
     yield from _unknown_keys(doc)
 
@@ -843,6 +853,27 @@ def _oauth_account_type(doc: Document, value: Any) -> Findings:
             INVALID_OAUTH_ACCOUNT_TYPE, pointer,
             f"account type {value!r} does not match {spec.SLUG_PATTERN}", help_,
         )
+
+
+# --- M021 vendor_link -------------------------------------------------------------------------
+
+
+def _vendor_link(doc: Document) -> Findings:
+    value = doc.data.get("vendor_link")
+    if not isinstance(value, str) or not value.strip():
+        return
+    scheme, sep, rest = value.strip().partition("://")
+    if sep and scheme.lower() in ("http", "https") and rest:
+        return
+    if not sep and re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(?:[/:?#]|$)", value.strip()):
+        help_ = f'write "vendor_link": {js("https://" + value.strip())}'
+    else:
+        help_ = "write the whole URL, https:// included"
+    yield Finding(
+        VENDOR_LINK_NO_SCHEME, doc.at("vendor_link"),
+        "vendor_link has no http(s) scheme: the link would be relative to the app and lead "
+        "nowhere", help_, at_value=True,
+    )
 
 
 # --- M019 unknown keys, M020 locales --------------------------------------------------------

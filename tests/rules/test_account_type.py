@@ -86,7 +86,7 @@ def test_minimal_document_of_each_grant_mode_is_clean(tmp_path: Path, grant_mode
 
 
 def test_every_rule_is_documented() -> None:
-    assert [r.code for r in A._RULES] == [f"A{i:03d}" for i in range(1, 20)]
+    assert [r.code for r in A._RULES] == [f"A{i:03d}" for i in range(1, 21)]
     for rule in A._RULES:
         assert rule.kind is Kind.ACCOUNT_TYPE
         assert rule.name == rule.name.lower() and " " not in rule.name
@@ -455,6 +455,20 @@ def test_context_override_without_redirect_uri(tmp_path: Path) -> None:
 
 def test_context_override_of_a_secret_needs_no_redirect_uri(tmp_path: Path) -> None:
     assert lint(tmp_path, NAME, minimal("secret", _id="ctx/provider")) == []
+
+
+def test_redirect_uri_with_a_trailing_slash_is_a_warning(tmp_path: Path) -> None:
+    # Issue 12 item 12: ".../redirect/" is another URI for the provider.
+    uri = "https://oauthcallback.mycozy.cloud/accounts/service/redirect/"
+    doc = with_(VALID, redirect_uri=uri)
+    d = only(lint(tmp_path, NAME, doc), "A020")
+    assert (d.severity, d.pointer) == (Severity.WARNING, "/redirect_uri")
+    assert d.help == (
+        'write "https://oauthcallback.mycozy.cloud/accounts/service/redirect" (and register '
+        "that one at the provider)"
+    )
+    doc = with_(VALID, redirect_uri=uri.rstrip("/"))
+    assert "A020" not in codes(lint(tmp_path, NAME, doc))
 
 
 # --- A014 endpoints-different-domains ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Manifest rules M001-M020: each with a failing and a passing case (code, severity,
+"""Manifest rules M001-M021: each with a failing and a passing case (code, severity,
 pointer, line, column), the `--target registry` variants, the real corpus and a property
 over mutated manifests."""
 
@@ -464,6 +464,26 @@ def test_dollar_schema_is_accepted(tmp_path: Path) -> None:
     # Issue 12 item 16: editors use it; the stack keeps unknown keys.
     data = manifest(**{"$schema": "./node_modules/kpack/schemas/manifest.schema.json"})
     assert codes(run(tmp_path, data)[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("link", "help_"),
+    [("www.trainline.fr", 'write "vendor_link": "https://www.trainline.fr"'),
+     ("maif.fr/espace", 'write "vendor_link": "https://maif.fr/espace"'),
+     ("ftp://example.com", "write the whole URL, https:// included"),
+     ("Link to the target website", "write the whole URL, https:// included")],
+)
+def test_vendor_link_without_a_scheme_is_a_warning(
+    tmp_path: Path, link: str, help_: str
+) -> None:
+    # Issue 12 item 12: the registry README's example wrote "www.trainline.fr".
+    d = only(run(tmp_path, manifest(vendor_link=link))[0], "M021")
+    assert d.severity is WARNING and d.pointer == "/vendor_link" and d.help == help_
+
+
+def test_vendor_link_with_a_scheme_passes(tmp_path: Path) -> None:
+    for link in ("https://www.trainline.fr", "http://cozy.io", "HTTPS://example.com/a?b#c"):
+        assert codes(run(tmp_path, manifest(vendor_link=link))[0]) == [], link
 
 
 # --- M014-M018 oauth -----------------------------------------------------------------------
