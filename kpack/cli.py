@@ -17,7 +17,7 @@ import typer
 from kpack import __version__
 
 if TYPE_CHECKING:
-    from kpack.load.discover import FileToCheck
+    from kpack.load.discover import FileToCheck, FolderNames
 
 app = typer.Typer(
     name="kpack",
@@ -206,20 +206,26 @@ def check(
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
+            # Files are checked as discovery finds them; then, for files given by name,
+            # their connectors' other files, for the rules across files only.
+            seen: set[str] = set()
+            context: set[str] = set()
+            every = _with_companions(files, paths or [], seen, context, listed)
             configured: Iterator[tuple[Settings, FileToCheck]] = (
-                (settings_of(file), file) for file in files
+                (settings_of(file), file) for file in every
             )
             fixed = 0
             if fix or fix_only or diff:
                 from kpack.fix.command import report_fixes, run_fixes
 
                 listed_files = list(configured)
-                done = run_fixes(listed_files, unsafe_fixes, diff)
+                # Companions are read for the cross-file rules only: never fixed.
+                given = [pair for pair in listed_files if pair[1].real not in context]
+                done = run_fixes(given, unsafe_fixes, diff)
                 if diff or fix_only:
                     raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
                 fixed, configured = done.fixed, iter(listed_files)
-            # Files are checked as discovery finds them.
-            run = check_files(configured, jobs)
+            run = check_files(configured, jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
@@ -231,8 +237,8 @@ def check(
         diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
         report = Report(
-            diagnostics, run.files, color=use_color(color, stream), fixed=fixed,
-            unsafe_fixes=unsafe_fixes, fix_hints=True,
+            diagnostics, run.files, color=use_color(color, stream), paths=run.paths,
+            fixed=fixed, unsafe_fixes=unsafe_fixes, fix_hints=True,
         )
         write_output(get_reporter(output_format.value)(report), output_file, inputs)
         if output_file is not None and output_format is OutputFormat.text:
@@ -260,6 +266,22 @@ def _noting_inputs(
         found = file_id(file.path)
         if found is not None:
             inputs.add(found)
+        yield file
+
+
+def _with_companions(
+    files: "Iterator[FileToCheck]", given: list[str], seen: set[str], context: set[str],
+    listed: "FolderNames",
+) -> "Iterator[FileToCheck]":
+    """The discovered files, then the companions of the files given by name (their real
+    paths go into `context`)."""
+    from kpack.load.discover import iter_companions
+
+    for file in files:
+        seen.add(file.real)
+        yield file
+    for file in iter_companions(given, seen, listed):
+        context.add(file.real)
         yield file
 
 

@@ -21,10 +21,18 @@ MISSING_MANIFEST = define(
 
 MISSING_ENTRY = define(
     "B002", "bundle-missing-entry", E, None,
-    "`index.js`, the file the stack runs, is not at the root of the bundle",
+    "the file that runs the konnector (`index.js`, package.json's `main`, or `main.js` for a "
+    "client-side konnector) is not in the bundle",
     """
-    cozy-stack runs a konnector by handing its folder to Node.js, which starts `index.js`.
-    A bundle without it installs fine and fails at the first run. Run the webpack build
+    cozy-stack runs a server-side konnector by handing its folder to Node.js (`node
+    <folder>`), which starts the file `package.json`'s `main` names (Node.js tries `main`,
+    `main.js`, `main/index.js`...) and else `index.js` (cozy-stack
+    `scripts/konnector-node-run.sh`; Node.js's module resolution). A client-side konnector
+    (`"clientSide": true`) is never run by the stack: the flagship app runs the `main.js`
+    that cozy-konnector-build's clisk webpack config writes (konnectors/libs
+    `packages/cozy-konnector-build/webpack.config.clisk.js`); published build branches of
+    client-side konnectors hold exactly `icon.svg main.js manifest.konnector`. A bundle
+    without its entry file installs fine and fails at the first run. Run the webpack build
     (`yarn build`) before `kpack build`.
     """,
 )
@@ -71,11 +79,19 @@ SECRET = define(
     well-known token shapes (GitHub, AWS, Slack, npm, Stripe, private key blocks, signed
     JWTs). Binary files (a NUL byte in their first 8,000 bytes, as git tells them) are
     searched for the literal values only: a token shape in compressed bytes is chance.
+    Values that are placeholders (`<ACCESS_TOKEN>`, `changeme`, `xxxxxxxx`, `12345678`:
+    the test D007 applies) are not secrets and are not looked for.
     The report names the file and the line, never the secret.
 
     Remove the value from the file (read it from the account or the environment at run
     time) and revoke it: it may already be in a published version. When a hit is a known
-    false positive, `--allow-secret PATH` allows hits in that one bundled file.
+    false positive, `--allow-secret PATH` allows hits in that one bundled file, and the
+    `allow-secrets` setting (`.kpack.yaml`, or the `kpack` key of `package.json`) allows
+    them in every bundled path its gitignore-style globs match: 2017-era connectors
+    commit `node_modules`, whose packages ship public test keys
+    (`replay/test/ssl/privatekey.pem`); `allow-secrets: ["node_modules/**/test/**"]`
+    allows them all. A hit under `node_modules/` says so: a webpack build bundles what
+    the konnector needs, so the folder itself rarely belongs in a bundle.
     """,
 )
 

@@ -173,7 +173,8 @@ def _steps(
     from kpack.load.source import read_source
 
     directory = options.directory
-    display_root = _display(tree)
+    # Paths read as `kpack check` prints them: `index.js`, not `./index.js`.
+    display_root = "" if _display(tree) == "." else _display(tree)
     outcome = Outcome()
 
     # 1. The manifest's rules, exactly as `kpack check` runs them.
@@ -221,7 +222,7 @@ def _steps(
     scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
     outcome.mtime, outcome.mtime_source = mtime.result()
     progress = Progress(selection.total_size, len(selection.files), err)
-    allowed = _allowed(options.allow_secret, tree, directory)
+    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
     try:
         if options.list_only:
             packed = pack(selection, NullSink(), scanner, progress)
@@ -241,7 +242,7 @@ def _steps(
 
 def _write_archive(
     final: Path, selection: Selection, scanner: Scanner, progress: Progress,
-    allowed: set[str], outcome: Outcome, display_root: str,
+    allowed: Allowed, outcome: Outcome, display_root: str,
 ) -> None:
     from kpack.bundle.verify import verify_archive
 
@@ -316,7 +317,7 @@ def _syncing(fd: int) -> Iterator[None]:
 
 def _write_dir(
     out_dir: Path, selection: Selection, scanner: Scanner, progress: Progress,
-    allowed: set[str], outcome: Outcome, display_root: str,
+    allowed: Allowed, outcome: Outcome, display_root: str,
 ) -> None:
     pending: Pending | None = None
     try:
@@ -367,7 +368,7 @@ def _secret_sources(
             continue
         name = excluded.path.name
         pair = (excluded.path, _display(excluded.path))
-        if name == DEV_CONFIG_NAME:
+        if name in (DEV_CONFIG_NAME, "env_fields.json"):
             dev_configs.setdefault(excluded.path.resolve(), pair)
         elif name == ".token.json":
             tokens.setdefault(excluded.path.resolve(), pair)
@@ -392,23 +393,54 @@ def _allowed(paths: Sequence[str], tree: Path, directory: Path) -> set[str]:
     return allowed
 
 
-def _secret_findings(packed: Packed, allowed: set[str], display_root: str) -> list[Diagnostic]:
+class Allowed:
+    """Where secret hits are allowed: `--allow-secret` paths, `allow-secrets` globs."""
+
+    def __init__(self, paths: set[str], directory: Path) -> None:
+        from kpack.bundle.secrets import AllowedSecrets
+
+        self.paths = paths
+        try:
+            self.globs = AllowedSecrets.load(directory)
+        except ValueError as exc:
+            raise BuildError(str(exc)) from None
+
+    def why(self, arcname: str) -> str | None:
+        if arcname in self.paths:
+            return "--allow-secret"
+        glob = self.globs.match(arcname)
+        return f"allow-secrets {glob!r} in {self.globs.where}" if glob is not None else None
+
+
+def _secret_help(arcname: str) -> str:
+    if arcname.startswith("node_modules/") or "/node_modules/" in arcname:
+        return (
+            "this file belongs to a dependency in node_modules/ (packages ship public test "
+            "keys): leave node_modules out of the bundle (the webpack build bundles what "
+            "index.js needs), or allow it in .kpack.yaml with "
+            '`allow-secrets: ["node_modules/**"]` if you review it as a false positive'
+        )
+    return (
+        f"remove it from the bundled file and revoke it; --allow-secret {arcname} (or an "
+        "`allow-secrets` glob in .kpack.yaml) if it is a false positive"
+    )
+
+
+def _secret_findings(packed: Packed, allowed: Allowed, display_root: str) -> list[Diagnostic]:
     found = []
     for arcname, hits in packed.hits.items():
-        is_allowed = arcname in allowed
+        why = allowed.why(arcname)
         display = os.path.join(display_root, arcname)
         for hit in hits:
-            if is_allowed:
+            if why is not None:
                 found.append(file_diagnostic(
-                    R.SECRET, display, f"{hit.what} (allowed by --allow-secret)",
+                    R.SECRET, display, f"{hit.what} (allowed by {why})",
                     line=hit.line, column=hit.column, severity=Severity.INFO,
                 ))
             else:
                 found.append(file_diagnostic(
                     R.SECRET, display, f"{hit.what} would be shipped in the bundle",
-                    "remove it from the bundled file and revoke it; --allow-secret "
-                    f"{arcname} if it is a false positive",
-                    line=hit.line, column=hit.column,
+                    _secret_help(arcname), line=hit.line, column=hit.column,
                 ))
     return found
 

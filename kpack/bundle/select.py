@@ -30,6 +30,7 @@ BUNDLE_MARKER = ".kpack-bundle"  # kpack.bundle.archive.MARKER (a test keeps the
 # Files holding live credentials, whatever folder they are in.
 CREDENTIAL_FILES = {
     DEV_CONFIG_NAME: "dev config (live credentials)",
+    "env_fields.json": "legacy dev config (live credentials)",  # cozy-konnector-libs v1
     ".token.json": "OAuth tokens of a dev run",
     ".account": "account of a dev run",
 }

@@ -14,7 +14,9 @@ JSON_SYNTAX = define(
     """
     cozy-stack decodes manifests with Go's `encoding/json` and cozy-jobs-cli reads
     `konnector-dev-config.json` with `JSON.parse`: both refuse the whole file on the
-    first syntax error. The position is where the parser stopped.
+    first syntax error. The position is where the parser stopped; the message says, in
+    full, what was expected there and which character was found (a tab or line break
+    inside a string is named, with the escape to write instead).
     """,
 )
 DUPLICATE_KEY = define(
@@ -25,8 +27,11 @@ DUPLICATE_KEY = define(
     "An object has the same key twice.",
     """
     JSON parsers keep the last value and silently drop the first one, so the value you
-    read at the top of the file is not the one the stack uses. Reported at the second
-    occurrence.
+    read at the top of the file is not the one the stack uses (Go's `encoding/json`,
+    `JSON.parse` and Python's `json` all keep the last). Reported at the second
+    occurrence. When both members hold the same value (a permission listed twice, as
+    real manifests do), nothing is lost: the message says so and the finding is a
+    warning, not an error.
     """,
 )
 TRAILING_COMMA = define(

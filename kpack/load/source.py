@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kpack.diagnostics import Diagnostic, Kind, Rule, Span
+from kpack.diagnostics import Diagnostic, Kind, Rule, Severity, Span
 from kpack.fix.model import Applicability, Edit, Fix
 from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
@@ -158,11 +158,25 @@ def _load(source: SourceFile, raw: bytes) -> SourceFile:
     else:
         _parse_json(source, allow_comments=source.kind is Kind.DEV_CONFIG)
     if source.readable:
+        members: dict[str, list[tuple[str, Any]]] = {}  # objects read back, by pointer
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
             # Inside a value that a later duplicate replaced, no pointer reaches the key.
             parent = source.index.nodes.get(dup.pointer.rsplit("/", 1)[0])
             kept = parent is not None and parent.start <= dup.key_start < parent.end
+            name = key.replace("~1", "/").replace("~0", "~")
+            if kept and _same_values(source, dup.pointer.rsplit("/", 1)[0], name, members):
+                # Harmless (nothing is lost): said so, and a warning, not an error.
+                source.report(
+                    R.DUPLICATE_KEY,
+                    f"duplicate key {_quote_token(key)}: both members have the same value",
+                    source.index.span_of_offsets(dup.key_start, dup.key_end),
+                    dup.pointer,
+                    "remove one of the two members",
+                )
+                last = source.problems[-1]
+                source.problems[-1] = last._replace(severity=Severity.WARNING)
+                continue
             source.report(
                 R.DUPLICATE_KEY,
                 f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
@@ -171,6 +185,39 @@ def _load(source: SourceFile, raw: bytes) -> SourceFile:
                 "remove one of the two members",
             )
     return source
+
+
+def _same_values(
+    source: SourceFile, parent: str, key: str, cache: dict[str, list[tuple[str, Any]]]
+) -> bool:
+    """Whether every member named `key` of the object at `parent` holds the same JSON
+    value. JSON files only; False when the object cannot be read back. `cache`: the
+    members of each object read back (each object is decoded once, however many
+    duplicates it holds)."""
+    if source.syntax != "json":
+        return False
+    if parent not in cache:
+        cache[parent] = _members(source, parent)
+    values = {json.dumps(v, sort_keys=True) for k, v in cache[parent] if k == key}
+    return len(values) == 1
+
+
+def _members(source: SourceFile, pointer: str) -> list[tuple[str, Any]]:
+    """Every member of the object at `pointer`, duplicates included, in order."""
+    node = source.index.nodes.get(pointer)
+    if node is None:
+        return []
+    seen: list[list[tuple[str, Any]]] = []
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen.append(pairs)  # inner objects first: the object at `node` comes last
+        return dict(pairs)
+
+    try:
+        json.JSONDecoder(object_pairs_hook=keep).raw_decode(source.text, node.start)
+    except (ValueError, RecursionError):
+        return []
+    return seen[-1] if seen else []
 
 
 def _quote_token(token: str) -> str:
@@ -399,9 +446,76 @@ def _trailing_comma(text: str, pos: int) -> int | None:
     return None
 
 
+_CHARACTER_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                    " ": "a space", "'": "a single quote (')", '"': 'a double quote (")'}
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def describe_character(text: str, offset: int) -> str:
+    """The character at `offset` in words: printable ones quoted, others by code point."""
+    if offset >= len(text):
+        return "the end of the file"
+    char = text[offset]
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if not char.isprintable():
+        return f"the control character U+{ord(char):04X}"
+    return f"'{char}'"
+
+
+def json_error_message(text: str, msg: str, pos: int) -> tuple[str, str | None]:
+    """Python's JSON error in kpack's words, whole (Python's own messages end at a colon
+    that its exception fills with the position): what was expected, what was found."""
+    found = describe_character(text, pos)
+    if msg == "Expecting value":
+        if pos >= len(text.rstrip()):
+            return "the file ends where a value was expected", None
+        help = None
+        if text.startswith("'", pos):
+            help = "JSON strings are written in double quotes"
+        elif text.startswith(("True", "False", "None", "undefined"), pos):
+            help = "JSON writes true, false and null in lowercase; undefined does not exist"
+        return (
+            f"expected a value (a string, number, object, array, true, false or null), "
+            f"found {found}", help,
+        )
+    if msg == "Expecting ',' delimiter":
+        return f"expected ',' between two values, or the end of the object or array, found "\
+            f"{found}", "a comma is probably missing at the end of the previous line"
+    if msg == "Expecting ':' delimiter":
+        return f"expected ':' after a member's name, found {found}", None
+    if msg.startswith("Expecting property name"):
+        help = (
+            "member names are written in double quotes" if text.startswith("'", pos)
+            or (pos < len(text) and (text[pos].isalpha() or text[pos] == "_"))
+            else None
+        )
+        return f"expected a member name in double quotes, found {found}", help
+    if msg == "Extra data":
+        return f"found {found} after the end of the JSON value", \
+            "a file holds one JSON value: wrap several in an array, or remove the rest"
+    if msg.startswith("Invalid control character"):
+        escape = _ESCAPES.get(text[pos]) if pos < len(text) else None
+        return f"{found} inside a string: JSON strings cannot hold control characters", \
+            f"write it as {escape}" if escape else "write it as a \\u escape"
+    if msg.startswith("Unterminated string"):
+        return "a string starts here and is never closed", \
+            "add the closing double quote (a string cannot span lines)"
+    if msg.startswith("Invalid \\u"):
+        return "invalid \\u escape: four hexadecimal digits are expected", None
+    if msg.startswith("Invalid \\escape"):
+        char = text[pos + 1] if pos + 1 < len(text) else ""
+        return (
+            f"invalid escape \\{char} in a string",
+            'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX; write a '
+            "backslash as \\\\",
+        )
+    return msg[0].lower() + msg[1:], None
+
+
 def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
-    message = exc.msg[0].lower() + exc.msg[1:]
-    source.report_at_offset(R.JSON_SYNTAX, message, exc.pos)
+    message, help = json_error_message(source.text, exc.msg, exc.pos)
+    source.report_at_offset(R.JSON_SYNTAX, message, exc.pos, help)
 
 
 def _too_deep(text: str, data: Any) -> bool:

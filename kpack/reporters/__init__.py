@@ -18,6 +18,7 @@ class Report(NamedTuple):
     # `kpack check` marks fixable findings ([*]) and counts them; provision and build,
     # which have no --fix, do not.
     fix_hints: bool = False
+    paths: tuple[str, ...] = ()  # which (as displayed), when known
 
 
 Reporter = Callable[[Report], str]

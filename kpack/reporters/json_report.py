@@ -58,5 +58,7 @@ def render(report: Report) -> str:
             "infos": counts[Severity.INFO],
         },
         "diagnostics": [diagnostic_to_dict(d) for d in report.diagnostics],
+        # Added in version 1 (additive): the files checked, as displayed, sorted.
+        "files": sorted(report.paths),
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"

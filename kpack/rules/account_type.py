@@ -209,7 +209,13 @@ ENDPOINTS_DIFFERENT_DOMAINS = define(
     hand a valid authorization code and the client secret to a third party; reviewers
     must make sure both endpoints belong to the service provider. Hosts are compared
     by registrable domain (`www.facebook.com` and `graph.facebook.com` agree), using
-    the Public Suffix List. A warning: some providers do use two domains.
+    the Public Suffix List, and providers known to use several domains are one family
+    (kpack's `spec.PROVIDER_FAMILIES`, from each provider's OAuth documentation: Google's
+    `accounts.google.com` with `oauth2.googleapis.com` or `www.googleapis.com`, as in
+    cozy-stack's `docs/konnectors-workflow.md`; Microsoft's `login.microsoftonline.com`,
+    `login.live.com`, `graph.microsoft.com`; Facebook's `facebook.com`, `fb.com`;
+    Twitter/X, Dropbox's `dropboxapi.com`, Withings' `withings.net`). A warning: other
+    providers may use two domains too.
     """,
 )
 EXTRAS_STANDARD_PARAMETER = define(
@@ -252,7 +258,10 @@ DUPLICATE_ID = define(
     CouchDB keeps one document per id: the second write conflicts (or, with a `_rev`,
     replaces the first), so one of the two account types is lost. Reported on the
     second document, naming the first; checked across every account-type file of the
-    run.
+    run. Files of different environments (`account-types.dev.json` and
+    `account-types.prod.json`, or `dev/` and `prod/` folders: kpack's convention, see
+    docs/connectors.md) go to different CouchDBs and may share ids; a file without an
+    environment goes to every one.
     """,
 )
 ID_MISSING = define(
@@ -264,6 +273,19 @@ ID_MISSING = define(
     CouchDB and can never be found; kpack's provisioning needs it to know where to
     write. The id must be a non-empty string, must not start with `_` (CouchDB reserves
     those ids) and, when it has a context prefix, both parts must be non-empty.
+    """,
+)
+
+REDIRECT_URI_TRAILING_SLASH = define(
+    "A020", "redirect-uri-trailing-slash", W, K,
+    "`redirect_uri` ends with a slash after `/redirect`.",
+    """
+    The stack's callback route is `/accounts/<id>/redirect` (its default redirect URI,
+    cozy-stack `model/account/type.go`, has no trailing slash), and providers compare
+    the `redirect_uri` of the authorize request with the registered one character for
+    character (RFC 6749 section 3.1.2, OAuth 2.0 Security BCP): `.../redirect/` is
+    another URI, which a real account type carried. Write the path without the slash,
+    as registered at the provider.
     """,
 )
 
@@ -356,8 +378,15 @@ RUN_WAITS = False
 def check_run(
     documents: list[Document], options: CheckOptions
 ) -> Iterator[tuple[Document, Finding]]:
-    yield from _duplicate_ids(documents)
-    yield from _duplicate_secret_slugs(documents)
+    # Per environment: files of different environments go to different CouchDBs.
+    from kpack.rules.environments import environment_views
+
+    seen: set[tuple[int, Finding]] = set()
+    for view in environment_views(documents):
+        for doc, finding in (*_duplicate_ids(view), *_duplicate_secret_slugs(view)):
+            if (id(doc), finding) not in seen:
+                seen.add((id(doc), finding))
+                yield doc, finding
 
 
 def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
@@ -769,7 +798,8 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
                 CONTEXT_WITHOUT_REDIRECT_URI, doc.pointer,
                 f"the context override {_q(doc_id or '')} has no \"redirect_uri\": the default "
                 f"redirect URI /accounts/{doc_id}/redirect matches no route",
-                f'set "redirect_uri": "https://oauthcallback.<domain>/accounts/{name}/redirect"',
+                'set "redirect_uri": '
+                + _q(f"https://oauthcallback.<domain>/accounts/{name}/redirect"),
             )
         return
     host = (parts.hostname or "").lower()
@@ -789,6 +819,17 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             REDIRECT_URI_WRONG_ID, doc.at("redirect_uri"),
             "a shared callback redirect_uri must have the path /accounts/<id>/redirect",
             f"write {_q(expected)}" if expected else None, at_value=True,
+        )
+    if match and parts.path.endswith("/"):
+        yield Finding(
+            REDIRECT_URI_TRAILING_SLASH, doc.at("redirect_uri"),
+            "redirect_uri ends with a slash after /redirect: the stack's callback route and "
+            "its default redirect URI have none, and providers compare redirect URIs "
+            "character for character",
+            f"write {_q(parts.scheme + '://' + parts.netloc + parts.path.rstrip('/'))} (and "
+            "register that one at the provider)" if not (parts.query or parts.fragment)
+            else "remove the slash after /redirect",
+            at_value=True,
         )
     if shared and grant_mode in IMPLICIT_GRANT_MODES:
         yield Finding(
@@ -890,11 +931,30 @@ def same_site(host_a: str, host_b: str) -> bool:
     return registrable_domain(a) == registrable_domain(b)
 
 
+def _family_of(host: str) -> str | None:
+    from kpack.spec import PROVIDER_FAMILIES  # a few lookups, only for differing hosts
+
+    # By suffix, not by registrable domain: the Public Suffix List's private section
+    # lists `googleapis.com`, so `oauth2.googleapis.com` is its own registrable domain.
+    host = host.lower().rstrip(".")
+    for family, domains in PROVIDER_FAMILIES.items():
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return family
+    return None
+
+
+def same_provider(host_a: str, host_b: str) -> bool:
+    """Whether two hosts are on the registrable domains of one provider family
+    (`accounts.google.com` and `oauth2.googleapis.com`): spec.PROVIDER_FAMILIES."""
+    family = _family_of(host_a)
+    return family is not None and family == _family_of(host_b)
+
+
 def _endpoint_domains(doc: Document, auth: Any, token: Any) -> Iterator[Finding]:
     auth_host, token_host = auth.hostname or "", token.hostname or ""
     if is_local_dev_host(auth_host) and is_local_dev_host(token_host):
         return
-    if same_site(auth_host, token_host):
+    if same_site(auth_host, token_host) or same_provider(auth_host, token_host):
         return
     yield Finding(
         ENDPOINTS_DIFFERENT_DOMAINS, doc.at("token_endpoint"),
@@ -1063,5 +1123,5 @@ _RULES: tuple[Rule, ...] = (
     TOKEN_ENDPOINT_MISSING, MISSPELLED_KEY, UNKNOWN_KEY, WRONG_FIELD_TYPE, URL_NOT_ABSOLUTE,
     URL_NOT_HTTPS, REDIRECT_URI_WRONG_ID, IMPLICIT_SHARED_CALLBACK, CONTEXT_WITHOUT_REDIRECT_URI,
     ENDPOINTS_DIFFERENT_DOMAINS, EXTRAS_STANDARD_PARAMETER, PLACEHOLDER_SECRET,
-    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING,
+    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING, REDIRECT_URI_TRAILING_SLASH,
 )

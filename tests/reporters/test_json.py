@@ -26,8 +26,9 @@ DIAGNOSTIC_KEYS = [
 
 
 def assert_contract(body: dict[str, object]) -> None:
-    assert list(body) == ["version", "summary", "diagnostics"]
+    assert list(body) == ["version", "summary", "diagnostics", "files"]
     assert body["version"] == 1
+    assert isinstance(body["files"], list) and all(isinstance(f, str) for f in body["files"])
     summary = body["summary"]
     assert isinstance(summary, dict)
     assert list(summary) == ["files", "errors", "warnings", "infos"]
@@ -95,6 +96,7 @@ def test_an_empty_report() -> None:
         "version": 1,
         "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0},
         "diagnostics": [],
+        "files": [],
     }
 
 
