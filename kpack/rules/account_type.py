@@ -22,6 +22,7 @@ from kpack.rules.common import (
     GoUrlError,
     closest,
     did_you_mean,
+    go_fold,
     go_url_parse,
     is_local_dev_host,
     is_type,
@@ -435,10 +436,7 @@ def go_field(key: str) -> str | None:
     """The account-type field Go's encoding/json decodes member `key` into, if any."""
     if key.startswith("_"):
         return key if key in _GO_FIELDS else None
-    folded = key.replace("\u017f", "s").replace("\u212a", "k")
-    if not folded.isascii():
-        return None
-    folded = folded.lower()
+    folded = go_fold(key)
     return folded if folded in _GO_FIELDS else None
 
 

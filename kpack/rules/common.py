@@ -103,6 +103,18 @@ def parse_url(value: str) -> Url | None:
     )
 
 
+def go_fold(key: str) -> str | None:
+    """`key` as Go's encoding/json matches it against an ASCII field name: ASCII letters in
+    any case, and the two non-ASCII letters of Unicode's simple folding that fold to ASCII
+    (U+017F to s, U+212A to k). None when another non-ASCII character remains: no ASCII
+    field matches it (unlike Python's casefold: `ß` is not `ss` for Go)."""
+    if not key.isascii():
+        key = key.replace("\u017f", "s").replace("\u212a", "k")
+        if not key.isascii():
+            return None
+    return key.lower()
+
+
 def is_local_dev_host(host: str | None) -> bool:
     if not host:
         return False

@@ -80,8 +80,14 @@ type konnManifest struct {
 	ClientSide      bool                       `json:"clientSide"`
 	Parameters      map[string]interface{}     `json:"parameters"`
 	Permissions     map[string]*permissionRule `json:"permissions"`
-	Terms           map[string]interface{}     `json:"terms"`
+	Terms           terms                      `json:"terms"`
 	Notifications   map[string]interface{}     `json:"notifications"`
+}
+
+// terms: the konnector's terms of service ({url, version}).
+type terms struct {
+	URL     string `json:"url"`
+	Version string `json:"version"`
 }
 
 var slugReg = regexp.MustCompile(`^[a-z0-9\-]+$`)
