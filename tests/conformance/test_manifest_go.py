@@ -98,12 +98,12 @@ def disagreements(answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
     doctypes: dict[str, str] = answer["checks"]["doctypes"]
     for name, problem in doctypes.items():
         flagged = [d for d in errs if d.code in ("M006", "M007")
-                   and _permission_name(d.pointer) == name and _on_type(d.pointer)]
+                   and _permission_name(d.pointer or "") == name and _on_type(d.pointer or "")]
         if bool(problem) != bool(flagged):
             problems.append(f"permission {name!r}: stack says {problem or 'valid'}; kpack: "
                             f"{describe(flagged)}")
     for name, verb in answer["checks"]["bad_verbs"].items():
-        if not any(d.code in ("M006", "M008") and _permission_name(d.pointer) == name
+        if not any(d.code in ("M006", "M008") and _permission_name(d.pointer or "") == name
                    for d in errs):
             problems.append(f"permission {name!r}: verb {verb!r} is unknown; kpack says nothing")
     return problems
