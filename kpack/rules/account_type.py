@@ -127,6 +127,16 @@ MISSPELLED_KEY = define(
     its default instead: for `redirect_url` (the seed document's curl example) it sends
     `https://<instance>/accounts/<id>/redirect`, which the provider does not know, and
     every connection fails with a redirect URI mismatch.
+
+    Case is not a misspelling: the stack decodes account types with Go's
+    `encoding/json`, which matches keys case-insensitively (`Grant_Mode` is read as
+    `grant_mode`; the long s U+017F and the Kelvin sign U+212A fold to `s` and `k`, but
+    `ß` is not `ss`). Such a key is a warning: it works, but other tools and readers
+    expect the exact key. When several keys fold to one field, the stack reads them in
+    order and the last one wins (objects in `extras` are merged): the earlier ones get a
+    warning. One exception is an error: `Slug` (any case but `slug`) is decoded, yet the
+    konnector's secret is found by a CouchDB Mango query on the exact key `slug`
+    (`FindAccountTypesBySlug`), so the secret is never delivered.
     """,
 )
 UNKNOWN_KEY = define(
@@ -146,7 +156,9 @@ WRONG_FIELD_TYPE = define(
     then the whole account type fails to load: every connection with it fails. All
     fields are strings except `extras` (an object of string to string), the `skip_*`
     options (booleans), `fcm_credentials` (an object) and `secret` (any JSON). `null`
-    is accepted (Go leaves the field empty).
+    is accepted (Go leaves the field empty). Keys match fields case-insensitively (see
+    A006) and Go decodes every key that matches: a wrong type in any of them fails the
+    document, even when a later key of the right type replaces it.
 
     `redirect_uri` is one string: one public documentation page shows an array of
     redirect URIs, but the stack's struct holds a single string.
@@ -161,6 +173,15 @@ URL_NOT_ABSOLUTE = define(
     provider as is: each must be an absolute `https://host/...` URL. A value without a
     scheme is taken as a path on the instance, and surrounding whitespace makes Go's
     URL parser fail. A `$VAR` placeholder filled from the environment is accepted.
+
+    URLs are parsed as Go's `net/url` parses them (`url.Parse`, which the stack calls in
+    `MakeOauthStartURL`), not as Python's urllib does: a host may not hold `{`, `}`, a
+    space, `|`, `^`, a backslash or a backquote, nor escape an ASCII byte (`%41`); every
+    `%` must start a two-hex-digit escape; the userinfo has its own character set. The
+    stack's Budget Insight docs write `https://{domain}.biapi.pro/2.0/webauth`: a
+    template, not a URL, and the start of every connection fails. kpack is stricter than
+    Go in two places: surrounding whitespace (Go keeps it in the path and sends a URL the
+    provider does not know) and a port above 65535 (Go parses it; nothing connects).
     """,
 )
 URL_NOT_HTTPS = define(

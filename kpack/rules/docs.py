@@ -27,6 +27,8 @@ def rule_markdown(rule: Rule, level: int = 1) -> str:
     ]
     if rule.doc:
         lines += ["", rule.doc]
+    if rule.oracle:
+        lines += ["", f"Backed by: {rule.oracle}"]
     return "\n".join(lines) + "\n"
 
 
