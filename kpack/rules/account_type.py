@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -660,6 +662,16 @@ def _member_type(
         elif expected == "string" and isinstance(value, (int, float)):
             help = "write it between quotes"
         yield Finding(WRONG_FIELD_TYPE, doc.at(key), message, help)
+    if field in ("secret", "fcm_credentials"):
+        pointer = _number_out_of_range(value, (key,))
+        if pointer is not None:
+            yield Finding(
+                WRONG_FIELD_TYPE, doc.at(*pointer),
+                f"{_q(key)} holds a number beyond the range of a double: Go decodes its "
+                "numbers as float64, fails, and the stack then fails to load the whole "
+                "account type",
+                "write it as a string", at_value=True,
+            )
     if field == "extras" and isinstance(value, dict):
         for item, item_value in value.items():
             if item_value is not None and not isinstance(item_value, str):
@@ -670,6 +682,29 @@ def _member_type(
                     "the stack fails to load the whole account type",
                     at_value=True,
                 )
+
+
+def _number_out_of_range(value: Any, pointer: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Where, inside a value Go decodes into interface{}, a number overflows float64."""
+    stack = [(value, pointer)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        if isinstance(item, float):
+            if math.isinf(item):
+                return where
+        elif isinstance(item, int):
+            if abs(item) > _FLOAT64_MAX:
+                return where
+        elif isinstance(item, dict):
+            stack.extend((v, (*where, str(k))) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, (*where, str(i))) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+_FLOAT64_MAX = sys.float_info.max
 
 
 def _article(json_type: str) -> str:

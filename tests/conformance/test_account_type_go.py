@@ -22,6 +22,7 @@ from kpack.rules.common import GoUrlError, go_url_parse
 from tests.conformance.conftest import Oracle, conformance_settings
 from tests.conformance.kpack_side import describe, errors, first_token, kpack_check
 from tests.conformance.strategies import (
+    BIG_NUMBERS,
     GRANT_MODE_SPELLINGS,
     NEAR_MISSES,
     TOKEN_MODE_SPELLINGS,
@@ -205,8 +206,8 @@ def _value_for(field: str) -> st.SearchStrategy[Any]:
         typed = st.booleans()
     elif spec.ACCOUNT_TYPE_FIELDS[field] == "object":
         typed = st.dictionaries(st.text(max_size=4), json_values(), max_size=3)
-    elif spec.ACCOUNT_TYPE_FIELDS[field] is None:  # secret: any JSON
-        typed = json_values()
+    elif spec.ACCOUNT_TYPE_FIELDS[field] is None:  # secret: any JSON (numbers are float64)
+        typed = st.one_of(json_values(), json_values(), st.sampled_from(BIG_NUMBERS).map(Raw))
     else:
         typed = st.text(max_size=10)
     # Mostly the field's own type, so that most documents decode and the field rules

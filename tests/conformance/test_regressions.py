@@ -148,3 +148,17 @@ def test_folding_is_go_s_not_python_s() -> None:
     assert go_field("skip_\ufb06ate_on_token") is None  # 'st' ligature: casefold() would match
     assert go_field("cl\u0130ent_id") is None  # dotted capital I does not fold to i
     assert go_field("_ID") is None  # CouchDB refuses `_` members but its own
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400])
+def test_a_secret_number_beyond_float64_fails_the_document(tmp_path: Path, number: str) -> None:
+    """Go decodes `secret` (interface{}) numbers as float64: out of range, Unmarshal fails."""
+    text = ('{"_id": "service", "grant_mode": "secret", "slug": "service", '
+            f'"secret": {{"key": [1, {number}]}}}}')
+    found = lint(tmp_path, NAME, text)
+    assert errors(found) == ["A008 /secret/key/1"]
+
+
+def test_a_big_number_in_an_unknown_key_is_not_decoded(tmp_path: Path) -> None:
+    text = '{"_id": "service", "grant_mode": "secret", "slug": "s", "secret": "x", "n": 1e400}'
+    assert errors(lint(tmp_path, NAME, text)) == []
