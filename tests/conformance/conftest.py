@@ -19,7 +19,9 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ NODE_MODULES = REPO / "tests" / "node" / "node_modules"
 _SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 # Each example is a batch of documents (one oracle call): few examples, many documents.
 settings.register_profile(
-    "conformance-ci", max_examples=12, deadline=None, suppress_health_check=_SUPPRESSED
+    "conformance-ci", max_examples=20, deadline=None, suppress_health_check=_SUPPRESSED
 )
 settings.register_profile(
     "conformance-long", max_examples=400, deadline=None, suppress_health_check=_SUPPRESSED
@@ -55,25 +57,65 @@ def _missing(what: str) -> None:
 
 
 class Oracle:
-    """One program answering a JSON line per request line."""
+    """One long-lived program answering a JSON line per request line: started once per
+    session (Node's start-up is most of a batch's time), stopped at the end."""
 
     def __init__(self, argv: list[str], cwd: Path | None = None) -> None:
         self.argv = argv
         self.cwd = cwd
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr: Any = None
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            # The oracle's logs, shown on failure; closed with the process in close().
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+            self._process = subprocess.Popen(
+                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=self._stderr, text=True, encoding="utf-8", cwd=self.cwd, bufsize=1,
+            )
+        return self._process
 
     def ask(self, kind: str, documents: Sequence[bytes | str]) -> list[dict[str, Any]]:
+        process = self._started()
+        assert process.stdin is not None and process.stdout is not None
         lines = "".join(
             json.dumps({"kind": kind, "data": base64.b64encode(_bytes(d)).decode()}) + "\n"
             for d in documents
         )
-        run = subprocess.run(
-            self.argv, input=lines, capture_output=True, text=True, cwd=self.cwd,
-            timeout=600, check=False,
-        )
-        assert run.returncode == 0, f"{self.argv[0]} failed: {run.stderr[-2000:]}"
-        answers = [json.loads(line) for line in run.stdout.split("\n") if line]
-        assert len(answers) == len(documents), run.stderr[-2000:]
+        # Written from a thread: the oracle answers while it reads, and a full pipe in
+        # both directions would block both programs.
+        writer = threading.Thread(target=_write, args=(process.stdin, lines), daemon=True)
+        writer.start()
+        answers = []
+        for _ in documents:
+            line = process.stdout.readline()  # one JSON line: U+2028 and U+0085 stay inside
+            assert line, f"{self.argv[0]} stopped ({process.wait()}): {self._log()}"
+            answers.append(json.loads(line))
+        writer.join()
         return answers
+
+    def _log(self) -> str:
+        self._stderr.seek(0)
+        log: bytes = self._stderr.read()
+        return log[-2000:].decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+            self._stderr.close()
+
+
+def _write(stream: Any, text: str) -> None:
+    stream.write(text)
+    stream.flush()
 
 
 def _bytes(document: bytes | str) -> bytes:
@@ -81,7 +123,7 @@ def _bytes(document: bytes | str) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def go_oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
+def go_oracle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oracle]:
     go = shutil.which("go")
     if go is None:
         _missing("go is not installed (apt-get install golang-go)")
@@ -97,11 +139,13 @@ def go_oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
         env=env, timeout=300, check=False,
     )
     assert build.returncode == 0, build.stderr
-    return Oracle([str(out)])
+    oracle = Oracle([str(out)])
+    yield oracle
+    oracle.close()
 
 
 @pytest.fixture(scope="session")
-def node_oracle() -> Oracle:
+def node_oracle() -> Iterator[Oracle]:
     node = shutil.which("node")
     if node is None:
         _missing("node is not installed")
@@ -109,4 +153,6 @@ def node_oracle() -> Oracle:
     for package in ("strip-json-comments", "cozy-app-publish"):
         if not (NODE_MODULES / package / "package.json").is_file():
             _missing(f"{package} is not installed (npm ci --prefix tests/node)")
-    return Oracle([node, str(NODE_SCRIPT)], cwd=NODE_MODULES.parent)
+    oracle = Oracle([node, str(NODE_SCRIPT)], cwd=NODE_MODULES.parent)
+    yield oracle
+    oracle.close()

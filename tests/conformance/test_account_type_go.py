@@ -44,9 +44,8 @@ FIELDS = tuple(f for f in spec.ACCOUNT_TYPE_FIELDS if not f.startswith("_"))
 STRICTER = {
     "duplicate-key": "L002: two identical keys are a mistake even though Go keeps the last "
                      "(and CouchDB stores both)",
-    "non-finite-number": "L010: a number beyond double precision cannot be stored as written "
-                         "(JavaScript and Python make it Infinity); Go skips it in an unknown "
-                         "member",
+    "non-finite-number": "L010: a number too long to read (over 4,300 digits) is refused to "
+                         "bound memory and time; Go reads it",
     "deep-nesting": "L007: kpack bounds nesting (memory and time for any input) below Go's "
                     "10,000 levels",
     "url-whitespace": "A009: surrounding whitespace parses in Go as part of a path, and the "

@@ -26,7 +26,7 @@ STRICTER = {
     "L005": "invalid UTF-8: Node replaces the bytes with U+FFFD, so a credential is changed "
             "without a word",
     "L007": "nesting deeper than kpack's bound (memory and time for any input)",
-    "L010": "a number out of double range: JSON.parse makes it Infinity",
+    "L010": "a number too long to read (over 4,300 digits): refused to bound memory and time",
     "L012": "a root that is not an object: cozy-jobs-cli parses it, then finds no `fields`",
     "L013": "a value JSON cannot represent once parsed (kpack refuses it in every kind)",
 }

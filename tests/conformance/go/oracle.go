@@ -261,6 +261,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "oracle:", err)
 			os.Exit(2)
 		}
+		if err := out.Flush(); err != nil { // the caller reads each answer as it comes
+			fmt.Fprintln(os.Stderr, "oracle:", err)
+			os.Exit(2)
+		}
 	}
 	if err := in.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "oracle:", err)
