@@ -3,6 +3,7 @@ regexp, CheckDoctypeName and the permission verbs."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from kpack import spec
 from kpack.diagnostics import Diagnostic, Kind
 from kpack.rules.common import go_fold
+from kpack.rules.manifest import _go_member
 from tests.conformance.conftest import Oracle, conformance_settings
 from tests.conformance.kpack_side import describe, errors, kpack_check
 from tests.conformance.strategies import (
@@ -76,7 +78,23 @@ def manifests(draw: st.DrawFn) -> bytes:
     return draw(syntax_variant(dump_members(list(draw(st.permutations(members))))))
 
 
-def disagreements(answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
+def _decoding(data: bytes, fields: dict[str, Any]) -> list[str]:
+    """The value the manifest rules read for each string or boolean field (the member Go
+    decodes last) is the value of the stack's struct."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except ValueError as exc:
+        return [f"Go decodes it, kpack loads it, Python's json refuses it: {exc}"]
+    problems = []
+    for field, go_value in fields.items():
+        member = _go_member(document, field)
+        mine = member[1] if member else {"clientSide": False}.get(field, "")
+        if mine != go_value:
+            problems.append(f"{field}: Go decodes {go_value!r}, kpack reads {mine!r}")
+    return problems
+
+
+def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
     errs = errors(found)
     codes = {d.code for d in errs}
     if not answer["ok"]:
@@ -87,7 +105,7 @@ def disagreements(answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
     if load:
         return [] if all(d.code in LOAD_STRICTER for d in load) else [
             f"Go decodes it; kpack refuses to load it: {describe(load)}"]
-    problems = []
+    problems = _decoding(data, answer["fields"])
     if codes & {"M001"}:
         problems.append(f"Go decodes every typed field; kpack: {describe(errs)}")
     if not answer["checks"]["slug_valid"] and "M002" not in codes:
@@ -132,7 +150,7 @@ def test_manifests_agree_with_go(
     answers = go_oracle.ask("manifest", documents)
     failures = []
     for data, answer in zip(documents, answers, strict=True):
-        problems = disagreements(answer, kpack_check(tmp, NAME, data, Kind.MANIFEST))
+        problems = disagreements(data, answer, kpack_check(tmp, NAME, data, Kind.MANIFEST))
         if problems:
             failures.append(f"{data!r}\n  " + "\n  ".join(problems))
     assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
