@@ -41,6 +41,9 @@ class Rule(NamedTuple):
     kind: Kind | None  # None: applies to any file (loading) or to several (cross-file)
     summary: str
     doc: str
+    # The program that backs the rule in tests/conformance, or the documented fact it
+    # replays (kpack.rules.oracles).
+    oracle: str = ""
 
 
 class Finding(NamedTuple):

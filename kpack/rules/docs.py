@@ -32,6 +32,8 @@ def rule_markdown(rule: Rule, level: int = 1) -> str:
         lines += ["", "Fix: none."]
     else:
         lines += ["", f"Fix: **{fix[0]}** (`kpack check --fix`). {fix[1]}"]
+    if rule.oracle:
+        lines += ["", f"Backed by: {rule.oracle}"]
     return "\n".join(lines) + "\n"
 
 

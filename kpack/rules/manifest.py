@@ -20,7 +20,7 @@ from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document
 from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
-from kpack.rules.common import did_you_mean, is_type, js, type_name
+from kpack.rules.common import did_you_mean, go_fold, is_type, js, type_name
 from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -294,7 +294,7 @@ def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
     """Every member Go's decoder decodes into the field `name`: each key equal to it
     ignoring case, in document order, leaving out nulls (Go ignores them). The list is
     shared: read it, do not change it."""
-    return _folded(obj).get(name.casefold(), _NONE)
+    return _folded(obj).get(name.lower(), _NONE)
 
 
 def _folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
@@ -305,7 +305,9 @@ def _folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
         index: dict[str, list[tuple[str, Any]]] = {}
         for key, value in obj.items():
             if value is not None:
-                index.setdefault(key.casefold(), []).append((key, value))
+                folded = go_fold(key)  # Go's folding, not Python's casefold
+                if folded is not None:
+                    index.setdefault(folded, []).append((key, value))
         entry = _FOLDED[id(obj)] = (obj, index)
     return entry[1]
 
@@ -353,7 +355,7 @@ def _typed_fields(doc: Document) -> Findings:
 
 
 _TYPED_FIELDS_FOLDED = [
-    (name.casefold(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
+    (name.lower(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
 ]
 
 

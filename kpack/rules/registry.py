@@ -10,6 +10,7 @@ import inspect
 
 from kpack import import_module
 from kpack.diagnostics import Kind, Rule, Severity
+from kpack.rules.oracles import ORACLES
 
 _CATALOGUE: dict[str, Rule] = {}
 
@@ -30,7 +31,7 @@ def define(
     """Register a rule. `summary` is one line; `doc` explains why, in Markdown."""
     if code in _CATALOGUE:
         raise ValueError(f"rule code {code} defined twice")
-    rule = Rule(code, name, severity, kind, summary, inspect.cleandoc(doc))
+    rule = Rule(code, name, severity, kind, summary, inspect.cleandoc(doc), ORACLES.get(code, ""))
     _CATALOGUE[code] = rule
     return rule
 
