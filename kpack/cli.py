@@ -20,7 +20,8 @@ app = typer.Typer(
     name="kpack",
     help="Lint, provision and package Cozy Cloud connectors (konnectors).",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell).
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -60,12 +61,14 @@ def fail(message: str) -> typer.Exit:
 
 
 def use_color(choice: ColorChoice, stream: object) -> bool:
+    """--color always/never, else NO_COLOR, FORCE_COLOR and the TTY (kpack.terminal)."""
     if choice is ColorChoice.always:
         return True
-    if choice is ColorChoice.never or os.environ.get("NO_COLOR"):
+    if choice is ColorChoice.never:
         return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+    from kpack.terminal import auto_color
+
+    return auto_color(stream)
 
 
 def write_output(text: str, output_file: Path | None) -> None:
@@ -249,12 +252,29 @@ def list_rules(
         return
     if output_format != "text":
         raise fail("--format must be text or json")
-    for r in rules:
-        typer.echo(f"{r.code}  {r.name:<40} {r.severity.value:<8} {r.summary}")
+    from kpack.terminal import rules_table, width
+
+    for line in rules_table(rules, width(sys.stdout)):
+        typer.echo(line)
+
+
+def _complete_rule(incomplete: str) -> list[str]:
+    """Shell completion of `kpack rule`: the codes (and names) that start with the word."""
+    from kpack.rules.registry import all_rules
+
+    word = incomplete.lower()
+    return [
+        value for r in all_rules() for value in (r.code, r.name) if value.lower().startswith(word)
+    ]
 
 
 @app.command("rule")
-def show_rule(code: Annotated[str, typer.Argument(help="A rule code or name, e.g. A002.")]) -> None:
+def show_rule(
+    code: Annotated[
+        str,
+        typer.Argument(help="A rule code or name, e.g. A002.", autocompletion=_complete_rule),
+    ],
+) -> None:
     """Explain one rule."""
     from kpack.rules.docs import rule_markdown
     from kpack.rules.registry import get_rule
