@@ -103,7 +103,10 @@ def _root(
 def check(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
-        typer.Argument(help="Files or connector folders (default: the current folder)."),
+        typer.Argument(
+            help="Files or connector folders (default: the current folder); "
+            "- reads standard input."
+        ),
     ] = None,
     kind: Annotated[
         Optional[KindOption],  # noqa: UP045
@@ -148,6 +151,14 @@ def check(
     color: Annotated[
         ColorChoice, typer.Option("--color", help="Colour the text report.")
     ] = ColorChoice.auto,
+    stdin_filename: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--stdin-filename",
+            help="The name of the file read on standard input (editors): gives its kind, "
+            "its settings, and the name findings are reported under.",
+        ),
+    ] = None,
     jobs: Annotated[
         int,
         typer.Option(
@@ -171,13 +182,24 @@ def check(
         chosen = (_split(select), _split(ignore), target.value if target else None)
         try:
             listed: FolderNames = {}  # filled by the walk, read by the settings lookup
-            files = iter_discover(paths or ["."], Kind(kind.value) if kind else None, listed)
+            forced = Kind(kind.value) if kind else None
+            from kpack.stdin import wants_stdin
+
+            reading_stdin = wants_stdin(paths, stdin_filename)
+            if not reading_stdin:
+                files = iter_discover(paths or ["."], forced, listed)
             Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
-            # Files are checked as discovery finds them.
-            run = check_files(((settings_of(file), file) for file in files), jobs)
+            if reading_stdin:
+                from kpack.stdin import check_stdin, stdin_file
+
+                file = stdin_file(stdin_filename, forced)
+                run = check_stdin(sys.stdin.buffer, file, settings_of(file))
+            else:
+                # Files are checked as discovery finds them.
+                run = check_files(((settings_of(file), file) for file in files), jobs)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:

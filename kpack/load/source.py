@@ -12,7 +12,7 @@ import re
 import stat
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Span
 from kpack.load import rules as R
@@ -125,6 +125,23 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     raw = _read_bytes(source)
     if raw is None:
         return source
+    return _parse_bytes(source, raw)
+
+
+def read_stream(stream: BinaryIO, path: Path, display: str, kind: Kind) -> SourceFile:
+    """`read_source` of what `stream` holds (`kpack check -`: an editor's buffer on stdin),
+    as if it were the file `path`, which is not read: the same size bound (at most the
+    limit plus one byte is read), decoding and parsing."""
+    source = SourceFile(path, display, kind)
+    limit = _limit(source)
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        source.report(R.TOO_LARGE, f"the input is over {limit:,} bytes", Span(1, 1, 1, 1))
+        return source
+    return _parse_bytes(source, raw)
+
+
+def _parse_bytes(source: SourceFile, raw: bytes) -> SourceFile:
     text = _decode(source, raw)
     if text is None:
         return source
@@ -135,7 +152,7 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     if source.syntax == "yaml":
         _parse_yaml(source)
     else:
-        _parse_json(source, allow_comments=kind is Kind.DEV_CONFIG)
+        _parse_json(source, allow_comments=source.kind is Kind.DEV_CONFIG)
     if source.readable:
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
