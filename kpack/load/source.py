@@ -340,7 +340,7 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
             if comma is None:
                 _report_json_error(source, exc)
                 return
-            closer = "object" if text[exc.pos] == "}" else "array"
+            closer = "object" if _closer(text, comma) == "}" else "array"
             source.report_at_offset(
                 R.TRAILING_COMMA,
                 f"trailing comma before the end of the {closer}",
@@ -379,11 +379,24 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
 
 
 def _trailing_comma(text: str, pos: int) -> int | None:
-    """The offset of the comma when the parser stopped at `,}` or `,]`."""
+    """The offset of the comma when the parser stopped at `,}` or `,]`: on the bracket
+    (Python 3.12 and older) or, from Python 3.13 ("Illegal trailing comma before end of
+    object"), on the comma itself."""
+    if text[pos : pos + 1] == ",":
+        return pos if _closer(text, pos) in ("}", "]") else None
     before = text[:pos].rstrip()
     if text[pos : pos + 1] in ("}", "]") and before.endswith(","):
         return len(before) - 1
     return None
+
+
+def _closer(text: str, comma: int) -> str:
+    """The first character after the comma at `comma` that is not blank."""
+    match = _NOT_BLANK.search(text, comma + 1)
+    return match.group() if match else ""
+
+
+_NOT_BLANK = re.compile(r"[^ \t\n\r]")
 
 
 def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
