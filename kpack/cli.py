@@ -309,12 +309,31 @@ def show_rule(
 
 @app.command("schema")
 def show_schema(
-    kind: Annotated[KindOption, typer.Argument(help="manifest, account-type or dev-config.")],
+    kind: Annotated[
+        Optional[KindOption],  # noqa: UP045
+        typer.Argument(help="manifest, account-type or dev-config."),
+    ] = None,
+    path: Annotated[
+        bool,
+        typer.Option(
+            "--path", help="Print where the installed schema is (the folder, without KIND)."
+        ),
+    ] = False,
 ) -> None:
     """Print the JSON Schema of a document kind (usable by editors and check-jsonschema)."""
-    from kpack.schemas import schema_text
+    from kpack.schemas import installed_path
 
-    typer.echo(schema_text(kind.value), nl=False)
+    if kind is None and not path:
+        raise fail("give a kind (manifest, account-type or dev-config), or --path")
+    where = installed_path(kind.value if kind else None)
+    if path:
+        typer.echo(str(where))
+        return
+    try:
+        text = where.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {where}: {exc.strerror or exc} (reinstall kpack)") from None
+    sys.stdout.write(text)
 
 
 # Commands with their own modules (each imports its heavy parts only when it runs).

@@ -46,9 +46,32 @@ def imported_top_levels() -> set[str]:
     return found - set(sys.stdlib_module_names) - {"kpack", "__future__"}
 
 
+def top_levels(distribution: str) -> set[str]:
+    """The importable top-level names a distribution installs, from its file list
+    (Python 3.10's packages_distributions reads only top_level.txt, which modern wheels
+    leave out)."""
+    names = set((metadata.distribution(distribution).read_text("top_level.txt") or "").split())
+    for file in metadata.files(distribution) or []:
+        first = file.parts[0] if file.parts else ""
+        if first and first != ".." and not first.endswith((".dist-info", ".data", ".pth")):
+            names.add(first.removesuffix(".py").split(".")[0])
+    return names
+
+
+def owners() -> dict[str, set[str]]:
+    """Top-level module → the installed distributions providing it."""
+    found: dict[str, set[str]] = {}
+    for dist in metadata.distributions():
+        name = normalise(dist.metadata["Name"] or "")
+        if name:
+            for module in top_levels(name):
+                found.setdefault(module, set()).add(name)
+    return found
+
+
 def distributions_of(modules: set[str]) -> set[str]:
-    owners = metadata.packages_distributions()
-    return {normalise(dist) for module in modules for dist in owners.get(module, [])}
+    providing = owners()
+    return {dist for module in modules for dist in providing.get(module, set())}
 
 
 def requirements_of(distribution: str) -> set[str]:
@@ -94,11 +117,11 @@ def test_kpack_imports_only_what_it_declares() -> None:
     only the dev extra installs (jsonschema, pytest) would fail on a user's install."""
     declared = set(runtime_requirements())
     allowed = declared | {dep for name in declared for dep in requirements_of(name)}
-    owners = metadata.packages_distributions()
+    providing = owners()
     stray = {
-        module: owners.get(module)
+        module: providing.get(module)
         for module in imported_top_levels()
-        if not {normalise(d) for d in owners.get(module, [])} & allowed
+        if not providing.get(module, set()) & allowed
     }
     assert not stray, f"imported by kpack but not a runtime dependency: {stray}"
 
