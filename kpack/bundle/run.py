@@ -499,7 +499,9 @@ def _report(options: BuildOptions, outcome: Outcome, out: TextIO, err: TextIO) -
         from kpack.reporters import Report, get_reporter
 
         files = len(outcome.selection.files) if outcome.selection else 1
-        color = bool(getattr(err, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+        from kpack.terminal import auto_color
+
+        color = auto_color(err)  # NO_COLOR, FORCE_COLOR, a TTY
         err.write(get_reporter("text")(Report(outcome.diagnostics, files, color=color)))
     if options.output_format == "json":
         out.write(json.dumps(_json_body(options, outcome), indent=2, ensure_ascii=False) + "\n")

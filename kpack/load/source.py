@@ -12,7 +12,7 @@ import re
 import stat
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Severity, Span
 from kpack.fix.model import Applicability, Edit, Fix
@@ -143,6 +143,19 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
 def load_bytes(path: Path, display: str, kind: Kind, raw: bytes) -> SourceFile:
     """`read_source` on bytes already read (`kpack check --fix` checks its edits)."""
     return _load(SourceFile(path, display, kind), raw)
+
+
+def read_stream(stream: BinaryIO, path: Path, display: str, kind: Kind) -> SourceFile:
+    """`read_source` of what `stream` holds (`kpack check -`: an editor's buffer on stdin),
+    as if it were the file `path`, which is not read: the same size bound (at most the
+    limit plus one byte is read), decoding and parsing."""
+    source = SourceFile(path, display, kind)
+    limit = _limit(source)
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        source.report(R.TOO_LARGE, f"the input is over {limit:,} bytes", Span(1, 1, 1, 1))
+        return source
+    return _load(source, raw)
 
 
 def _load(source: SourceFile, raw: bytes) -> SourceFile:
@@ -396,7 +409,7 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
             if comma is None:
                 _report_json_error(source, exc)
                 return
-            closer = "object" if text[exc.pos] == "}" else "array"
+            closer = "object" if _closer(text, comma) == "}" else "array"
             source.report_at_offset(
                 R.TRAILING_COMMA,
                 f"trailing comma before the end of the {closer}",
@@ -439,7 +452,11 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
 
 
 def _trailing_comma(text: str, pos: int) -> int | None:
-    """The offset of the comma when the parser stopped at `,}` or `,]`."""
+    """The offset of the comma when the parser stopped at `,}` or `,]`: on the bracket
+    (Python 3.12 and older) or, from Python 3.13 ("Illegal trailing comma before end of
+    object"), on the comma itself."""
+    if text[pos : pos + 1] == ",":
+        return pos if _closer(text, pos) in ("}", "]") else None
     before = text[:pos].rstrip()
     if text[pos : pos + 1] in ("}", "]") and before.endswith(","):
         return len(before) - 1
@@ -511,6 +528,15 @@ def json_error_message(text: str, msg: str, pos: int) -> tuple[str, str | None]:
             "backslash as \\\\",
         )
     return msg[0].lower() + msg[1:], None
+
+
+def _closer(text: str, comma: int) -> str:
+    """The first character after the comma at `comma` that is not blank."""
+    match = _NOT_BLANK.search(text, comma + 1)
+    return match.group() if match else ""
+
+
+_NOT_BLANK = re.compile(r"[^ \t\n\r]")
 
 
 def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
