@@ -457,3 +457,13 @@ def test_fix_leaves_a_fifo_and_an_oversized_file_alone(
     monkeypatch.setattr(kpack.load.source, "READ_MAX_BYTES", len(before))
     assert read_file(file) == before
     assert read_file(file._replace(real=str(fifo))) is None
+
+
+def test_diff_names_an_absolute_path_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy_case("a003-token-mode-json", tmp_path)
+    code, out, _ = run(capsys, "--diff", str(path))
+    assert code == 1
+    assert out.startswith(f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n")
+    assert out.endswith("\n\\ No newline at end of file\n")
