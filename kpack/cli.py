@@ -202,15 +202,14 @@ def check(
             )
             fixed = 0
             if fix or fix_only or diff:
-                from kpack.fix.command import report_fixes, run_fixes
+                from kpack.fix.command import fix_and_check, report_fixes
 
-                listed_files = list(configured)
-                done = run_fixes(listed_files, unsafe_fixes, diff)
+                done, run = fix_and_check(configured, jobs, unsafe_fixes, diff)
                 if diff or fix_only:
                     raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
-                fixed, configured = done.fixed, iter(listed_files)
-            # Files are checked as discovery finds them.
-            run = check_files(configured, jobs)
+                fixed = done.fixed
+            else:  # files are checked as discovery finds them
+                run = check_files(configured, jobs)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:

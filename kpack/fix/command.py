@@ -13,8 +13,30 @@ from typing import TYPE_CHECKING, NamedTuple
 from kpack.fix.apply import fix_file, unified_diff, write_fixed
 
 if TYPE_CHECKING:
+    from kpack.check import CheckedRun
     from kpack.config import Settings
     from kpack.load.discover import FileToCheck
+
+
+def fix_and_check(
+    configured: Iterable[tuple[Settings, FileToCheck]], jobs: int, unsafe_fixes: bool,
+    diff: bool,
+) -> tuple[FixRun, CheckedRun]:
+    """Check, fix the files with a fix to apply, and check again if any changed.
+
+    A file whose check offers no fix cannot get one from fixing others (fixes are per
+    file), so only those files go through the passes: `--fix` on a clean tree costs one
+    check, as a pre-commit hook should."""
+    from kpack.check import check_files
+    from kpack.fix.model import applies
+
+    listed = list(configured)
+    first = check_files(iter(listed), jobs)
+    fixable = {d.file for d in first.diagnostics if applies(d.fix, unsafe_fixes)}
+    done = run_fixes([(s, f) for s, f in listed if f.display in fixable], unsafe_fixes, diff)
+    if diff or not done.changed:
+        return done, first
+    return done, check_files(iter(listed), jobs)
 
 
 class FixRun(NamedTuple):

@@ -467,3 +467,28 @@ def test_diff_names_an_absolute_path_as_it_is(
     assert code == 1
     assert out.startswith(f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n")
     assert out.endswith("\n\\ No newline at end of file\n")
+
+
+def test_fix_passes_only_over_files_with_something_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpack.fix.apply as apply
+
+    checked: list[str] = []
+    real_check = apply.Checker.check
+
+    def counting(self: apply.Checker, raw: bytes) -> object:
+        checked.append(self.file.display)
+        return real_check(self, raw)
+
+    monkeypatch.setattr(apply.Checker, "check", counting)
+    clean = tmp_path / "clean" / "manifest.konnector"
+    clean.parent.mkdir()
+    clean.write_text('{"slug": "Bad_Slug"}')  # findings, none with a fix
+    fixable = copy_case("a003-token-mode-json", tmp_path)
+    _, out, _ = run(capsys, "--fix", str(clean), str(fixable))
+    assert set(checked) == {str(fixable)}
+    assert "Fixed 1 finding." in out
+    checked.clear()
+    run(capsys, "--fix", str(clean), str(fixable))
+    assert checked == []
