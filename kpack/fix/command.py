@@ -34,6 +34,10 @@ def fix_and_check(
     first = check_files(iter(listed), jobs)
     fixable = {d.file for d in first.diagnostics if applies(d.fix, unsafe_fixes)}
     done = run_fixes([(s, f) for s, f in listed if f.display in fixable], unsafe_fixes, diff)
+    hidden = 0 if unsafe_fixes else sum(
+        applies(d.fix, True) and not applies(d.fix, False) for d in first.diagnostics
+    )
+    done = done._replace(hidden=hidden)
     if diff or not done.changed:
         return done, first
     return done, check_files(iter(listed), jobs)
@@ -43,6 +47,7 @@ class FixRun(NamedTuple):
     fixed: int  # findings repaired (or that would be, with --diff)
     changed: int  # files changed (or that would be)
     failed: int  # files left alone (changed meanwhile, not writable)
+    hidden: int = 0  # unsafe fixes the first check found, not applied without --unsafe-fixes
 
 
 def run_fixes(
@@ -75,11 +80,18 @@ def plural(count: int, word: str) -> str:
 def report_fixes(done: FixRun, diff: bool, exit_non_zero_on_fix: bool) -> int:
     """The one line `--diff` and `--fix-only` print (on stderr), and their exit code."""
     findings = plural(done.fixed, "finding")
+    hint = (
+        f" ({done.hidden} hidden fix{'' if done.hidden == 1 else 'es'} can be enabled with the "
+        "`--unsafe-fixes` option)" if done.hidden else ""
+    )
     if diff:
-        print(f"Would fix {findings}." if done.changed else "No fixes available.", file=sys.stderr)
+        line = f"Would fix {findings}" if done.changed else "No fixes available"
+        print(f"{line}{hint}.", file=sys.stderr)
         return 1 if done.changed else 0
-    print(f"Fixed {findings} in {plural(done.changed, 'file')}." if done.changed
-          else "No fixes applied.", file=sys.stderr)
+    line = f"Fixed {findings} in {plural(done.changed, 'file')}" if done.changed else (
+        "No fixes applied"
+    )
+    print(f"{line}{hint}.", file=sys.stderr)
     if done.failed:
         return 2
     return 1 if exit_non_zero_on_fix and done.changed else 0

@@ -172,9 +172,10 @@ def test_fix_only_fixes_without_reporting(
     shutil.copytree(REPO / "examples" / "seed-mistakes", tmp_path / "seed")
     code, out, err = run(capsys, "--fix-only", str(tmp_path / "seed"))
     assert (code, out) == (0, "")
-    assert err == "Fixed 2 findings in 2 files.\n"
+    hint = " (1 hidden fix can be enabled with the `--unsafe-fixes` option)"
+    assert err == f"Fixed 2 findings in 2 files{hint}.\n"
     code, out, err = run(capsys, "--fix-only", str(tmp_path / "seed"))
-    assert (code, out, err) == (0, "", "No fixes applied.\n")
+    assert (code, out, err) == (0, "", f"No fixes applied{hint}.\n")
 
 
 def test_exit_non_zero_on_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -492,3 +493,21 @@ def test_fix_passes_only_over_files_with_something_to_fix(
     checked.clear()
     run(capsys, "--fix", str(clean), str(fixable))
     assert checked == []
+
+
+def test_diff_and_fix_only_say_how_many_fixes_are_hidden(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = tmp_path / "seed"
+    shutil.copytree(REPO / "examples" / "seed-mistakes", seed)
+    hint = "(1 hidden fix can be enabled with the `--unsafe-fixes` option)."  # as ruff's
+    _, _, err = run(capsys, "--diff", str(seed))
+    assert err == f"Would fix 2 findings {hint}\n"
+    _, _, err = run(capsys, "--diff", "--unsafe-fixes", str(seed))
+    assert err == "Would fix 3 findings.\n"
+    _, _, err = run(capsys, "--fix-only", str(seed))
+    assert err == f"Fixed 2 findings in 2 files {hint}\n"
+    _, _, err = run(capsys, "--fix-only", str(seed))
+    assert err == f"No fixes applied {hint}\n"
+    _, _, err = run(capsys, "--diff", str(seed))
+    assert err == f"No fixes available {hint}\n"
