@@ -511,3 +511,22 @@ def test_diff_and_fix_only_say_how_many_fixes_are_hidden(
     assert err == f"No fixes applied {hint}\n"
     _, _, err = run(capsys, "--diff", str(seed))
     assert err == f"No fixes available {hint}\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "_id: demo\ngrant_mode: secret\nslug: demo\nx_mode: &m Basic\ntoken_mode: *m\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: &m Basic\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: !!str Basic\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: >-\n  Basic\n",
+    ],
+)
+def test_yaml_an_edit_cannot_reach_exactly_gets_no_fix(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.account-type.yaml"
+    path.write_text(text)
+    _, out, _ = run(capsys, "--fix", str(path))
+    assert path.read_text() == text
+    assert 'unknown token_mode "Basic' in out and " A003 [*]" not in out
