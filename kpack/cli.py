@@ -217,6 +217,7 @@ def check(
 
             reading_stdin = wants_stdin(paths, stdin_filename)
             inputs: set[tuple[int, int]] = set()
+            fixed = 0
             if not reading_stdin:
                 files = iter_discover(paths or ["."], forced, listed)
                 if output_file is not None:
@@ -241,18 +242,15 @@ def check(
                 configured: Iterator[tuple[Settings, FileToCheck]] = (
                     (settings_of(file), file) for file in every
                 )
-                fixed = 0
                 if fix or fix_only or diff:
-                    from kpack.fix.command import report_fixes, run_fixes
+                    from kpack.fix.command import fix_and_check, report_fixes
 
-                    listed_files = list(configured)
-                    # Companions are read for the cross-file rules only: never fixed.
-                    given = [pair for pair in listed_files if pair[1].real not in context]
-                    done = run_fixes(given, unsafe_fixes, diff)
+                    done, run = fix_and_check(configured, jobs, unsafe_fixes, diff, context)
                     if diff or fix_only:
                         raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
-                    fixed, configured = done.fixed, iter(listed_files)
-                run = check_files(configured, jobs, context)
+                    fixed = done.fixed
+                else:
+                    run = check_files(configured, jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
