@@ -7,20 +7,24 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from kpack import __version__
 
+if TYPE_CHECKING:
+    from kpack.load.discover import FileToCheck, FolderNames
+
 app = typer.Typer(
     name="kpack",
     help="Lint, provision and package Cozy Cloud connectors (konnectors).",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell).
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -60,23 +64,28 @@ def fail(message: str) -> typer.Exit:
 
 
 def use_color(choice: ColorChoice, stream: object) -> bool:
+    """--color always/never, else NO_COLOR, FORCE_COLOR and the TTY (kpack.terminal)."""
     if choice is ColorChoice.always:
         return True
-    if choice is ColorChoice.never or os.environ.get("NO_COLOR"):
+    if choice is ColorChoice.never:
         return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+    from kpack.terminal import auto_color
+
+    return auto_color(stream)
 
 
-def write_output(text: str, output_file: Path | None) -> None:
+def write_output(
+    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = ()
+) -> None:
+    """stdout, or `--output-file` through kpack.fsutil (never one of `inputs`)."""
     if output_file is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from kpack.fsutil import atomic_write_text
+    from kpack.fsutil import write_file
 
     try:
-        atomic_write_text(output_file, text)
+        write_file(output_file, text.encode("utf-8"), inputs)
     except OSError as exc:
         raise fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
@@ -100,7 +109,10 @@ def _root(
 def check(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
-        typer.Argument(help="Files or connector folders (default: the current folder)."),
+        typer.Argument(
+            help="Files or connector folders (default: the current folder); "
+            "- reads standard input."
+        ),
     ] = None,
     kind: Annotated[
         Optional[KindOption],  # noqa: UP045
@@ -145,6 +157,14 @@ def check(
     color: Annotated[
         ColorChoice, typer.Option("--color", help="Colour the text report.")
     ] = ColorChoice.auto,
+    stdin_filename: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--stdin-filename",
+            help="The name of the file read on standard input (editors): gives its kind, "
+            "its settings, and the name findings are reported under.",
+        ),
+    ] = None,
     jobs: Annotated[
         int,
         typer.Option(
@@ -155,26 +175,84 @@ def check(
             "The report is the same for any number.",
         ),
     ] = 0,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes in place, then report what is left.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes", help="Also offer and apply the fixes that may change meaning."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff of what --fix would change; write nothing "
+            "(exit 1 when there is something to fix).",
+        ),
+    ] = False,
+    fix_only: Annotated[
+        bool, typer.Option("--fix-only", help="Apply fixes, but do not report what is left.")
+    ] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool,
+        typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
+    ] = False,
 ) -> None:
     """Check manifests, account types and dev configs."""
     from kpack.check import check_files
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
     from kpack.errors import WorkerError
-    from kpack.load.discover import FolderNames, UsageError, iter_discover
+    from kpack.load.discover import FileToCheck, FolderNames, UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
         chosen = (_split(select), _split(ignore), target.value if target else None)
         try:
             listed: FolderNames = {}  # filled by the walk, read by the settings lookup
-            files = iter_discover(paths or ["."], Kind(kind.value) if kind else None, listed)
+            forced = Kind(kind.value) if kind else None
+            from kpack.stdin import wants_stdin
+
+            reading_stdin = wants_stdin(paths, stdin_filename)
+            inputs: set[tuple[int, int]] = set()
+            if not reading_stdin:
+                files = iter_discover(paths or ["."], forced, listed)
+                if output_file is not None:
+                    files = _noting_inputs(files, output_file, inputs)
             Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
-            # Files are checked as discovery finds them.
-            run = check_files(((settings_of(file), file) for file in files), jobs)
+            if reading_stdin:
+                if fix or fix_only or diff:
+                    raise UsageError("--fix, --fix-only and --diff change files: give paths, not -")
+                from kpack.stdin import check_stdin, stdin_file
+
+                file = stdin_file(stdin_filename, forced)
+                run = check_stdin(sys.stdin.buffer, file, settings_of(file))
+            else:
+                # Files are checked as discovery finds them; then, for files given by name,
+                # their connectors' other files, for the rules across files only.
+                seen: set[str] = set()
+                context: set[str] = set()
+                every = _with_companions(files, paths or [], seen, context, listed)
+                configured: Iterator[tuple[Settings, FileToCheck]] = (
+                    (settings_of(file), file) for file in every
+                )
+                fixed = 0
+                if fix or fix_only or diff:
+                    from kpack.fix.command import report_fixes, run_fixes
+
+                    listed_files = list(configured)
+                    # Companions are read for the cross-file rules only: never fixed.
+                    given = [pair for pair in listed_files if pair[1].real not in context]
+                    done = run_fixes(given, unsafe_fixes, diff)
+                    if diff or fix_only:
+                        raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
+                    fixed, configured = done.fixed, iter(listed_files)
+                run = check_files(configured, jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
@@ -185,8 +263,11 @@ def check(
             )
         diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
-        report = Report(diagnostics, run.files, color=use_color(color, stream))
-        write_output(get_reporter(output_format.value)(report), output_file)
+        report = Report(
+            diagnostics, run.files, color=use_color(color, stream), paths=run.paths,
+            fixed=fixed, unsafe_fixes=unsafe_fixes, fix_hints=True,
+        )
+        write_output(get_reporter(output_format.value)(report), output_file, inputs)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line
 
@@ -194,6 +275,41 @@ def check(
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         if not exit_zero and any(d.severity in failing for d in diagnostics):
             raise typer.Exit(EXIT_FINDINGS)
+        if exit_non_zero_on_fix and fixed:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _noting_inputs(
+    files: "Iterator[FileToCheck]", output_file: Path, inputs: set[tuple[int, int]]
+) -> "Iterator[FileToCheck]":
+    """Pass the files on; when `--output-file` exists, note their (device, inode): the
+    report must never be written over one of them (kpack.fsutil refuses it)."""
+    from kpack.fsutil import file_id
+
+    if file_id(output_file) is None:  # a new file cannot be an input: no stat per file
+        yield from files
+        return
+    for file in files:
+        found = file_id(file.path)
+        if found is not None:
+            inputs.add(found)
+        yield file
+
+
+def _with_companions(
+    files: "Iterator[FileToCheck]", given: list[str], seen: set[str], context: set[str],
+    listed: "FolderNames",
+) -> "Iterator[FileToCheck]":
+    """The discovered files, then the companions of the files given by name (their real
+    paths go into `context`)."""
+    from kpack.load.discover import iter_companions
+
+    for file in files:
+        seen.add(file.real)
+        yield file
+    for file in iter_companions(given, seen, listed):
+        context.add(file.real)
+        yield file
 
 
 @contextlib.contextmanager
@@ -225,6 +341,7 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
+    from kpack.rules.docs import fix_label
     from kpack.rules.registry import all_rules
 
     rules = all_rules()
@@ -240,6 +357,7 @@ def list_rules(
                         "severity": r.severity.value,
                         "kind": r.kind.value if r.kind else None,
                         "summary": r.summary,
+                        "fix": fix_label(r),
                     }
                     for r in rules
                 ],
@@ -249,12 +367,29 @@ def list_rules(
         return
     if output_format != "text":
         raise fail("--format must be text or json")
-    for r in rules:
-        typer.echo(f"{r.code}  {r.name:<40} {r.severity.value:<8} {r.summary}")
+    from kpack.terminal import rules_table, width
+
+    for line in rules_table(rules, width(sys.stdout)):
+        typer.echo(line)
+
+
+def _complete_rule(incomplete: str) -> list[str]:
+    """Shell completion of `kpack rule`: the codes (and names) that start with the word."""
+    from kpack.rules.registry import all_rules
+
+    word = incomplete.lower()
+    return [
+        value for r in all_rules() for value in (r.code, r.name) if value.lower().startswith(word)
+    ]
 
 
 @app.command("rule")
-def show_rule(code: Annotated[str, typer.Argument(help="A rule code or name, e.g. A002.")]) -> None:
+def show_rule(
+    code: Annotated[
+        str,
+        typer.Argument(help="A rule code or name, e.g. A002.", autocompletion=_complete_rule),
+    ],
+) -> None:
     """Explain one rule."""
     from kpack.rules.docs import rule_markdown
     from kpack.rules.registry import get_rule
@@ -267,12 +402,31 @@ def show_rule(code: Annotated[str, typer.Argument(help="A rule code or name, e.g
 
 @app.command("schema")
 def show_schema(
-    kind: Annotated[KindOption, typer.Argument(help="manifest, account-type or dev-config.")],
+    kind: Annotated[
+        Optional[KindOption],  # noqa: UP045
+        typer.Argument(help="manifest, account-type or dev-config."),
+    ] = None,
+    path: Annotated[
+        bool,
+        typer.Option(
+            "--path", help="Print where the installed schema is (the folder, without KIND)."
+        ),
+    ] = False,
 ) -> None:
     """Print the JSON Schema of a document kind (usable by editors and check-jsonschema)."""
-    from kpack.schemas import schema_text
+    from kpack.schemas import installed_path
 
-    typer.echo(schema_text(kind.value), nl=False)
+    if kind is None and not path:
+        raise fail("give a kind (manifest, account-type or dev-config), or --path")
+    where = installed_path(kind.value if kind else None)
+    if path:
+        typer.echo(str(where))
+        return
+    try:
+        text = where.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {where}: {exc.strerror or exc} (reinstall kpack)") from None
+    sys.stdout.write(text)
 
 
 # Commands with their own modules (each imports its heavy parts only when it runs).

@@ -1,9 +1,11 @@
 """JSON Schemas of the three document kinds, generated from `kpack.models`.
 
-`schemas/*.json` are these, committed for editors and check-jsonschema; a test fails when
-they drift. Regenerate with `python -m kpack.schemas`. The schemas hold only what makes
-cozy-stack (or a user's connection) fail, never kpack's warnings, so that every real
-manifest the stack accepts validates.
+`schemas/*.json` are these, committed for editors and check-jsonschema, and so are their
+copies in `kpack/data/schemas/`, shipped in the wheel (`kpack schema --path` prints where);
+a test fails when either drifts. Regenerate both with `python -m kpack.schemas`. Each
+schema's `$id` is its stable URL on the repository's default branch (docs/editors.md).
+The schemas hold only what makes cozy-stack (or a user's connection) fail, never kpack's
+warnings, so that every real manifest the stack accepts validates.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kpack.project import SCHEMA_BASE
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# A URN, not a made-up web address: editors map files to schemas by path or by `$schema`.
-ID_PREFIX = "urn:kpack:schema:"
+# Where the committed schemas/ folder is served: editors and SchemaStore fetch it.
+ID_PREFIX = SCHEMA_BASE
 KINDS = ("manifest", "account-type", "dev-config")
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# The same files as package data: an installed kpack has them without the repository.
+PACKAGE_SCHEMAS_DIR = Path(__file__).resolve().parent / "data" / "schemas"
 REGENERATE = "python -m kpack.schemas"
 
 _TITLES = {
@@ -74,7 +80,17 @@ def write_all(directory: Path = SCHEMAS_DIR) -> list[Path]:
     return written
 
 
+def installed_path(kind: str | None = None) -> Path:
+    """The shipped schema of `kind`, or the folder holding the three."""
+    if kind is None:
+        return PACKAGE_SCHEMAS_DIR
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    return PACKAGE_SCHEMAS_DIR / file_name(kind)
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SCHEMAS_DIR
-    for path in write_all(target):
-        print(f"wrote {path}")
+    targets = [Path(sys.argv[1])] if len(sys.argv) > 1 else [SCHEMAS_DIR, PACKAGE_SCHEMAS_DIR]
+    for target in targets:
+        for path in write_all(target):
+            print(f"wrote {path}")

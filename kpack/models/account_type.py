@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Union
 
-from pydantic import ConfigDict, RootModel, create_model, model_validator
+from pydantic import ConfigDict, Field, RootModel, create_model, model_validator
 
 from kpack import spec
 from kpack.models.base import (
@@ -58,16 +58,27 @@ CODE_EXCHANGE_FIELDS = spec.CODE_EXCHANGE_FIELDS
 # than its own, so `_id` and `_rev` are exact).
 GO_FOLDED_MEMBERS = tuple(k for k in spec.ACCOUNT_TYPE_FIELDS if not k.startswith("_"))
 
-# Hover help for editors (members without one are self-explanatory or rare).
+# Hover help for editors: every member has one (tests/test_schemas.py).
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "_id": "The account type's id; `<context>/<id>` overrides <id> for one context.",
+    "_rev": "CouchDB's revision of the document (set by CouchDB; needed to update it).",
+    "slug": "The konnector's slug (secret grants hand `secret` to this konnector).",
     "grant_mode": "How the stack obtains the credentials (OAuth flow or a plain secret).",
+    "client_id": "The OAuth client id registered at the provider.",
+    "client_secret": "The OAuth client secret registered at the provider: keep it out of "
+    "git, fill it from the environment (`$VAR`).",
+    "auth_endpoint": "The provider's authorization URL, where the user is sent to connect.",
+    "token_endpoint": "The provider's token URL, where the stack exchanges the code and "
+    "refreshes tokens (without it the konnector exchanges the code itself).",
     "token_mode": "How the token request authenticates: form (default), basic or get. "
     "Any other value silently behaves like form.",
     "redirect_uri": "One URL, exactly as registered at the provider; default "
     "https://<instance>/accounts/<_id>/redirect.",
+    "manage_endpoint": "Budget Insight webview: the URL that manages the user's connections.",
+    "reconnect_endpoint": "Budget Insight: the URL that reconnects a connection in error.",
     "extras": "Extra query parameters of the authorize URL (string values).",
-    "slug": "The konnector's slug (secret grants hand `secret` to this konnector).",
+    "skip_redirect_uri_on_authorize": "Leave redirect_uri out of the authorize URL.",
+    "skip_state_on_token": "Leave state out of the token request.",
     "secret": "Handed to the konnector for secret grants (string or object).",
     "fcm_credentials": "Firebase credentials (notification documents, without grant_mode).",
 }
@@ -174,7 +185,9 @@ class AccountTypeBulk(JsonDocument):
         json_schema_extra={"not": {"required": ["grant_mode"]}},
     )
 
-    docs: list[AccountType]  # type: ignore[valid-type]
+    docs: list[AccountType] = Field(  # type: ignore[valid-type]
+        description="The account-type documents, each written as is."
+    )
 
 
 class AccountTypeFile(

@@ -66,7 +66,12 @@ Permission = _model(
 
 Terms = _model(
     "Terms", "Terms", "Terms the user accepts before connecting.",
-    {key: optional(key, str, nullable=True) for key in ("url", "version")},
+    {
+        "url": optional("url", str, "Where the terms can be read.", nullable=True),
+        "version": optional(
+            "version", str, "The terms' version: a new one asks users again.", nullable=True
+        ),
+    },
 )
 
 OAuth = _model(
@@ -93,6 +98,14 @@ TYPE_OVERRIDES: dict[str, Any] = {
 }
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "slug": "The konnector's id: lowercase letters, digits and dashes.",
+    "source": "Where the konnector's code comes from (a git or registry URL).",
+    "version": "The konnector's version (the registry wants X.Y.Z, matching package.json).",
+    "name": "The konnector's name, as shown to users.",
+    "icon": "The icon's path inside the build (an SVG or PNG).",
+    "language": "The language the konnector is written in (node).",
+    "parameters": "Parameters handed to the konnector on each run.",
+    "terms": "Terms the user accepts before connecting.",
+    "notifications": "The notifications the konnector may send, by name.",
     "type": "konnector (node is a legacy value).",
     "clientSide": "Runs in the mobile/desktop app instead of the server.",
     "permissions": "The konnector's permissions, by name.",

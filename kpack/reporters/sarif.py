@@ -1,19 +1,28 @@
 """SARIF 2.1.0: one run of the `kpack` driver, for GitHub code scanning and other viewers.
 
 Columns are counted in Unicode code points (the loader counts characters of the decoded
-text), which the run declares with `columnKind`. Relative paths stay relative to the
-folder kpack ran in (`%SRCROOT%`), so a log made in a checkout maps onto the repository.
+text), which the run declares with `columnKind`. Files under the source root (`%SRCROOT%`:
+the git work tree kpack runs in, else the folder it runs in) get URIs relative to it, so a
+log made from a subfolder of a checkout still maps onto the repository (never `../`);
+files elsewhere get absolute `file:` URIs.
+
+Code scanning needs to recognise a finding from one run to the next: each result carries
+`partialFingerprints` made of the rule code, the file's URI and the JSON pointer (not the
+line, so a finding keeps its identity when lines move). `primaryLocationLineHash` holds the
+same value, so github/codeql-action/upload-sarif keeps it instead of hashing source lines.
+Each rule links to its section of docs/rules.md for the running version (`helpUri`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from kpack import __version__
+from kpack import __version__, project
 from kpack.diagnostics import Diagnostic, Rule, Severity
 from kpack.reporters import Report
 
@@ -23,6 +32,8 @@ SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 SOURCE_ROOT = "%SRCROOT%"
+# Fingerprint keys: GitHub's own (kept as given by upload-sarif) and kpack's, versioned.
+FINGERPRINT_KEYS = ("primaryLocationLineHash", "kpackFingerprint/v1")
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -39,21 +50,6 @@ def path_to_uri(path: str) -> tuple[str, bool]:
     return quote(pure.as_posix(), safe="/"), True
 
 
-def _information_uri() -> str | None:
-    """The project's homepage from the installed metadata, if it declares one."""
-    from importlib import metadata
-
-    try:
-        urls: list[str] = metadata.metadata("kpack").get_all("Project-URL") or []
-    except metadata.PackageNotFoundError:
-        return None
-    for entry in urls:
-        label, _, url = entry.partition(",")
-        if label.strip().lower() in ("homepage", "home", "repository", "source"):
-            return url.strip()
-    return None
-
-
 def _text(text: str, markdown: str | None = None) -> dict[str, str]:
     message = {"text": text}
     if markdown:
@@ -61,7 +57,8 @@ def _text(text: str, markdown: str | None = None) -> dict[str, str]:
     return message
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule, known: bool = True) -> dict[str, Any]:
+    """A rule's descriptor; `known`: from the catalogue, so documented in docs/rules.md."""
     doc = rule.doc or rule.summary
     descriptor: dict[str, Any] = {
         "id": rule.code,
@@ -71,6 +68,8 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "help": _text(doc, doc),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
     }
+    if known:
+        descriptor["helpUri"] = project.rule_help_uri(rule.code, rule.name)
     if rule.kind:
         descriptor["properties"] = {"documentKind": rule.kind.value}
     return descriptor
@@ -92,13 +91,41 @@ def _region(d: Diagnostic) -> dict[str, int] | None:
     return region
 
 
-def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+def source_root() -> str:
+    """The folder `%SRCROOT%` stands for: the git work tree holding the current folder,
+    else the current folder (real paths, so that files compare with it)."""
+    from kpack.git import find_work_tree
+
+    cwd = os.path.realpath(os.getcwd())
+    tree = find_work_tree(Path(cwd) / "-")
+    return os.path.realpath(tree) if tree is not None else cwd
+
+
+def artifact_location(path: str, root: str) -> dict[str, Any]:
+    """A file as given on the command line → its SARIF artifact location: relative to
+    `root` (`uriBaseId` %SRCROOT%) when it lies below it, else an absolute `file:` URI."""
+    folder, name = os.path.split(os.path.abspath(path))
+    absolute = os.path.join(os.path.realpath(folder), name)
+    relative = os.path.relpath(absolute, root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return {"uri": path_to_uri(absolute)[0]}
+    return {"uri": path_to_uri(relative)[0], "uriBaseId": SOURCE_ROOT}
+
+
+def fingerprint(code: str, uri: str, pointer: str | None) -> str:
+    """What identifies a finding across runs: rule, file, place in the document."""
+    key = "\0".join((code, uri, pointer or ""))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _result(
+    d: Diagnostic, rule_index: int, artifact: dict[str, Any], seen: dict[str, int]
+) -> dict[str, Any]:
     text = d.message if not d.help else f"{d.message}\nhelp: {d.help}"
-    uri, relative = path_to_uri(d.file)
-    artifact: dict[str, Any] = {"uri": uri}
-    if relative:
-        artifact["uriBaseId"] = SOURCE_ROOT
-    physical: dict[str, Any] = {"artifactLocation": artifact}
+    digest = fingerprint(d.code, artifact["uri"], d.pointer)
+    # The same rule at the same place twice: numbered, as GitHub numbers line hashes.
+    seen[digest] = occurrence = seen.get(digest, 0) + 1
+    physical: dict[str, Any] = {"artifactLocation": dict(artifact)}
     region = _region(d)
     if region:
         physical["region"] = region
@@ -112,12 +139,36 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
         "level": LEVELS[d.severity],
         "message": _text(text),
         "locations": [location],
+        "partialFingerprints": {key: f"{digest}:{occurrence}" for key in FINGERPRINT_KEYS},
         "properties": {
             "name": d.name,
             "pointer": d.pointer,
             "documentKind": d.kind.value if d.kind else None,
         },
     }
+
+
+def _with_fix(result: dict[str, Any], d: Diagnostic) -> dict[str, Any]:
+    """The result with `fixes` when the finding has one (kpack check --fix applies it)."""
+    if d.fix is None or not d.fix.edits:
+        return result
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.location[0], "startColumn": e.location[1],
+                "endLine": e.location[2], "endColumn": e.location[3],
+            },
+            "insertedContent": {"text": e.content},
+        }
+        for e in d.fix.edits
+    ]
+    fix = {
+        "description": _text(d.fix.message),
+        "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+        "properties": {"applicability": d.fix.applicability.value},
+    }
+    return {**result, "fixes": [fix]}
 
 
 def build_log(report: Report) -> dict[str, Any]:
@@ -129,32 +180,47 @@ def build_log(report: Report) -> dict[str, Any]:
     for d in report.diagnostics:
         first_of.setdefault(d.code, d)
     codes = sorted(first_of)
-    descriptors = [rule_descriptor(catalogue.get(c) or _unknown_rule(first_of[c])) for c in codes]
+    descriptors = [
+        rule_descriptor(catalogue[c]) if c in catalogue
+        else rule_descriptor(_unknown_rule(first_of[c]), known=False)
+        for c in codes
+    ]
     index = {code: i for i, code in enumerate(codes)}
 
     driver: dict[str, Any] = {
         "name": "kpack",
         "version": __version__,
         "semanticVersion": __version__,
+        "informationUri": project.REPOSITORY,
         "rules": descriptors,
     }
-    information_uri = _information_uri()
-    if information_uri:
-        driver["informationUri"] = information_uri
-
+    root = source_root() if report.diagnostics else ""
+    artifacts: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    results = []
+    for d in report.diagnostics:
+        artifact = artifacts.get(d.file)
+        if artifact is None:
+            artifact = artifacts[d.file] = artifact_location(d.file, root)
+        results.append(_with_fix(_result(d, index[d.code], artifact, seen), d))
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index[d.code]) for d in report.diagnostics],
+        "results": results,
     }
-    if any(path_to_uri(d.file)[1] for d in report.diagnostics):
-        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": _cwd_uri()}}
+    if any("uriBaseId" in artifact for artifact in artifacts.values()):
+        run["originalUriBaseIds"] = {
+            SOURCE_ROOT: {
+                "uri": _folder_uri(root),
+                "description": _text("The git work tree kpack ran in, else its folder."),
+            }
+        }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _cwd_uri() -> str:
+def _folder_uri(folder: str) -> str:
     # A base URI must end with a slash for relative references to resolve under it.
-    return Path(os.getcwd()).as_uri().rstrip("/") + "/"
+    return Path(folder).as_uri().rstrip("/") + "/"
 
 
 def render(report: Report) -> str:

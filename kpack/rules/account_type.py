@@ -15,11 +15,12 @@ import re
 import sys
 from collections.abc import Iterator
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document, type_name
+from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
 from kpack.rules.common import (
     GoUrlError,
     closest,
@@ -29,7 +30,7 @@ from kpack.rules.common import (
     is_local_dev_host,
     is_type,
 )
-from kpack.rules.registry import define
+from kpack.rules.registry import declare_fix, define
 from kpack.spec import (
     ACCOUNT_TYPE_FIELDS,
     CODE_EXCHANGE_FIELDS,
@@ -239,7 +240,13 @@ ENDPOINTS_DIFFERENT_DOMAINS = define(
     hand a valid authorization code and the client secret to a third party; reviewers
     must make sure both endpoints belong to the service provider. Hosts are compared
     by registrable domain (`www.facebook.com` and `graph.facebook.com` agree), using
-    the Public Suffix List. A warning: some providers do use two domains.
+    the Public Suffix List, and providers known to use several domains are one family
+    (kpack's `spec.PROVIDER_FAMILIES`, from each provider's OAuth documentation: Google's
+    `accounts.google.com` with `oauth2.googleapis.com` or `www.googleapis.com`, as in
+    cozy-stack's `docs/konnectors-workflow.md`; Microsoft's `login.microsoftonline.com`,
+    `login.live.com`, `graph.microsoft.com`; Facebook's `facebook.com`, `fb.com`;
+    Twitter/X, Dropbox's `dropboxapi.com`, Withings' `withings.net`). A warning: other
+    providers may use two domains too.
     """,
 )
 EXTRAS_STANDARD_PARAMETER = define(
@@ -282,7 +289,10 @@ DUPLICATE_ID = define(
     CouchDB keeps one document per id: the second write conflicts (or, with a `_rev`,
     replaces the first), so one of the two account types is lost. Reported on the
     second document, naming the first; checked across every account-type file of the
-    run.
+    run. Files of different environments (`account-types.dev.json` and
+    `account-types.prod.json`, or `dev/` and `prod/` folders: kpack's convention, see
+    docs/connectors.md) go to different CouchDBs and may share ids; a file without an
+    environment goes to every one.
     """,
 )
 ID_MISSING = define(
@@ -294,6 +304,19 @@ ID_MISSING = define(
     CouchDB and can never be found; kpack's provisioning needs it to know where to
     write. The id must be a non-empty string, must not start with `_` (CouchDB reserves
     those ids) and, when it has a context prefix, both parts must be non-empty.
+    """,
+)
+
+REDIRECT_URI_TRAILING_SLASH = define(
+    "A020", "redirect-uri-trailing-slash", W, K,
+    "`redirect_uri` ends with a slash after `/redirect`.",
+    """
+    The stack's callback route is `/accounts/<id>/redirect` (its default redirect URI,
+    cozy-stack `model/account/type.go`, has no trailing slash), and providers compare
+    the `redirect_uri` of the authorize request with the registered one character for
+    character (RFC 6749 section 3.1.2, OAuth 2.0 Security BCP): `.../redirect/` is
+    another URI, which a real account type carried. Write the path without the slash,
+    as registered at the provider.
     """,
 )
 
@@ -386,8 +409,15 @@ RUN_WAITS = False
 def check_run(
     documents: list[Document], options: CheckOptions
 ) -> Iterator[tuple[Document, Finding]]:
-    yield from _duplicate_ids(documents)
-    yield from _duplicate_secret_slugs(documents)
+    # Per environment: files of different environments go to different CouchDBs.
+    from kpack.rules.environments import environment_views
+
+    seen: set[tuple[int, Finding]] = set()
+    for view in environment_views(documents):
+        for doc, finding in (*_duplicate_ids(view), *_duplicate_secret_slugs(view)):
+            if (id(doc), finding) not in seen:
+                seen.add((id(doc), finding))
+                yield doc, finding
 
 
 def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
@@ -544,6 +574,55 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+declare_fix(
+    MISSPELLED_KEY, "safe",
+    """
+    Renames the key to the one the stack reads (`redirect_url` → `redirect_uri`,
+    `client-secret` → `client_secret`), when the key has exactly one candidate and that
+    key is not already present.
+    """,
+)
+declare_fix(
+    GRANT_MODE_UNKNOWN, "safe or unsafe",
+    """
+    Safe: a value that is one grant mode but for case and separators
+    (`Authorization_Code`, `authorization-code`) is written as that mode. Unsafe:
+    `refresh_token` becomes `authorization_code`, which changes the flow.
+    """,
+)
+declare_fix(TOKEN_MODE_UNKNOWN, "safe", "`Basic` → `basic`, `GET` → `get`: case only.")
+declare_fix(
+    REDIRECT_URI_WRONG_ID, "unsafe",
+    """
+    Rewrites the path's account-type id to the document's `_id` (without its context);
+    the provider must know the new URL.
+    """,
+)
+
+
+def _key_fix(doc: Document, key: str, right: str) -> Fix | None:
+    """Rename `key` to `right` when it is the one candidate and `right` is absent."""
+    if right in doc.data:
+        return None
+    canon = _canonical(key)
+    near = {
+        field for field in STACK_FIELDS
+        if len(canon) >= 4 and _edit_distance(canon, field) <= (1 if len(field) < 10 else 2)
+    }
+    if near - {right}:
+        return None
+    return safe(f"rename {_q(key)} to {_q(right)}", RenameKey(doc.at(key), right))
+
+
+def _grant_mode_fix(doc: Document, grant_mode: str) -> Fix | None:
+    """A grant mode spelt with other case or separators: the one mode it names."""
+    norm = re.sub(r"[-\s_]+", "_", grant_mode.strip().lower())
+    modes = [mode for mode in GRANT_MODES if mode == norm]
+    if len(modes) != 1:
+        return None
+    return safe(f"write {_q(modes[0])}", SetValue(doc.at("grant_mode"), modes[0]))
+
+
 def _keys(doc: Document, members: dict[str, list[str]], slug: Any) -> Iterator[Finding]:
     for raw_key in doc.data:
         key = str(raw_key)
@@ -566,6 +645,7 @@ def _keys(doc: Document, members: dict[str, list[str]], slug: Any) -> Iterator[F
                 + ("" if present else _default_note(right)),
                 f"did you mean {_q(right)}?"
                 + (" (it is also present: remove this one)" if present else ""),
+                fix=_key_fix(doc, key, right),
             )
             continue
         if key.startswith("_"):
@@ -740,6 +820,9 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
             "token_endpoint when it refreshes a token",
             'you probably want "authorization_code": the authorization code flow is what '
             "gives refresh tokens, and the stack refreshes them on its own",
+            fix=unsafe(
+                'write "authorization_code"', SetValue(doc.at("grant_mode"), "authorization_code")
+            ),
         )
         return
     suggestion = GRANT_MODE_ALIASES.get(_canonical(grant_mode)) or closest(grant_mode, GRANT_MODES)
@@ -748,6 +831,7 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
         f"unknown grant_mode {value}: the stack answers \"Wrong account type\" when a user "
         "connects",
         f"did you mean {_q(suggestion)}?" if suggestion else f"use one of {_list(GRANT_MODES)}",
+        fix=_grant_mode_fix(doc, grant_mode),
     )
 
 
@@ -771,7 +855,15 @@ def _token_mode(doc: Document, token_mode: str | None) -> Iterator[Finding]:
         f"unknown token_mode {_q(_short(token_mode))}: the stack silently falls back to "
         '"form"',
         help,
+        fix=_token_mode_fix(doc, token_mode),
     )
+
+
+def _token_mode_fix(doc: Document, token_mode: str) -> Fix | None:
+    lowered = token_mode.lower()
+    if lowered not in TOKEN_MODES:
+        return None
+    return safe(f"write {_q(lowered)}", SetValue(doc.at("token_mode"), lowered))
 
 
 def _is_missing(data: dict[str, Any], field: str) -> bool:
@@ -917,7 +1009,8 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
                 CONTEXT_WITHOUT_REDIRECT_URI, doc.pointer,
                 f"the context override {_q(doc_id or '')} has no \"redirect_uri\": the default "
                 f"redirect URI /accounts/{doc_id}/redirect matches no route",
-                f'set "redirect_uri": "https://oauthcallback.<domain>/accounts/{name}/redirect"',
+                'set "redirect_uri": '
+                + _q(f"https://oauthcallback.<domain>/accounts/{name}/redirect"),
             )
         return
     host = (parts.hostname or "").lower()
@@ -930,12 +1023,24 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             f"redirect_uri names the account type {_q(unquote(match.group(1)))}, but this "
             f"document is {_q(name)}: the callback answers \"bad state\"",
             f"write {_q(expected or '')}", at_value=True,
+            fix=_redirect_fix(doc, parts, match, name),
         )
     elif shared and not match:
         yield Finding(
             REDIRECT_URI_WRONG_ID, doc.at("redirect_uri"),
             "a shared callback redirect_uri must have the path /accounts/<id>/redirect",
             f"write {_q(expected)}" if expected else None, at_value=True,
+        )
+    if match and parts.path.endswith("/"):
+        yield Finding(
+            REDIRECT_URI_TRAILING_SLASH, doc.at("redirect_uri"),
+            "redirect_uri ends with a slash after /redirect: the stack's callback route and "
+            "its default redirect URI have none, and providers compare redirect URIs "
+            "character for character",
+            f"write {_q(parts.scheme + '://' + parts.netloc + parts.path.rstrip('/'))} (and "
+            "register that one at the provider)" if not (parts.query or parts.fragment)
+            else "remove the slash after /redirect",
+            at_value=True,
         )
     if shared and grant_mode in IMPLICIT_GRANT_MODES:
         yield Finding(
@@ -945,6 +1050,19 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             "leave redirect_uri out (the instance's own /accounts/<id>/redirect is the default)",
             at_value=True,
         )
+
+
+def _redirect_fix(doc: Document, parts: Any, match: Any, name: str) -> Fix | None:
+    """The redirect URI with its path's id replaced by `name` (query and all kept)."""
+    value = doc.data.get("redirect_uri")
+    if not isinstance(value, str):
+        return None
+    at = value.find("//") + 2 + len(parts.netloc)
+    if value[at : at + len(parts.path)] != parts.path:
+        return None
+    start, end = at + match.start(1), at + match.end(1)
+    fixed = value[:start] + quote(name, safe="-._~+@") + value[end:]
+    return unsafe(f"write {_q(fixed)}", SetValue(doc.at("redirect_uri"), fixed))
 
 
 # Registrable domains: the Public Suffix List is loaded only when two hosts share their
@@ -1024,11 +1142,30 @@ def same_site(host_a: str, host_b: str) -> bool:
     return registrable_domain(a) == registrable_domain(b)
 
 
+def _family_of(host: str) -> str | None:
+    from kpack.spec import PROVIDER_FAMILIES  # a few lookups, only for differing hosts
+
+    # By suffix, not by registrable domain: the Public Suffix List's private section
+    # lists `googleapis.com`, so `oauth2.googleapis.com` is its own registrable domain.
+    host = host.lower().rstrip(".")
+    for family, domains in PROVIDER_FAMILIES.items():
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return family
+    return None
+
+
+def same_provider(host_a: str, host_b: str) -> bool:
+    """Whether two hosts are on the registrable domains of one provider family
+    (`accounts.google.com` and `oauth2.googleapis.com`): spec.PROVIDER_FAMILIES."""
+    family = _family_of(host_a)
+    return family is not None and family == _family_of(host_b)
+
+
 def _endpoint_domains(doc: Document, auth: Any, token: Any) -> Iterator[Finding]:
     auth_host, token_host = auth.hostname or "", token.hostname or ""
     if is_local_dev_host(auth_host) and is_local_dev_host(token_host):
         return
-    if same_site(auth_host, token_host):
+    if same_site(auth_host, token_host) or same_provider(auth_host, token_host):
         return
     yield Finding(
         ENDPOINTS_DIFFERENT_DOMAINS, doc.at("token_endpoint"),
@@ -1198,5 +1335,5 @@ _RULES: tuple[Rule, ...] = (
     TOKEN_ENDPOINT_MISSING, MISSPELLED_KEY, UNKNOWN_KEY, WRONG_FIELD_TYPE, URL_NOT_ABSOLUTE,
     URL_NOT_HTTPS, REDIRECT_URI_WRONG_ID, IMPLICIT_SHARED_CALLBACK, CONTEXT_WITHOUT_REDIRECT_URI,
     ENDPOINTS_DIFFERENT_DOMAINS, EXTRAS_STANDARD_PARAMETER, PLACEHOLDER_SECRET,
-    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING,
+    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING, REDIRECT_URI_TRAILING_SLASH,
 )

@@ -26,6 +26,14 @@ __all__ = [
 LOCAL_DEV_HOSTS = ("localhost", "127.0.0.1", "::1", "cozy.tools", "cozy.localhost")
 
 
+def js(value: Any) -> str:
+    """A value as JSON text, for snippets a user may paste into a JSON file (never
+    Python's repr: `'x'` and `True` are not JSON)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _normalise(word: str) -> str:
     return word.lower().replace("-", "_").replace(" ", "_")
 

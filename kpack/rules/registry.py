@@ -36,6 +36,22 @@ def define(
     return rule
 
 
+# What `kpack check --fix` can do for a rule: code -> (applicability, description).
+# Declared by the module whose checker attaches the fix, next to its definition.
+_FIXES: dict[str, tuple[str, str]] = {}
+
+
+def declare_fix(rule: Rule, applicability: str, description: str) -> None:
+    """Say that `rule`'s findings may carry a fix: "safe", "unsafe" or "safe or unsafe"."""
+    _FIXES[rule.code] = (applicability, inspect.cleandoc(description))
+
+
+def fix_of(rule: Rule) -> tuple[str, str] | None:
+    """The fix a rule's findings may carry (applicability, description), or None."""
+    all_rules()
+    return _FIXES.get(rule.code)
+
+
 def all_rules() -> list[Rule]:
     for module in RULE_MODULES:
         import_module(module)

@@ -267,3 +267,117 @@ def test_every_rule_of_the_catalogue_makes_a_valid_descriptor() -> None:
     log = build_log(Report(diagnostics, files=1))
     assert_valid_sarif(log)
     assert [d["id"] for d in log["runs"][0]["tool"]["driver"]["rules"]] == [r.code for r in rules]
+
+
+# -- code scanning: help links, fingerprints, the source root ------------------------------
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lowercase, punctuation dropped, spaces → -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_rule_links_to_its_section_of_the_rule_docs() -> None:
+    from kpack import project
+    from kpack.rules.registry import all_rules
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    anchors = {github_anchor(line.lstrip("#")) for line in docs.splitlines()
+               if line.startswith("### ")}
+    rules = all_rules()
+    log = build_log(Report([diag(code=r.code, name=r.name) for r in rules], files=1))
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == project.REPOSITORY
+    for descriptor in driver["rules"]:
+        uri = descriptor["helpUri"]
+        page, _, anchor = uri.partition("#")
+        assert page == f"{project.REPOSITORY}/blob/v{__version__}/docs/rules.md"
+        assert anchor in anchors, f"{descriptor['id']}: no heading #{anchor} in docs/rules.md"
+
+
+def test_a_rule_missing_from_the_catalogue_gets_no_help_link() -> None:
+    log = build_log(Report([diag(code="Z999", name="made-up")], files=1))
+    (descriptor,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert "helpUri" not in descriptor
+    assert_valid_sarif(log)
+
+
+def fingerprints(log: dict[str, Any]) -> list[dict[str, str]]:
+    return [r["partialFingerprints"] for r in log["runs"][0]["results"]]
+
+
+def test_fingerprints_follow_code_file_and_pointer_not_lines() -> None:
+    before = build_log(Report([diag(line=3, column=14)], 1))
+    moved = build_log(Report([diag(line=40, column=2, end_line=40, end_column=9)], 1))
+    assert_valid_sarif(before)
+    assert fingerprints(before) == fingerprints(moved)
+    (prints,) = fingerprints(before)
+    assert set(prints) == {"primaryLocationLineHash", "kpackFingerprint/v1"}
+    assert re.fullmatch(r"[0-9a-f]{32}:1", prints["kpackFingerprint/v1"])
+    others = [
+        diag(pointer="/client_id"), diag(code="L002", name="duplicate-key"),
+        diag(file="other/account-type.json"), diag(pointer=None),
+    ]
+    for other in others:
+        (changed,) = fingerprints(build_log(Report([other], 1)))
+        assert changed != prints, other
+
+
+def test_the_same_finding_twice_is_numbered() -> None:
+    log = build_log(Report([diag(line=3), diag(line=9)], 1))
+    first, second = (p["kpackFingerprint/v1"] for p in fingerprints(log))
+    assert first.split(":")[0] == second.split(":")[0]
+    assert (first[-2:], second[-2:]) == (":1", ":2")
+
+
+def git_repository(path: Path) -> Path:
+    import subprocess
+
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(path)], check=True, capture_output=True)
+    return path
+
+
+def test_a_run_from_a_subfolder_is_relative_to_the_work_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = git_repository(tmp_path / "repo")
+    write_account_type(repo, "secrets/account-type.json", TRAILING_COMMA)
+    (repo / "tools").mkdir()
+    logs = []
+    for cwd, path in ((repo, "secrets/account-type.json"),
+                      (repo / "tools", "../secrets/account-type.json"),
+                      (repo / "secrets", "account-type.json")):
+        monkeypatch.chdir(cwd)
+        code, out, _ = run_cli(capsys, path, "--format", "sarif", *LOADER_ONLY)
+        assert code == 1
+        log = json.loads(out)
+        assert_valid_sarif(log)
+        logs.append(log)
+    for log in logs:
+        run = log["runs"][0]
+        (result,) = run["results"]
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert artifact == {"uri": "secrets/account-type.json", "uriBaseId": "%SRCROOT%"}
+        base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        assert urljoin(base, artifact["uri"]) == (
+            (repo.resolve() / "secrets" / "account-type.json").as_uri()
+        )
+    assert fingerprints(logs[0]) == fingerprints(logs[1]) == fingerprints(logs[2])
+
+
+def test_a_file_outside_the_source_root_gets_an_absolute_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = git_repository(tmp_path / "repo")
+    outside = write_account_type(tmp_path / "elsewhere", "account-type.json", TRAILING_COMMA)
+    monkeypatch.chdir(repo)
+    code, out, _ = run_cli(capsys, "../elsewhere/account-type.json", "--format", "sarif",
+                           *LOADER_ONLY)
+    assert code == 1
+    log = json.loads(out)
+    assert_valid_sarif(log)
+    run = log["runs"][0]
+    artifact = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": outside.resolve().as_uri()}
+    assert "originalUriBaseIds" not in run

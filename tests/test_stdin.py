@@ -1,0 +1,173 @@
+"""`kpack check - --stdin-filename NAME`: an editor's buffer, checked as the file NAME."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpack.cli import main
+from kpack.load.source import MANIFEST_MAX_BYTES
+from tests.helpers import REPO
+
+SEED = REPO / "examples" / "seed-mistakes"
+BAD_MANIFEST = '{\n  "slug": "Bad_Slug",\n  "clientSide": "yes",\n  "type": "konnector"\n}\n'
+BAD_YAML_ACCOUNT_TYPE = "_id: example\ngrant_mode: refresh_token\nredirect_url: http://x\n"
+
+
+def feed(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
+    code = main(["check", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else None, err
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("manifest.konnector", BAD_MANIFEST),
+        ("secrets/google.account-type.yaml", BAD_YAML_ACCOUNT_TYPE),
+        ("account-types.json", (SEED / "account-types.json").read_text(encoding="utf-8")),
+        # Comments are allowed in dev configs only: the kind decides the parser.
+        ("konnector-dev-config.json",
+         (SEED / "konnector-dev-config.json").read_text(encoding="utf-8")),
+    ],
+)
+def test_stdin_gives_the_report_of_the_file_it_names(
+    name: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    on_disk = report(capsys, name)
+    path.unlink()  # the name is never read
+    feed(monkeypatch, text.encode())
+    from_stdin = report(capsys, "-", "--stdin-filename", name)
+    assert from_stdin[0] == on_disk[0] == 1
+    assert from_stdin[1] == on_disk[1]
+    assert {d["file"] for d in from_stdin[1]["diagnostics"]} == {name}
+
+
+def test_the_buffer_wins_over_the_saved_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifest.konnector").write_text(BAD_MANIFEST, encoding="utf-8")
+    good = {"slug": "good", "type": "konnector", "name": "Good", "language": "node",
+            "version": "1.0.0", "editor": "Me", "permissions": {}}
+    feed(monkeypatch, json.dumps(good).encode())
+    code, log, _ = report(capsys, "--stdin-filename", "manifest.konnector", "--select", "M001,M002")
+    assert code == 0
+    assert log["diagnostics"] == []
+
+
+def test_the_settings_of_the_named_place_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    (project / "konnectors" / "a").mkdir(parents=True)
+    (project / ".kpack.yaml").write_text(
+        'per-file-ignores:\n  "konnectors/a/*": [A006]\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    text = (SEED / "account-types.json").read_bytes()
+    feed(monkeypatch, text)
+    _, log, _ = report(capsys, "-", "--stdin-filename", "project/konnectors/a/account-types.json")
+    assert {d["code"] for d in log["diagnostics"]} == {"A002"}
+    feed(monkeypatch, text)
+    _, log, _ = report(capsys, "-", "--stdin-filename", "project/konnectors/b/account-types.json")
+    assert {d["code"] for d in log["diagnostics"]} == {"A002", "A006"}
+
+
+def test_kind_option_without_a_name_reports_under_a_dash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed(monkeypatch, BAD_MANIFEST.encode())
+    code, log, _ = report(capsys, "-", "--kind", "manifest")
+    assert code == 1
+    assert {d["file"] for d in log["diagnostics"]} == {"-"}
+    assert log["summary"]["files"] == 1
+
+
+def test_kind_option_wins_over_the_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed(monkeypatch, BAD_MANIFEST.encode())
+    _, log, _ = report(capsys, "-", "--stdin-filename", "notes.json", "--kind", "manifest")
+    assert {d["kind"] for d in log["diagnostics"]} == {"manifest"}
+    assert {d["file"] for d in log["diagnostics"]} == {"notes.json"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-"], "cannot tell what kind of document standard input holds"),
+        (["-", "--stdin-filename", "notes.json"], "notes.json: cannot tell what kind"),
+        (["-", "other.json"], "cannot be combined with other paths"),
+        (["manifest.konnector", "--stdin-filename", "manifest.konnector"], "give `-` or no path"),
+        (["-", "--stdin-filename", "folder/"], "a file name is needed"),
+    ],
+)
+def test_usage_errors(
+    args: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    feed(monkeypatch, b"{}")
+    assert main(["check", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+class CountingStream(io.RawIOBase):
+    """An endless stream of spaces that counts what was asked of it."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), 1 << 16)
+        buffer[:size] = b" " * size
+        self.given += size
+        return size
+
+
+def test_an_endless_input_is_cut_at_the_size_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = CountingStream()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(raw)))
+    code, log, _ = report(capsys, "-", "--stdin-filename", "manifest.konnector")
+    assert code == 1
+    (finding,) = log["diagnostics"]
+    assert finding["code"] == "L008"
+    assert raw.given <= MANIFEST_MAX_BYTES + 1 + (1 << 16)  # one read past the limit at most
+
+
+def test_through_the_installed_command() -> None:
+    script = shutil.which("kpack", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the kpack entry point is not installed next to this Python")
+    result = subprocess.run(
+        [script, "check", "-", "--stdin-filename", "konnectors/x/manifest.konnector"],
+        input=BAD_MANIFEST, capture_output=True, text=True, check=False, timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("konnectors/x/manifest.konnector:"), result.stdout
