@@ -226,6 +226,12 @@ def go_url_parse(raw: str) -> Url:
     """`url.Parse(raw)` as Go's net/url does it (Go 1.19 to 1.23 agree on these steps):
     the parts, or GoUrlError with Go's reason. `hostname` and `port` are split from the
     host as Go's `Hostname()` and `Port()` do; the scheme is lower-cased."""
+    plain = _PLAIN_URL.fullmatch(raw)
+    if plain is not None and "%" not in raw:  # the usual URL: nothing Go could refuse
+        scheme, netloc, tail = plain.group(1, 2, 3)
+        tail, _, fragment = (tail or "").partition("#")
+        path, _, query = tail.partition("?")
+        return Url(scheme.lower(), netloc, path, query, fragment, netloc.lower() or None, None)
     rest, _, fragment = raw.partition("#")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in rest):
         raise GoUrlError("invalid control character in URL")
