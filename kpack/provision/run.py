@@ -161,6 +161,13 @@ def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
     if output_format == "curl":
         from kpack.provision.render_curl import render_curl
 
+        for doc in prepared:
+            if "\0" in doc.id:
+                raise ProvisionError(
+                    f"{doc.where}: \"_id\" holds a NUL character (U+0000), which a sh script "
+                    "cannot carry: use --format json or --apply"
+                )
+
         _out(render_curl(documents, names, default_url))
     else:
         from kpack.provision.render_http import render_http
@@ -180,13 +187,17 @@ def _secrets_note(
     from kpack.provision.payload import SECRET_KEYS
 
     if masked:
+        refusal = {
+            "the curl payload": " (the script refuses to run rather than store the mask)",
+            "the http payload": " (the masked documents get no request)",
+        }.get(what, "")
         advice = (
             "Write secrets as $VAR placeholders, or pass --reveal-secrets."
             if literal else "Pass --reveal-secrets to print them."
         )
         _err(
             f"kpack: warning: {len(masked)} secret value{'s' if len(masked) > 1 else ''} masked "
-            f"({'; '.join(masked)}): {what} will not work as printed. {advice}"
+            f"({'; '.join(masked)}): {what} will not work as printed{refusal}. {advice}"
         )
     elif reveal and any(
         key in doc.body for doc in prepared for key in SECRET_KEYS
