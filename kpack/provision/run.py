@@ -28,6 +28,7 @@ class Request(NamedTuple):
     user: str | None = None
     reveal_secrets: bool = False
     timeout: float = 10.0
+    total_timeout: float | None = None
 
 
 def _err(message: str) -> None:
@@ -219,7 +220,12 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
             return getpass.getpass(f"CouchDB password for {request.user}: ")
 
     location = locate(request.couchdb, request.user, env, prompt)
-    client = Client(location, request.timeout)
+    from kpack.provision.proxy import ignored_note
+
+    note = ignored_note(location.scheme, env)
+    if note:
+        _err(f"kpack: note: {note}")
+    client = Client(location, request.timeout, request.total_timeout, env)
     client.hide(P.secret_values(resolved))
     try:
         outcomes = upsert(client, resolved, request.dry_run)
