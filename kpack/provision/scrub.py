@@ -32,7 +32,7 @@ def _percent_pattern(secret: str) -> str:
             "%" + "".join(f"[{h.upper()}{h.lower()}]" if h.isalpha() else h for h in f"{b:02x}")
             for b in char.encode("utf-8", "surrogatepass")
         )
-        options = [re.escape(char), encoded]
+        options = [encoded, re.escape(char)]  # the longer first: `%` must not stop at "%"
         if char == " ":
             options.append(r"\+")
         parts.append("(?:" + "|".join(options) + ")")
