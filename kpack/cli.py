@@ -125,6 +125,16 @@ def check(
             "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
         ),
     ] = None,
+    extend_select: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--extend-select", help="Also these codes or prefixes, on top of the selection."
+        ),
+    ] = None,
+    extend_ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--extend-ignore", help="Also skip these codes or prefixes."),
+    ] = None,
     target: Annotated[
         Optional[Target],  # noqa: UP045
         typer.Option(
@@ -165,7 +175,13 @@ def check(
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
-        chosen = (_split(select), _split(ignore), target.value if target else None)
+        chosen = (
+            _split(select),
+            _split(ignore),
+            target.value if target else None,
+            _split(extend_select),
+            _split(extend_ignore),
+        )
         try:
             listed: FolderNames = {}  # filled by the walk, read by the settings lookup
             files = iter_discover(paths or ["."], Kind(kind.value) if kind else None, listed)
