@@ -55,7 +55,9 @@ class ColorChoice(str, Enum):
 
 def fail(message: str) -> typer.Exit:
     """Print a usage/environment error on stderr; the caller raises the result."""
-    typer.echo(f"kpack: error: {message}", err=True)
+    from kpack.escape import printable
+
+    typer.echo(f"kpack: error: {printable(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -194,9 +196,11 @@ def check(
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
+            from kpack.escape import printable
+
             typer.echo(
                 "kpack: warning: no manifest.konnector, account type or "
-                "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
+                "konnector-dev-config.json found in " + printable(", ".join(paths or ["."])),
                 err=True,
             )
         diagnostics = run.diagnostics
@@ -265,8 +269,10 @@ def list_rules(
         return
     if output_format != "text":
         raise fail("--format must be text or json")
+    from kpack.escape import printable
+
     for r in rules:
-        typer.echo(f"{r.code}  {r.name:<40} {r.severity.value:<8} {r.summary}")
+        typer.echo(printable(f"{r.code}  {r.name:<40} {r.severity.value:<8} {r.summary}"))
 
 
 @app.command("rule")
@@ -278,7 +284,9 @@ def show_rule(code: Annotated[str, typer.Argument(help="A rule code or name, e.g
     rule = get_rule(code)
     if rule is None:
         raise fail(f"no rule {code!r} (see `kpack rules`)")
-    typer.echo(rule_markdown(rule))
+    from kpack.escape import printable_lines
+
+    typer.echo(printable_lines(rule_markdown(rule)))
 
 
 @app.command("schema")

@@ -99,7 +99,9 @@ def run_build(
     try:
         outcome = _build(options, err)
     except BuildError as exc:
-        err.write(f"kpack: error: {exc}\n")
+        from kpack.escape import printable
+
+        err.write(f"kpack: error: {printable(str(exc))}\n")
         return EXIT_USAGE
     _report(options, outcome, out, err)
     return EXIT_FINDINGS if outcome.failed else EXIT_OK
