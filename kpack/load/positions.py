@@ -44,42 +44,29 @@ _NONE = -1  # no key (an array item or the root), no parent, no next sibling
 class _Tree:
     """The values of a document in document order (a parent before its children).
 
-    Value `i` spans `start[i]:end[i]`; a member's key spans `key_start[i]:key_end[i]`
-    and reads `keys[i]`; an array item has no key (`key_start` -1) and `key_end` holds
-    its index. `parent` and `next_sibling` link the tree (-1: none); a container's first
-    child, when it has one, is the value right after it."""
+    Value `i` has four entries in `spans`, from `4 * i`: its key's start and end, its
+    start and end. A member's key reads `keys[i]`; an array item has no key (key start
+    -1, `keys[i]` None) and its key end holds its index. `parent[i]` is -1 for the root."""
 
-    __slots__ = ("end", "key_end", "key_start", "keys", "next_sibling", "parent", "start")
+    __slots__ = ("keys", "parent", "spans")
 
     def __init__(self) -> None:
-        self.start = array("i")
-        self.end = array("i")
-        self.key_start = array("i")
-        self.key_end = array("i")
+        self.spans = array("i")
         self.parent = array("i")
-        self.next_sibling = array("i")
         self.keys: list[str | None] = []
 
     def __len__(self) -> int:
-        return len(self.start)
+        return len(self.parent)
 
     def node(self, i: int) -> Node:
-        key_start = self.key_start[i]
+        key_start, key_end, start, end = self.spans[4 * i : 4 * i + 4]
         if key_start == _NONE:
-            return Node(None, None, self.start[i], self.end[i])
-        return Node(key_start, self.key_end[i], self.start[i], self.end[i])
-
-    def children(self, i: int) -> Iterator[int]:
-        child = i + 1
-        if child >= len(self.start) or self.parent[child] != i:
-            return
-        while child != _NONE:
-            yield child
-            child = self.next_sibling[child]
+            return Node(None, None, start, end)
+        return Node(key_start, key_end, start, end)
 
     def token(self, i: int) -> str:
         key = self.keys[i]
-        return str(self.key_end[i]) if key is None else escape_pointer_token(key)
+        return str(self.spans[4 * i + 1]) if key is None else escape_pointer_token(key)
 
     def pointer(self, i: int) -> str:
         tokens = []
@@ -108,8 +95,11 @@ class PositionIndex:
         tree = self._tree
         if not len(tree):
             return None
+        if not pointer:
+            return 0
         i = 0
-        for token in split_pointer(pointer):
+        tokens = pointer[1:].split("/") if "~" not in pointer else split_pointer(pointer)
+        for token in tokens:
             members = self._members.get(i)
             if members is None:
                 members = self._members[i] = self._children_of(i)
@@ -126,19 +116,22 @@ class PositionIndex:
 
     def _children_of(self, i: int) -> dict[str, int] | array[int]:
         """An object's members by key (a later duplicate replaces an earlier one, as the
-        parsers do), or an array's items (ids in an array: a million items are 4 MB)."""
-        tree = self._tree
-        children = tree.children(i)
-        first = next(children, None)
-        if first is None:
-            return {}
-        if tree.keys[first] is None:
-            items = array("i", [first])
-            items.extend(children)
-            return items
-        members = {tree.keys[first]: first}
-        members.update((tree.keys[c], c) for c in children)
-        return members  # type: ignore[return-value]
+        parsers do), or an array's items (ids in an array: a million items are 4 MB).
+        Found by the C search of array.index: after the subtree of `i`, no value has `i`
+        for parent."""
+        parent, keys = self._tree.parent, self._tree.keys
+        found = []
+        find = parent.index
+        child = i
+        try:
+            while True:
+                child = find(i, child + 1)
+                found.append(child)
+        except ValueError:
+            pass
+        if not found or keys[found[0]] is not None:
+            return {keys[c]: c for c in found}  # type: ignore[misc]
+        return array("i", found)
 
     def node(self, pointer: str) -> Node | None:
         i = self.value_id(pointer)
@@ -212,13 +205,12 @@ _TOKEN = re.compile(
 class _Container:
     """An object or array being scanned."""
 
-    __slots__ = ("count", "id", "keys", "last")
+    __slots__ = ("count", "id", "keys")
 
     def __init__(self, id: int, is_object: bool):
         self.id = id
         self.keys: set[str] | None = set() if is_object else None  # None: an array
         self.count = 0  # the index of the array's current item
-        self.last = _NONE  # its last child so far
 
 
 _VALUE, _KEY, _COLON, _AFTER = range(4)  # what the scanner expects next
@@ -231,11 +223,11 @@ def index_json(text: str) -> PositionIndex:
     position is wanted for each diagnostic of a large run. The text parsed before; were it
     not JSON after all, what was indexed up to the problem is kept."""
     tree = _Tree()
-    starts, ends, key_starts, key_ends = tree.start, tree.end, tree.key_start, tree.key_end
-    parents, siblings, keys = tree.parent, tree.next_sibling, tree.keys
+    spans, parents, keys = tree.spans, tree.parent, tree.keys
     duplicates: list[tuple[int, str, int, int]] = []
     open_: list[_Container] = []
     container: _Container | None = None  # open_[-1]
+    parent = _NONE  # its id
     # The value about to be read: its key and the key's span (None, -1 and the item's
     # index for array items and the root).
     key: str | None = None
@@ -252,7 +244,7 @@ def index_json(text: str) -> PositionIndex:
             key = raw[1:-1] if "\\" not in raw else json.loads(raw)
             assert container is not None and container.keys is not None
             if key in container.keys:
-                duplicates.append((container.id, key, start, pos))
+                duplicates.append((parent, key, start, pos))
             container.keys.add(key)
             key_start, key_end = start, pos
             expected = _COLON
@@ -260,28 +252,20 @@ def index_json(text: str) -> PositionIndex:
             if char != ":":
                 break
             expected = _VALUE
-        elif expected == _VALUE and (group != 2 or char in "{["):
-            i = len(keys)
-            starts.append(start)
-            ends.append(pos)  # a container's end is set when it closes
-            key_starts.append(key_start)
-            key_ends.append(key_end)
+        elif expected == _VALUE and group != 2:  # a string or another scalar
+            spans.extend((key_start, key_end, start, pos))
+            parents.append(parent)
             keys.append(key)
-            siblings.append(_NONE)
-            if container is None:
-                parents.append(_NONE)
-            else:
-                parents.append(container.id)
-                if container.last != _NONE:
-                    siblings[container.last] = i
-                container.last = i
-            if group != 2:  # a string or another scalar
-                expected = _AFTER
-            else:
-                container = _Container(i, char == "{")
-                open_.append(container)
-                key, key_start, key_end = None, _NONE, 0
-                expected = _KEY if char == "{" else _VALUE
+            expected = _AFTER
+        elif expected == _VALUE and char in "{[":
+            parent = len(keys)
+            spans.extend((key_start, key_end, start, pos))  # the end is set when it closes
+            parents.append(container.id if container is not None else _NONE)
+            keys.append(key)
+            container = _Container(parent, char == "{")
+            open_.append(container)
+            key, key_start, key_end = None, _NONE, 0
+            expected = _KEY if char == "{" else _VALUE
         elif expected == _AFTER and char == "," and container is not None:
             if container.keys is not None:
                 expected = _KEY
@@ -293,17 +277,18 @@ def index_json(text: str) -> PositionIndex:
             char in "}]" and container is not None and (container.keys is None) == (char == "]")
         ):
             # After a value, or (an empty container, a trailing comma) where one was expected.
-            ends[container.id] = pos
+            spans[4 * container.id + 3] = pos
             open_.pop()
             expected = _AFTER
             if not open_:
                 break
             container = open_[-1]
+            parent = container.id
         else:
             break
-    # A container left open (a text that was not JSON after all) is not located.
+    # A container left open (a text that was not JSON after all) spans its first character.
     for unclosed in open_:
-        ends[unclosed.id] = starts[unclosed.id]
+        spans[4 * unclosed.id + 3] = spans[4 * unclosed.id + 2]
     return PositionIndex(text, tree, duplicates)
 
 
@@ -316,25 +301,15 @@ def index_yaml(text: str, root: Any) -> PositionIndex:
 
     tree = _Tree()
     duplicates: list[tuple[int, str, int, int]] = []
-    last_child: dict[int, int] = {}
     # node, its parent's id, its key (None for items and roots), the key's span or -1 and
     # the item's index.
     stack: list[tuple[Any, int, str | None, int, int]] = [(root, _NONE, None, _NONE, 0)]
     while stack:
         node, parent, key, key_start, key_end = stack.pop()
         i = len(tree)
-        tree.start.append(node.start_mark.index)
-        tree.end.append(node.end_mark.index)
-        tree.key_start.append(key_start)
-        tree.key_end.append(key_end)
+        tree.spans.extend((key_start, key_end, node.start_mark.index, node.end_mark.index))
         tree.keys.append(key)
         tree.parent.append(parent)
-        tree.next_sibling.append(_NONE)
-        if parent != _NONE:
-            previous = last_child.get(parent, _NONE)
-            if previous != _NONE:
-                tree.next_sibling[previous] = i
-            last_child[parent] = i
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             members = []
