@@ -202,6 +202,14 @@ _TOKEN = re.compile(
 )
 
 
+# A comma, then a scalar item of an array (group 1 a string, 2 any other scalar).
+_NEXT_SCALAR_ITEM = re.compile(
+    r'[ \t\n\r]*,[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")'
+    r"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity))",
+    re.DOTALL,
+)
+
+
 class _Container:
     """An object or array being scanned."""
 
@@ -234,6 +242,7 @@ def index_json(text: str) -> PositionIndex:
     key_start, key_end = _NONE, 0
     expected = _VALUE
     match = _TOKEN.match
+    next_item = _NEXT_SCALAR_ITEM.match
     pos = 0
     while (token := match(text, pos)) is not None:
         group = token.lastindex or 0
@@ -257,6 +266,17 @@ def index_json(text: str) -> PositionIndex:
             parents.append(parent)
             keys.append(key)
             expected = _AFTER
+            if container is not None and container.keys is None:
+                # The next scalar items of the array, one match each (a million numbers).
+                count = container.count
+                while (item := next_item(text, pos)) is not None:
+                    count += 1
+                    group = item.lastindex or 0
+                    pos = item.end()
+                    spans.extend((_NONE, count, item.start(group), pos))
+                    parents.append(parent)
+                    keys.append(None)
+                container.count = count
         elif expected == _VALUE and char in "{[":
             parent = len(keys)
             spans.extend((key_start, key_end, start, pos))  # the end is set when it closes
