@@ -110,7 +110,9 @@ def run_build(
     try:
         outcome = _build(options, err)
     except BuildError as exc:
-        err.write(f"kpack: error: {exc}\n")
+        from kpack.escape import printable
+
+        err.write(f"kpack: error: {printable(str(exc))}\n")
         return EXIT_USAGE
     _report(options, outcome, out, err)
     if outcome.sha256 is not None and outcome.output is not None:

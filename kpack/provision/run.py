@@ -32,7 +32,9 @@ class Request(NamedTuple):
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    from kpack.escape import printable
+
+    sys.stderr.write(printable(message) + "\n")
     sys.stderr.flush()
 
 
