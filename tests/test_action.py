@@ -127,6 +127,27 @@ def test_install_puts_kpack_on_the_path_of_the_next_steps(runner: Runner) -> Non
 
 
 @pytest.mark.slow
+def test_the_installed_wheel_ships_the_schemas_and_the_licence(runner: Runner) -> None:
+    """The install step built a wheel of this repository (not an editable install)."""
+    (folder,) = runner.path_file.read_text(encoding="utf-8").split()
+    python = str(Path(folder, "python"))
+    where = subprocess.run(
+        [str(Path(folder, "kpack")), "schema", "--path"], capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()
+    assert "site-packages" in where and not where.startswith(str(REPO))
+    assert sorted(p.name for p in Path(where).iterdir()) == [
+        "account-type.schema.json", "dev-config.schema.json", "manifest.schema.json",
+    ]
+    licence = subprocess.run(
+        [python, "-c", "from importlib import metadata; "
+         "print([str(f) for f in metadata.files('kpack') if f.name == 'LICENSE'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "LICENSE" in licence
+
+
+@pytest.mark.slow
 def test_findings_become_annotations_and_fail_the_step(runner: Runner) -> None:
     result = runner.run("check", paths="seed good")
     assert result.returncode == 1, result.stderr
