@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from kpack import import_module
@@ -115,6 +115,11 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     source = document.source
     rule = finding.rule
     span = source.span(finding.pointer, finding.at_value)
+    fix = finding.fix
+    if fix is not None:  # rare: only the findings a rule knows how to repair
+        from kpack.fix.resolve import resolve
+
+        fix = resolve(source, fix)
     return Diagnostic(
         rule.code,
         rule.name,
@@ -125,6 +130,7 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
         source.kind,
         finding.pointer,
         *span,
+        fix,
     )
 
 
@@ -254,15 +260,24 @@ def _check_files(tasks: Iterable[Task]) -> list[FileResult]:
 class CheckedRun(NamedTuple):
     diagnostics: list[Diagnostic]  # sorted, settings applied
     files: int  # how many files were checked
+    paths: tuple[str, ...] = ()  # the files checked, as displayed (companions left out)
 
 
-def check_files(configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 0) -> CheckedRun:
+def check_files(
+    configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 0,
+    context: Container[str] = (),
+) -> CheckedRun:
     """Check files as they come (discovery may still be walking), each with its settings.
 
     Files whose settings are the same object (one config file) form a group: the run
     rules compare files within a group only, since files under different configs belong
     to different connectors or repositories. `jobs`: processes for the first pass (0: as
     many as the CPUs for a large run, one for a small one).
+
+    `context`: the real paths of companion files, read only for the rules across files
+    (the connector's other files when only some were given, as pre-commit does). Their
+    own findings are not reported, nor the run findings they give without the given
+    files; the run findings the given files bring (on any file) are.
     """
     seen: list[tuple[Settings, FileToCheck]] = []
     # One options object per settings: sent to workers, each is pickled once per chunk.
@@ -281,13 +296,43 @@ def check_files(configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 
     for (settings, file), result in zip(seen, results, strict=True):
         groups.setdefault(id(settings), (settings, []))[1].append((file, result))
     diagnostics: list[Diagnostic] = []
+    paths: list[str] = []
     for settings, checked in groups.values():
-        found = [d for _, result in checked for d in result.diagnostics]
+        given = [(file, result) for file, result in checked if file.real not in context]
+        if not given:
+            continue  # only companions (under other settings): nothing was asked of them
+        paths.extend(file.display for file, _ in given)
+        found = [d for _, result in given for d in result.diagnostics]
         documents = [doc for file, result in checked for doc in run_documents(file, result)]
-        found.extend(check_run(documents, CheckOptions(target=settings.target)))
+        options = CheckOptions(target=settings.target)
+        across = check_run(documents, options)
+        if len(given) < len(checked):
+            across = _brought_by_given(checked, across, options, context)
+        found.extend(across)
         diagnostics.extend(settings.apply(found))
     diagnostics.sort(key=lambda d: d.sort_key)
-    return CheckedRun(diagnostics, len(seen))
+    return CheckedRun(diagnostics, len(paths), tuple(paths))
+
+
+def _brought_by_given(
+    checked: list[tuple[FileToCheck, FileResult]], found: list[Diagnostic],
+    options: CheckOptions, context: Container[str],
+) -> list[Diagnostic]:
+    """The run findings of a group with companions, less those the companions give alone
+    (findings of files that were not given and did not change)."""
+    from collections import Counter
+
+    companions = [(f, r) for f, r in checked if f.real in context]
+    alone = Counter(check_run(
+        [doc for file, result in companions for doc in run_documents(file, result)], options
+    ))
+    kept = []
+    for diagnostic in found:
+        if alone[diagnostic] > 0:
+            alone[diagnostic] -= 1
+        else:
+            kept.append(diagnostic)
+    return kept
 
 
 def run_configured(

@@ -7,14 +7,17 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from kpack import __version__
+
+if TYPE_CHECKING:
+    from kpack.load.discover import FileToCheck, FolderNames
 
 app = typer.Typer(
     name="kpack",
@@ -71,15 +74,18 @@ def use_color(choice: ColorChoice, stream: object) -> bool:
     return auto_color(stream)
 
 
-def write_output(text: str, output_file: Path | None) -> None:
+def write_output(
+    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = ()
+) -> None:
+    """stdout, or `--output-file` through kpack.fsutil (never one of `inputs`)."""
     if output_file is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from kpack.fsutil import atomic_write_text
+    from kpack.fsutil import write_file
 
     try:
-        atomic_write_text(output_file, text)
+        write_file(output_file, text.encode("utf-8"), inputs)
     except OSError as exc:
         raise fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
@@ -169,13 +175,37 @@ def check(
             "The report is the same for any number.",
         ),
     ] = 0,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes in place, then report what is left.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes", help="Also offer and apply the fixes that may change meaning."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff of what --fix would change; write nothing "
+            "(exit 1 when there is something to fix).",
+        ),
+    ] = False,
+    fix_only: Annotated[
+        bool, typer.Option("--fix-only", help="Apply fixes, but do not report what is left.")
+    ] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool,
+        typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
+    ] = False,
 ) -> None:
     """Check manifests, account types and dev configs."""
     from kpack.check import check_files
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind, Severity
     from kpack.errors import WorkerError
-    from kpack.load.discover import FolderNames, UsageError, iter_discover
+    from kpack.load.discover import FileToCheck, FolderNames, UsageError, iter_discover
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
@@ -186,20 +216,41 @@ def check(
             from kpack.stdin import wants_stdin
 
             reading_stdin = wants_stdin(paths, stdin_filename)
+            inputs: set[tuple[int, int]] = set()
+            fixed = 0
             if not reading_stdin:
                 files = iter_discover(paths or ["."], forced, listed)
+                if output_file is not None:
+                    files = _noting_inputs(files, output_file, inputs)
             Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
             settings_of = SettingsLookup(
                 config, lambda settings: settings.with_cli(*chosen), listed
             )
             if reading_stdin:
+                if fix or fix_only or diff:
+                    raise UsageError("--fix, --fix-only and --diff change files: give paths, not -")
                 from kpack.stdin import check_stdin, stdin_file
 
                 file = stdin_file(stdin_filename, forced)
                 run = check_stdin(sys.stdin.buffer, file, settings_of(file))
             else:
-                # Files are checked as discovery finds them.
-                run = check_files(((settings_of(file), file) for file in files), jobs)
+                # Files are checked as discovery finds them; then, for files given by name,
+                # their connectors' other files, for the rules across files only.
+                seen: set[str] = set()
+                context: set[str] = set()
+                every = _with_companions(files, paths or [], seen, context, listed)
+                configured: Iterator[tuple[Settings, FileToCheck]] = (
+                    (settings_of(file), file) for file in every
+                )
+                if fix or fix_only or diff:
+                    from kpack.fix.command import fix_and_check, report_fixes
+
+                    done, run = fix_and_check(configured, jobs, unsafe_fixes, diff, context)
+                    if diff or fix_only:
+                        raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
+                    fixed = done.fixed
+                else:
+                    run = check_files(configured, jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
@@ -210,8 +261,11 @@ def check(
             )
         diagnostics = run.diagnostics
         stream = sys.stdout if output_file is None else None
-        report = Report(diagnostics, run.files, color=use_color(color, stream))
-        write_output(get_reporter(output_format.value)(report), output_file)
+        report = Report(
+            diagnostics, run.files, color=use_color(color, stream), paths=run.paths,
+            fixed=fixed, unsafe_fixes=unsafe_fixes, fix_hints=True,
+        )
+        write_output(get_reporter(output_format.value)(report), output_file, inputs)
         if output_file is not None and output_format is OutputFormat.text:
             from kpack.reporters.text import summary_line
 
@@ -219,6 +273,41 @@ def check(
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         if not exit_zero and any(d.severity in failing for d in diagnostics):
             raise typer.Exit(EXIT_FINDINGS)
+        if exit_non_zero_on_fix and fixed:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _noting_inputs(
+    files: "Iterator[FileToCheck]", output_file: Path, inputs: set[tuple[int, int]]
+) -> "Iterator[FileToCheck]":
+    """Pass the files on; when `--output-file` exists, note their (device, inode): the
+    report must never be written over one of them (kpack.fsutil refuses it)."""
+    from kpack.fsutil import file_id
+
+    if file_id(output_file) is None:  # a new file cannot be an input: no stat per file
+        yield from files
+        return
+    for file in files:
+        found = file_id(file.path)
+        if found is not None:
+            inputs.add(found)
+        yield file
+
+
+def _with_companions(
+    files: "Iterator[FileToCheck]", given: list[str], seen: set[str], context: set[str],
+    listed: "FolderNames",
+) -> "Iterator[FileToCheck]":
+    """The discovered files, then the companions of the files given by name (their real
+    paths go into `context`)."""
+    from kpack.load.discover import iter_companions
+
+    for file in files:
+        seen.add(file.real)
+        yield file
+    for file in iter_companions(given, seen, listed):
+        context.add(file.real)
+        yield file
 
 
 @contextlib.contextmanager
@@ -250,6 +339,7 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
+    from kpack.rules.docs import fix_label
     from kpack.rules.registry import all_rules
 
     rules = all_rules()
@@ -265,6 +355,7 @@ def list_rules(
                         "severity": r.severity.value,
                         "kind": r.kind.value if r.kind else None,
                         "summary": r.summary,
+                        "fix": fix_label(r),
                     }
                     for r in rules
                 ],

@@ -29,7 +29,8 @@ from kpack.realpath import nearest
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
-_KEYS = ("target", "select", "ignore", "severity", "per-file-ignores", "ignore-pointers")
+_KEYS = ("target", "select", "ignore", "severity", "per-file-ignores", "ignore-pointers",
+         "allow-secrets")  # allow-secrets: read by `kpack build` (kpack.bundle.secrets)
 
 
 class PointerIgnore(NamedTuple):

@@ -8,7 +8,10 @@ column in the source and applying the configured severity.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from kpack.fix.model import Fix
 
 
 class Severity(str, enum.Enum):
@@ -38,6 +41,9 @@ class Rule(NamedTuple):
     kind: Kind | None  # None: applies to any file (loading) or to several (cross-file)
     summary: str
     doc: str
+    # The program that backs the rule in tests/conformance, or the documented fact it
+    # replays (kpack.rules.oracles).
+    oracle: str = ""
 
 
 class Finding(NamedTuple):
@@ -51,6 +57,8 @@ class Finding(NamedTuple):
     severity: Severity | None = None
     # Point at the member's key (default) or at its value (e.g. a bad array item).
     at_value: bool = False
+    # The repair, when the rule knows it (kpack.fix.model): `kpack check --fix`.
+    fix: Fix | None = None
 
 
 class Span(NamedTuple):
@@ -75,6 +83,7 @@ class Diagnostic(NamedTuple):
     column: int
     end_line: int
     end_column: int
+    fix: Fix | None = None  # with its text edits (kpack.fix.resolve)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

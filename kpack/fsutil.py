@@ -1,29 +1,172 @@
-"""Atomic file writes: a temporary file in the target folder, renamed when complete."""
+"""The one way kpack writes a file (reports, build outputs): `write_file`.
+
+- A regular file (or a new path) is written atomically: a temporary file in the same
+  folder, flushed and fsync'ed, then renamed onto the path (the folder is synced too).
+  A reader sees the old content or the new one, never half a file; an existing file keeps
+  its permission bits. Missing parent folders are created (as eslint does), and removed
+  again when the write fails.
+- A character device or a FIFO (`/dev/stdout`, a named pipe, a terminal) is written
+  directly: never renamed over, never replaced by a regular file.
+- Refused, with one line and nothing touched: a path that is one of the command's inputs
+  (same device and inode, so a hard link counts), a symbolic link to anything but a
+  character device or a FIFO (an attacker's `report.json -> ~/.bashrc` in a checkout must
+  not make kpack write through it), a folder, a socket or a block device.
+
+Every failure is an `OSError` whose `strerror` is a one-line reason (`WriteError` for the
+refusals), so callers print `cannot write PATH: <reason>` and exit 2.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
+FileId = tuple[int, int]  # (st_dev, st_ino)
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+
+class WriteError(OSError):
+    """kpack refuses to write this path (`strerror` says why)."""
+
+    def __init__(self, reason: str, code: int = errno.EPERM):
+        super().__init__(code, reason)
+
+
+def file_id(path: str | os.PathLike[str], follow: bool = True) -> FileId | None:
+    """(st_dev, st_ino) of a path, or None when it cannot be stat'ed."""
     try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def write_file(
+    path: Path, data: bytes, inputs: Collection[FileId] = (), mode: int | None = None
+) -> None:
+    """Write `data` to `path` safely (see the module's doc); raise OSError on failure.
+
+    `mode`: the new file's permission bits (default: an existing file's, else 0o644)."""
+    path = Path(path)
+    if not str(path):
+        raise WriteError("empty path", errno.ENOENT)
+    try:
+        st: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.stat(path)
+        except OSError:
+            raise WriteError("is a symbolic link to nothing (dangling)", errno.ENOENT) from None
+        if not (stat.S_ISCHR(target.st_mode) or stat.S_ISFIFO(target.st_mode)):
+            raise WriteError(
+                "is a symbolic link: kpack does not write through links "
+                f"(give the real path: {os.path.realpath(path)})"
+            )
+        st = target
+    if st is not None and (st.st_dev, st.st_ino) in inputs:
+        raise WriteError("is one of the input files: kpack never overwrites its inputs")
+    if st is None or stat.S_ISREG(st.st_mode):
+        if mode is None:
+            mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
+        _write_atomic(path, data, mode)
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+        _write_direct(path, data)
+    elif stat.S_ISDIR(st.st_mode):
+        raise WriteError("is a folder", errno.EISDIR)
+    else:
+        raise WriteError("is not a regular file, a character device or a FIFO")
+
+
+def _write_direct(path: Path, data: bytes) -> None:
+    """Into a device or a FIFO, as a shell's `>` would (opening a FIFO waits for a reader)."""
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise WriteError("changed while being opened")  # swapped for a file meanwhile
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)  # /dev/full: ENOSPC is raised here
+            view = view[written:]
+    finally:
+        os.close(fd)
+
+
+def make_parents(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; the ones created, outermost first."""
+    missing = []
+    parent = folder
+    while not os.path.lexists(parent):
+        missing.append(parent)
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    created: list[Path] = []
+    try:
+        for item in reversed(missing):
+            item.mkdir()
+            created.append(item)
+    except BaseException:
+        remove_created(created)
+        raise
+    return created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove folders made by `make_parents` (innermost first) while they are empty."""
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder so a rename in it is durable (best effort: not every system can)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    created = make_parents(directory)
+    temp: str | None = None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
+        temp = None
+        sync_folder(directory)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        remove_created(created)
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """`write_file` without inputs to protect (kept for existing callers)."""
+    write_file(path, data, mode=mode)
+
+
 def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"), mode)
+    write_file(path, text.encode("utf-8"), mode=mode)

@@ -87,6 +87,42 @@ STANDARD_AUTHORIZE_PARAMETERS: Final = (
 ENV_NAME_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 PLACEHOLDER_PATTERN: Final = rf"\$\{{({ENV_NAME_PATTERN})\}}|\$({ENV_NAME_PATTERN})"
 
+# Providers whose official OAuth endpoints sit on several registrable domains (A014
+# accepts an auth_endpoint and a token_endpoint of the same family). Sources: each
+# provider's OAuth documentation, and the account types of the stack's docs
+# (cozy-stack `docs/konnectors-workflow.md`: Google's `accounts.google.com` with
+# `www.googleapis.com`).
+PROVIDER_FAMILIES: Final[dict[str, tuple[str, ...]]] = {
+    # accounts.google.com/o/oauth2/v2/auth; oauth2.googleapis.com/token (formerly
+    # www.googleapis.com/oauth2/v4/token)
+    "Google": ("google.com", "googleapis.com"),
+    # login.microsoftonline.com (Entra ID), login.live.com (personal accounts),
+    # graph.microsoft.com (the API the tokens are for)
+    "Microsoft": ("microsoftonline.com", "microsoft.com", "live.com"),
+    # www.facebook.com/vX/dialog/oauth; graph.facebook.com/vX/oauth/access_token; fb.com
+    "Facebook/Meta": ("facebook.com", "fb.com"),
+    # appleid.apple.com/auth/authorize and /auth/token: one domain, listed for the record
+    "Apple": ("apple.com",),
+    # twitter.com/i/oauth2/authorize or x.com/...; api.twitter.com/2/oauth2/token or api.x.com
+    "Twitter/X": ("twitter.com", "x.com"),
+    # www.dropbox.com/oauth2/authorize; api.dropboxapi.com/oauth2/token
+    "Dropbox": ("dropbox.com", "dropboxapi.com"),
+    # account.withings.com/oauth2_user/authorize2; wbsapi.withings.net/v2/oauth2
+    "Withings": ("withings.com", "withings.net"),
+}
+
+# Per-environment account types (kpack's convention, see docs/connectors.md): an
+# account-type file whose name has one of these words as a part (`account-types.dev.json`,
+# `prod-account-type.yaml`), or that sits in a folder of that name (`prod/account-types.json`),
+# goes to that environment's CouchDB; files of different environments may share `_id`s
+# and slugs. Synonyms map to one name.
+ENVIRONMENTS: Final[dict[str, str]] = {
+    "dev": "dev", "development": "dev", "local": "local", "test": "test", "testing": "test",
+    "int": "int", "integration": "int", "qa": "qa", "recette": "recette",
+    "sandbox": "sandbox", "staging": "staging", "stage": "staging", "preprod": "preprod",
+    "prod": "prod", "production": "prod",
+}
+
 # Fields holding credentials: never printed, masked in payloads, scanned for in bundles.
 SECRET_FIELDS: Final = ("client_secret", "secret")
 
@@ -135,14 +171,17 @@ DOCTYPE_WILDCARD_MIN_DOTS: Final = 3
 FREQUENCIES: Final = ("hourly", "daily", "weekly", "monthly")
 FIELD_TYPES: Final = ("text", "password", "email", "dropdown", "hidden", "checkbox", "date")
 
-# cozy-apps-registry README ("Categories and Data types"); enforced nowhere (warnings
-# only). `others` is the README's documented default for an empty list and `cozy` is the
-# category of its own Drive example.
+# cozy-apps-registry README ("Categories and Data types", current list: 23 slugs; older
+# copies of the README listed 15, without `clouds`, `education`, `finance`, `tech`...);
+# enforced nowhere (warnings only). `others` is the README's documented default for an
+# empty list ("it will be `['others']` by default if empty").
 CATEGORIES: Final = (
-    "banking", "cozy", "energy", "health", "host_provider", "insurance", "isp",
-    "online_services", "others", "partners", "press", "productivity", "public_service",
-    "shopping", "social", "telecom", "transport",
+    "banking", "clouds", "cozy", "education", "energy", "finance", "health",
+    "host_provider", "insurance", "isp", "mes_infos", "online_services", "others",
+    "partners", "press", "pro", "productivity", "ptnb", "public_service", "shopping",
+    "social", "tech", "telecom", "transport",
 )
+# The same README's data types (31 slugs; its current copy lists the same ones).
 DATA_TYPES: Final = (
     "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bloodPressure",
     "calendar", "certificate", "commit", "consumption", "contact", "contract",
@@ -158,6 +197,9 @@ OAUTH_KEYS: Final = ("scope", "account_type")
 # top-level language code (`"en": {...}`, seen in the corpus) is a misplaced locale: the
 # locales rule reports it.
 MANIFEST_KEYS: Final = (
+    # `$schema`: editors (VS Code, JetBrains) read it to validate the file; the stack keeps
+    # unknown keys as raw JSON, so it is harmless.
+    "$schema",
     "aggregator", "banksTransactionRegExp", "categories", "clientSide", "cookie_domains",
     "data_types", "description", "developer", "doctypes", "editor", "features",
     "fields", "folders", "frequency", "icon", "langs", "language", "license", "locales",

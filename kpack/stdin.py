@@ -63,4 +63,4 @@ def check_stdin(stream: BinaryIO, file: FileToCheck, settings: Settings) -> Chec
     diagnostics.extend(check_run([reduced(d) for d in documents], options))
     found = settings.apply(diagnostics)
     found.sort(key=lambda d: d.sort_key)
-    return CheckedRun(found, 1)
+    return CheckedRun(found, 1, (file.display,))

@@ -42,7 +42,7 @@ def test_error_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path = write(tmp_path, "manifest.konnector", '{"slug": "demo",}')
     code, out, _ = run(capsys, "check", str(path))
     assert code == 1
-    assert f"{path}:1:16: L003 [error] trailing comma" in out
+    assert f"{path}:1:16: L003 [*] [error] trailing comma" in out
 
 
 def test_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,9 +106,14 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_output_file_in_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Missing parent folders are created, as eslint does (issue 15); under a file: exit 2."""
     path = write(tmp_path, "manifest.konnector", "{}")
-    code, _, err = run(capsys, "check", str(path), "--output-file", str(tmp_path / "no/r.txt"))
-    assert code == 2 and "cannot write" in err
+    report = tmp_path / "no" / "such" / "r.txt"
+    code, _, err = run(capsys, "check", str(path), "--output-file", str(report))
+    assert code == 1 and "Traceback" not in err
+    assert "manifest.konnector" in report.read_text()
+    code, _, err = run(capsys, "check", str(path), "--output-file", str(path / "r.txt"))
+    assert code == 2 and "cannot write" in err and err.count("\n") == 1
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,8 +28,9 @@ def test_rules_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     a002 = next(r for r in listed if r["code"] == "A002")
     assert a002 == {
         "code": "A002", "name": "grant-mode-unknown", "severity": "error",
-        "kind": "account-type", "summary": a002["summary"],
+        "kind": "account-type", "summary": a002["summary"], "fix": "safe or unsafe",
     }
+    assert {r["fix"] for r in listed} == {"safe", "unsafe", "safe or unsafe", "none"}
     assert {r["severity"] for r in listed} <= {"error", "warning", "info"}
 
 

@@ -41,7 +41,7 @@ def test_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     d = problem(source, "L001")
     assert (d.line, d.column) == (3, 3)
     assert d.severity is Severity.ERROR and d.pointer is None
-    assert "delimiter" in d.message
+    assert "expected ',' between two values" in d.message
     assert not source.readable
 
 

@@ -58,6 +58,9 @@ def test_hook_runs_kpack_check_serially_on_the_three_kinds() -> None:
         ("manifest.konnector", True),
         ("konnectors/foo/manifest.konnector", True),
         ("konnector-dev-config.json", True),
+        ("env_fields.json", True),
+        ("data/env_fields.json", True),
+        ("env_fields.json.template", False),
         ("account-types-def.json", True),
         ("secrets/google.account-type.json", True),
         ("deploy/Account_Types.yml", True),
@@ -98,7 +101,9 @@ def user_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def try_repo(
+    user_repo: Path, tmp_path: Path, *files: str, staged: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
@@ -108,7 +113,8 @@ def try_repo(user_repo: Path, tmp_path: Path, *files: str) -> subprocess.Complet
         "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
         "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
     }
-    selection = ["--files", *files] if files else ["--all-files"]
+    # Neither --files nor --all-files: pre-commit's own default, the staged files.
+    selection = [] if staged else ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "kpack-check",
          "--verbose", *selection],
@@ -139,3 +145,43 @@ def test_try_repo_fails_on_the_bad_manifest_and_passes_the_good_one(
     # Both manifests went to one serial run; the good one is reported on no line.
     assert re.search(r"\b2 files\b", output), output
     assert "good/manifest.konnector:" not in output, output
+
+
+OAUTH_MANIFEST = {**GOOD_MANIFEST, "slug": "demo", "oauth": {"scope": ["read"]}}
+DEMO_ACCOUNT_TYPE = {
+    "_id": "demo", "grant_mode": "authorization_code", "client_id": "$DEMO_CLIENT_ID",
+    "client_secret": "$DEMO_CLIENT_SECRET", "auth_endpoint": "https://auth.example.com/authorize",
+    "token_endpoint": "https://auth.example.com/token",
+    "unknown_member": "an old finding of a file that does not change",
+}
+
+
+@pytest.mark.slow
+def test_a_partial_commit_is_checked_against_the_connectors_other_files(
+    tmp_path: Path
+) -> None:
+    """Issue 12 item 18: only manifest.konnector is staged (its `oauth.account_type`
+    changed); pre-commit hands kpack that one file, and the hook still fails on X001
+    against the account type on disk, without reporting that file's own old findings."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    if not (REPO / ".git").exists():
+        pytest.skip("try-repo needs this repository to be a git clone")
+    repo = tmp_path / "connector"
+    repo.mkdir()
+    (repo / "manifest.konnector").write_text(json.dumps(OAUTH_MANIFEST, indent=2) + "\n")
+    (repo / "account-types.json").write_text(json.dumps(DEMO_ACCOUNT_TYPE, indent=2) + "\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=kpack tests", "-c", "user.email=tests@example.invalid",
+        "commit", "-q", "-m", "a connector and its account type")
+    renamed = {**OAUTH_MANIFEST, "oauth": {"scope": ["read"], "account_type": "renamed"}}
+    (repo / "manifest.konnector").write_text(json.dumps(renamed, indent=2) + "\n")
+    git(repo, "add", "manifest.konnector")  # the partial commit: the manifest alone
+    result = try_repo(repo, tmp_path, staged=True)  # pre-commit passes the staged files
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert re.search(r"kpack check.*Failed", output), output
+    assert re.search(r"^account-types\.json:\d+:\d+: X001 \[error\]", output, re.M), output
+    assert "A007" not in output, output  # the unchanged account type's own finding
+    assert re.search(r"\b1 file\b", output), output

@@ -320,6 +320,12 @@ FIXTURES: list[tuple[str, str, Any, bool]] = [
     ("account-type-bad-in-array", "account-type", [GOOD_ACCOUNT_TYPE, a(grant_mode="code")],
      False),
     ("account-type-bad-in-bulk", "account-type", {"docs": [a(token_mode="GET")]}, False),
+    # Go's encoding/json reads keys in any case (issue 12 item 10)
+    ("account-type-grant-mode-other-case", "account-type",
+     a(grant_mode=..., Grant_Mode="authorization_code"), True),
+    ("account-type-grant-mode-other-case-unknown", "account-type",
+     a(grant_mode=..., GRANT_MODE="refresh_token"), False),
+    ("account-type-skip-other-case-string", "account-type", a(Skip_State_On_Token="true"), False),
     # dev configs
     ("dev-config-good", "dev-config", GOOD_DEV_CONFIG, True),
     ("dev-config-minimal", "dev-config", {"fields": {}}, True),

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import hashlib
 import os
 import queue
 import shutil
+import stat
 import struct
 import subprocess
 import tarfile
@@ -428,6 +430,10 @@ class DirSink:
         os.utime(path, (self.mtime, self.mtime))
 
     def close(self) -> None:
+        write_marker(self.root)  # how a later --dir build knows it may replace this folder
+        marker = self.root / MARKER
+        os.chmod(marker, FILE_MODE)
+        os.utime(marker, (self.mtime, self.mtime))
         for path in reversed(self.dirs):  # children first: writing into a folder touches it
             os.chmod(path, DIR_MODE)
             os.utime(path, (self.mtime, self.mtime))
@@ -464,10 +470,7 @@ def pack(
             sink.add_dir(arcname)
             continue
         scan = scanner.scan_file()
-        try:
-            handle = open(entry.path, "rb")  # noqa: SIM115 - closed by the `with` below
-        except OSError as exc:
-            raise BuildError(f"{arcname}: cannot read: {exc.strerror or exc}") from None
+        handle = open_selected(entry)
         with handle:
             tap = _Tap(handle, scan, progress)
             mode = EXEC_MODE if entry.executable else FILE_MODE
@@ -487,25 +490,62 @@ def pack(
     return Packed(hits)
 
 
+_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def open_selected(entry: Entry) -> BinaryIO:
+    """Open exactly the file that was selected: never through a link (O_NOFOLLOW: a file
+    swapped for a link since is refused), and the same device and inode as when selected
+    (a file swapped for another one, or a folder above it swapped for a link, is refused).
+    O_NONBLOCK: a FIFO swapped in does not hang the build."""
+    arcname = entry.arcname
+    try:
+        fd = os.open(entry.path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BuildError(
+                f"{arcname} was replaced by a symbolic link after it was selected: try again"
+            ) from None
+        raise BuildError(f"{arcname}: cannot read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (
+            entry.ino and (st.st_dev, st.st_ino) != (entry.dev, entry.ino)
+        ):
+            raise BuildError(
+                f"{arcname} was replaced by another file after it was selected: try again"
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 # -- all or nothing -------------------------------------------------------------------------
 
 
 class Pending:
-    """A temporary file or folder next to `final`, renamed onto it by `commit()`."""
+    """A temporary file or folder next to `final`, renamed onto it by `commit()`.
+
+    A file target that exists must be a regular file (never a device, a FIFO or a link
+    replaced); a folder target is checked by `check_dir_target` before the build and again
+    right before the swap."""
 
     def __init__(self, final: Path, is_dir: bool = False):
+        from kpack.fsutil import make_parents
+
         self.final = final
         self.is_dir = is_dir
         self.created: list[Path] = []  # parent folders we made, removed again on discard
-        parent = final.parent
-        missing = []
-        while not parent.exists():
-            missing.append(parent)
-            parent = parent.parent
+        if not is_dir:
+            _check_file_target(final)
         try:
-            for folder in reversed(missing):
-                folder.mkdir()
-                self.created.append(folder)
+            self.created = make_parents(final.parent)
             prefix, suffix = f".{final.name}.", ".tmp"
             if is_dir:
                 self.temp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=final.parent))
@@ -524,9 +564,12 @@ class Pending:
             self._commit()
 
     def _commit(self) -> None:
+        # No fsync of the folder after the rename: atomicity does not need it, and it cost
+        # a journal commit (10-30 ms on a busy disk) per output; the contents are synced.
         if self.is_dir:
             os.chmod(self.temp, DIR_MODE)
-            if self.final.is_dir():
+            if os.path.lexists(self.final):
+                _check_replaceable_dir(self.final)  # still ours (it may have changed since)
                 # Swap: the old tree is moved aside, then removed once the new one is there.
                 old = Path(tempfile.mkdtemp(
                     prefix=f".{self.final.name}.old.", dir=self.final.parent
@@ -538,6 +581,7 @@ class Pending:
             else:
                 os.rename(self.temp, self.final)
         else:
+            _check_file_target(self.final)
             os.chmod(self.temp, FILE_MODE)
             os.replace(self.temp, self.final)
         self.done = True
@@ -554,21 +598,105 @@ class Pending:
         self.done = True
 
     def _remove_created(self) -> None:
-        for folder in reversed(self.created):
-            try:
-                folder.rmdir()
-            except OSError:
-                break
+        from kpack.fsutil import remove_created
+
+        remove_created(self.created)
 
 
-def check_dir_target(out: Path) -> None:
-    """`--dir OUT` replaces OUT only when it is empty or a previous bundle."""
-    if not os.path.lexists(out):
+def _check_file_target(final: Path) -> None:
+    """An archive (or checksum) path may be absent or a regular file, nothing else."""
+    try:
+        st = os.lstat(final)
+    except FileNotFoundError:
         return
+    except OSError:
+        return  # e.g. a parent is a file: creating the temporary file says it in one line
+    if not stat.S_ISREG(st.st_mode):
+        raise BuildError(
+            f"{final} exists and is not a regular file (a link, a folder or a device): "
+            "kpack does not replace it"
+        )
+
+
+# -- `--dir`: where a bundle folder may go ---------------------------------------------------
+
+MARKER = ".kpack-bundle"
+MARKER_TEXT = (
+    "kpack bundle folder, written by `kpack build --dir`.\n"
+    "kpack replaces a non-empty folder only when it holds this file.\n"
+)
+MARKER_MAX = 4096
+
+
+def write_marker(folder: Path) -> None:
+    """Mark a bundle folder as kpack's own (DirSink writes it; never in an archive)."""
+    with open(folder / MARKER, "x", encoding="utf-8") as handle:
+        handle.write(MARKER_TEXT)
+
+
+def has_marker(folder: Path) -> bool:
+    """`folder` holds kpack's marker: a regular file (not a link) with kpack's first line."""
+    try:
+        fd = os.open(folder / MARKER, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return False
+        head = handle.read(MARKER_MAX)
+    return head.startswith(MARKER_TEXT.split("\n", 1)[0].encode())
+
+
+def _check_replaceable_dir(out: Path) -> None:
     if out.is_symlink() or not out.is_dir():
         raise BuildError(f"{out} exists and is not a folder")
-    if any(out.iterdir()) and not (out / "manifest.konnector").is_file():
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise BuildError(f"{out}: {exc.strerror or exc}") from None
+    if not empty and not has_marker(out):
         raise BuildError(
-            f"{out} is a folder that is not empty and holds no manifest.konnector: "
-            "kpack only replaces a previous bundle"
+            f"{out} is a folder that is not empty and holds no {MARKER} marker: "
+            "kpack only replaces a bundle folder it wrote (remove it, or choose another --dir)"
         )
+
+
+def _within(child: str, parent: str) -> bool:
+    """Real path `child` is `parent` or below it."""
+    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def check_dir_target(out: Path, directory: Path | None = None, tree: Path | None = None) -> None:
+    """`--dir OUT`: never the connector folder or the bundled tree, never a folder that holds
+    them, never inside them (except in the connector's own dist/, which is never bundled);
+    replaced only when empty or marked as a bundle kpack wrote. Real paths are compared, so
+    a link or `..` cannot hide a folder."""
+    real_out = os.path.realpath(out)
+    dist = directory / "dist" if directory is not None else None
+    real_dist = (
+        os.path.realpath(dist) if dist is not None and not os.path.islink(dist) else None
+    )
+    folders = [
+        (what, folder, os.path.realpath(folder))
+        for what, folder in (("the connector folder", directory), ("the bundled tree", tree))
+        if folder is not None
+    ]
+    for what, _folder, real in folders:
+        if real_out == real:
+            raise BuildError(f"--dir {out} is {what}: kpack writes the bundle elsewhere")
+    for what, folder, real in folders:
+        if _within(real, real_out):
+            raise BuildError(
+                f"--dir {out} holds {what} ({folder}): replacing it would delete it"
+            )
+    for what, folder, real in reversed(folders):  # the more precise first
+        if _within(real_out, real) and not (
+            real_dist is not None and real_out != real_dist and _within(real_out, real_dist)
+        ):
+            raise BuildError(
+                f"--dir {out} is inside {what} ({folder}): write the bundle outside it "
+                f"(or under {dist})"
+            )
+    if not os.path.lexists(out):
+        return
+    _check_replaceable_dir(out)

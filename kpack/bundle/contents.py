@@ -17,6 +17,8 @@ from kpack.load.source import SourceFile
 
 MANIFEST = "manifest.konnector"
 ENTRY_POINT = "index.js"
+PACKAGE_MAX_BYTES = 2 * 1024 * 1024
+CLIENT_SIDE_ENTRY = "main.js"
 _CORE_VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)\.(\d+)")
 
 
@@ -51,12 +53,10 @@ def check_contents(
             R.MISSING_MANIFEST, at_root(MANIFEST), f"{MANIFEST} is missing from the bundle",
             "build the connector first (yarn build) or point --from at the folder that holds it",
         ))
-    if ENTRY_POINT not in names:
-        found.append(file_diagnostic(
-            R.MISSING_ENTRY, at_root(ENTRY_POINT), f"{ENTRY_POINT} is missing from the bundle",
-            "build the connector first (yarn build): the stack runs index.js",
-        ))
-    if manifest is None or not manifest.readable or not isinstance(manifest.data, dict):
+    readable = manifest is not None and manifest.readable and isinstance(manifest.data, dict)
+    client_side = readable and manifest is not None and manifest.data.get("clientSide") is True
+    found.extend(_check_entry(selection, names, client_side, at_root))
+    if manifest is None or not readable:
         return found
     document = Document(manifest, "", manifest.data)
     data: dict[str, Any] = manifest.data
@@ -81,6 +81,62 @@ def check_contents(
     return found
 
 
+def _package_main(selection: Selection) -> tuple[str | None, str | None]:
+    """(`main` of the bundled package.json as a bundle path, the value as written)."""
+    package = next((e for e in selection.files if e.arcname == "package.json"), None)
+    if package is None:
+        return None, None
+    try:
+        with open(package.path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None, None  # a broken package.json: Node.js falls back to index.js
+    main = data.get("main") if isinstance(data, dict) else None
+    if not isinstance(main, str) or not main.strip():
+        return None, None
+    return bundle_path(main), main
+
+
+def _main_candidates(main: str) -> tuple[str, ...]:
+    """The files Node.js tries for a package's `main` (LOAD_AS_FILE, then LOAD_INDEX)."""
+    return (main, f"{main}.js", f"{main}.json", f"{main}.node", f"{main}/index.js")
+
+
+def _check_entry(
+    selection: Selection, names: set[str], client_side: bool, at_root: Any
+) -> list[Diagnostic]:
+    """B002: the file that runs the konnector. A client-side konnector is built into
+    `main.js` (cozy-konnector-build's clisk config) and run by the flagship app; a
+    server-side one is run as `node <folder>`: package.json's `main`, else `index.js`."""
+    if client_side:
+        if CLIENT_SIDE_ENTRY in names:
+            return []
+        return [file_diagnostic(
+            R.MISSING_ENTRY, at_root(CLIENT_SIDE_ENTRY),
+            f"{CLIENT_SIDE_ENTRY} is missing from the bundle of this client-side konnector "
+            '("clientSide": true)',
+            "build the connector first (yarn build): cozy-konnector-build bundles a "
+            "client-side konnector into main.js",
+        )]
+    main, written = _package_main(selection)
+    if main is not None and any(c in names for c in _main_candidates(main)):
+        return []
+    if ENTRY_POINT in names:
+        return []  # Node.js also falls back to index.js when `main` is not found
+    if written is not None:
+        where = main if main is not None else written
+        return [file_diagnostic(
+            R.MISSING_ENTRY, at_root("package.json"),
+            f"package.json's main {where!r} is not in the bundle, nor is index.js",
+            "build the connector first (yarn build), or fix `main` in package.json",
+        )]
+    return [file_diagnostic(
+        R.MISSING_ENTRY, at_root(ENTRY_POINT), f"{ENTRY_POINT} is missing from the bundle",
+        "build the connector first (yarn build): the stack runs `node <folder>`, which "
+        "starts index.js or the file package.json's `main` names",
+    )]
+
+
 def _left_out_hint(selection: Selection, path: str) -> str:
     for excluded in selection.excluded:
         if excluded.arcname == path or path.startswith(excluded.arcname + "/"):
@@ -92,6 +148,8 @@ def _check_versions(selection: Selection, data: dict[str, Any], member: Any) -> 
     version = data.get("version")
     package = next((e for e in selection.files if e.arcname == "package.json"), None)
     if package is None or not isinstance(version, str) or core_version(version) is None:
+        return
+    if package.size > PACKAGE_MAX_BYTES:  # read whole: bounded (B016 bounds the rest)
         return
     try:
         with open(package.path, encoding="utf-8") as handle:

@@ -21,10 +21,18 @@ MISSING_MANIFEST = define(
 
 MISSING_ENTRY = define(
     "B002", "bundle-missing-entry", E, None,
-    "`index.js`, the file the stack runs, is not at the root of the bundle",
+    "the file that runs the konnector (`index.js`, package.json's `main`, or `main.js` for a "
+    "client-side konnector) is not in the bundle",
     """
-    cozy-stack runs a konnector by handing its folder to Node.js, which starts `index.js`.
-    A bundle without it installs fine and fails at the first run. Run the webpack build
+    cozy-stack runs a server-side konnector by handing its folder to Node.js (`node
+    <folder>`), which starts the file `package.json`'s `main` names (Node.js tries `main`,
+    `main.js`, `main/index.js`...) and else `index.js` (cozy-stack
+    `scripts/konnector-node-run.sh`; Node.js's module resolution). A client-side konnector
+    (`"clientSide": true`) is never run by the stack: the flagship app runs the `main.js`
+    that cozy-konnector-build's clisk webpack config writes (konnectors/libs
+    `packages/cozy-konnector-build/webpack.config.clisk.js`); published build branches of
+    client-side konnectors hold exactly `icon.svg main.js manifest.konnector`. A bundle
+    without its entry file installs fine and fails at the first run. Run the webpack build
     (`yarn build`) before `kpack build`.
     """,
 )
@@ -71,11 +79,19 @@ SECRET = define(
     well-known token shapes (GitHub, AWS, Slack, npm, Stripe, private key blocks, signed
     JWTs). Binary files (a NUL byte in their first 8,000 bytes, as git tells them) are
     searched for the literal values only: a token shape in compressed bytes is chance.
+    Values that are placeholders (`<ACCESS_TOKEN>`, `changeme`, `xxxxxxxx`, `12345678`:
+    the test D007 applies) are not secrets and are not looked for.
     The report names the file and the line, never the secret.
 
     Remove the value from the file (read it from the account or the environment at run
     time) and revoke it: it may already be in a published version. When a hit is a known
-    false positive, `--allow-secret PATH` allows hits in that one bundled file.
+    false positive, `--allow-secret PATH` allows hits in that one bundled file, and the
+    `allow-secrets` setting (`.kpack.yaml`, or the `kpack` key of `package.json`) allows
+    them in every bundled path its gitignore-style globs match: 2017-era connectors
+    commit `node_modules`, whose packages ship public test keys
+    (`replay/test/ssl/privatekey.pem`); `allow-secrets: ["node_modules/**/test/**"]`
+    allows them all. A hit under `node_modules/` says so: a webpack build bundles what
+    the konnector needs, so the folder itself rarely belongs in a bundle.
     """,
 )
 
@@ -136,5 +152,62 @@ UNNAMEABLE = define(
     The archive is named `<slug>-<version>.tar.gz` from the manifest. A slug outside
     `^[a-z0-9-]+$` or a version the registry refuses would give a file name that is wrong
     or unsafe, so kpack stops (the manifest rules say more about the field).
+    """,
+)
+
+HARD_LINK = define(
+    "B013", "bundle-hard-link", W, None,
+    "a bundled file has hard links that are not in the bundle",
+    """
+    A file with several hard links (`st_nlink` above 1) is one file under several names.
+    When some of those names are not in the bundled tree, the file may well be something
+    from elsewhere on the machine (`ln ~/.ssh/id_rsa build/key`): its content is shipped
+    as if it were part of the build, and a later change to the other name changes the
+    bundle. kpack counts the links it finds in the tree against the file's link count
+    (`os.stat`, POSIX) and warns. Copy the file into the tree (`cp`, not `ln`), or list it
+    in `.kpackignore`. Package managers that share files through hard links (pnpm's store)
+    trigger this warning for `node_modules`: bundle the webpack build instead.
+    """,
+)
+
+BAD_FILE_NAME = define(
+    "B014", "bundle-bad-file-name", E, None,
+    "a file name holds a newline, a control character or bytes that are not UTF-8",
+    """
+    Tar archives store names as bytes, and the registry, cozy-stack and the shells that
+    handle a bundle read them as UTF-8 text. A name that is not valid UTF-8 makes GNU tar
+    warn about `hdrcharset` and is extracted differently on each system; a newline or
+    another control character (U+0000-U+001F, U+007F-U+009F, U+2028, U+2029) forges lines
+    in `kpack build --list`, in the summary and in every tool that prints file names one a
+    line, and can rewrite a terminal. kpack refuses such names (the report shows them with
+    escapes). Rename the file, or list it in `.kpackignore`.
+    """,
+)
+
+WALK_LIMIT = define(
+    "B015", "bundle-walk-limit", E, None,
+    "the bundled tree has too many files and folders, or is nested too deep",
+    """
+    kpack walks the bundled tree before reading anything, and stops at 100,000 files and
+    folders or 64 nested folders (a connector's webpack build has a few dozen files), so a
+    hostile or mistaken tree (a `node_modules` of a million files, a folder nested
+    thousands deep) cannot keep a build or a pre-commit hook running for hours. Leave the
+    extra folders out with `.kpackignore`, or bundle the webpack build (`build/`).
+    """,
+)
+
+CONTENT_TOO_LARGE = define(
+    "B016", "bundle-content-too-large", E, None,
+    "the files to bundle are over 200 MiB uncompressed, or one is a sparse file",
+    """
+    kpack adds up the sizes the file system reports (`st_size`) before reading anything
+    and refuses a bundle over 200 MiB uncompressed: ten times the registry's 20 MiB limit
+    for the compressed archive, more than any connector needs. Without this bound a 30 GiB
+    sparse file would be read and compressed in full before the archive's size is known,
+    and a 2 GiB file of zeros compresses to a 2 MiB archive that every instance unpacks to
+    2 GiB (a decompression bomb). A file that occupies far less disk space than its length
+    (`st_blocks` below an eighth of `st_size`, from 1 MiB on: a sparse file, mostly holes,
+    or a file system's own compression) gets a warning under this code: build tools do not
+    write sparse files. Leave such files out with `.kpackignore`.
     """,
 )

@@ -30,7 +30,7 @@ from kpack.bundle.archive import (
 from kpack.bundle.contents import MANIFEST, archive_name, check_contents
 from kpack.bundle.progress import Progress
 from kpack.bundle.secrets import Scanner, harvest
-from kpack.bundle.select import Selection, file_diagnostic, select
+from kpack.bundle.select import Selection, file_diagnostic, select, shown
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
 from kpack.signals import deferred_signals
@@ -38,6 +38,7 @@ from kpack.signals import deferred_signals
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 WARN_BYTES = 10 * 1024 * 1024
 MAX_BYTES = 20 * 1024 * 1024
+MAX_CONTENT_BYTES = 200 * 1024 * 1024  # uncompressed (B016): a decompression bomb's bound
 TREE_LINES = 20
 JSON_FORMAT_VERSION = 1
 
@@ -91,6 +92,16 @@ def _inside(child: Path, parent: Path) -> str | None:
     return relative.as_posix() if str(relative) != "." else None
 
 
+def _check_dist(directory: Path, tree: Path) -> None:
+    """The archive goes to DIR/dist: never the bundled tree itself (when dist/ is inside
+    the tree, even through a link, it is left out of the bundle)."""
+    if os.path.realpath(directory / "dist") == os.path.realpath(tree):
+        raise BuildError(
+            f"{_display(directory / 'dist')} (where the archive goes) is the bundled tree "
+            f"{_display(tree)}: the archive would be written into what it bundles"
+        )
+
+
 def run_build(
     options: BuildOptions, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -102,7 +113,44 @@ def run_build(
         err.write(f"kpack: error: {exc}\n")
         return EXIT_USAGE
     _report(options, outcome, out, err)
+    if outcome.sha256 is not None and outcome.output is not None:
+        hint = dist_hint(outcome.output)
+        if hint:
+            err.write(hint + "\n")
     return EXIT_FINDINGS if outcome.failed else EXIT_OK
+
+
+def _in_work_tree(folder: Path) -> bool:
+    current = os.path.abspath(folder)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
+def dist_hint(archive: Path) -> str | None:
+    """A hint when git would not ignore the archive written into dist/ (one `git` call,
+    only inside a work tree): archives do not belong in the repository."""
+    if not _in_work_tree(archive.parent):  # no `.git` above: not even kpack.git is imported
+        return None
+    from kpack.git import git_states
+
+    state = git_states([archive]).get(archive)
+    if state is None or state.ignored:
+        return None
+    name = archive.parent.name
+    if state.tracked:
+        return (
+            f"kpack: hint: {_display(archive)} is tracked by git: `git rm --cached` it "
+            f"and add `{name}/` to .gitignore"
+        )
+    return (
+        f"kpack: hint: git does not ignore {_display(archive.parent)}/: add `{name}/` to "
+        ".gitignore so that archives are not committed"
+    )
 
 
 def _build(options: BuildOptions, err: TextIO) -> Outcome:
@@ -122,7 +170,8 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
             "(yarn build), or name the folder to bundle with --from PATH (e.g. --from .)"
         )
     if options.out_dir is not None:
-        check_dir_target(options.out_dir)
+        check_dir_target(options.out_dir, directory, tree)
+    _check_dist(directory, tree)
     mtime = MtimeLookup(directory, environ)  # git runs while the checks do
     try:
         return _steps(options, err, environ, tree, mtime)
@@ -137,7 +186,8 @@ def _steps(
     from kpack.load.source import read_source
 
     directory = options.directory
-    display_root = _display(tree)
+    # Paths read as `kpack check` prints them: `index.js`, not `./index.js`.
+    display_root = "" if _display(tree) == "." else _display(tree)
     outcome = Outcome()
 
     # 1. The manifest's rules, exactly as `kpack check` runs them.
@@ -163,6 +213,16 @@ def _steps(
     selection = select(tree, display_root, directory / ".kpackignore", skip)
     outcome.selection = selection
     outcome.diagnostics.extend(selection.diagnostics)
+    if selection.total_size > MAX_CONTENT_BYTES:  # nothing read yet: st_size adds up
+        outcome.diagnostics.append(file_diagnostic(
+            R.CONTENT_TOO_LARGE, display_root or ".",
+            f"the files to bundle add up to {_human(selection.total_size)} uncompressed; "
+            f"kpack refuses more than {_human(MAX_CONTENT_BYTES)} (nothing was read)",
+            "see what goes in with `kpack build --list` and leave the rest out with "
+            ".kpackignore",
+        ))
+        outcome.diagnostics.sort(key=lambda d: d.sort_key)
+        return outcome
     outcome.diagnostics.extend(check_contents(selection, manifest, display_root))
     slug = version = ""
     if manifest is not None and manifest.readable and not outcome.failed:
@@ -175,7 +235,7 @@ def _steps(
     scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
     outcome.mtime, outcome.mtime_source = mtime.result()
     progress = Progress(selection.total_size, len(selection.files), err)
-    allowed = _allowed(options.allow_secret, tree, directory)
+    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
     try:
         if options.list_only:
             packed = pack(selection, NullSink(), scanner, progress)
@@ -195,7 +255,7 @@ def _steps(
 
 def _write_archive(
     final: Path, selection: Selection, scanner: Scanner, progress: Progress,
-    allowed: set[str], outcome: Outcome, display_root: str,
+    allowed: Allowed, outcome: Outcome, display_root: str,
 ) -> None:
     from kpack.bundle.verify import verify_archive
 
@@ -224,7 +284,7 @@ def _write_archive(
             return
         with deferred_signals():
             checksum = Pending(final.with_name(final.name + ".sha256"))
-        checksum.temp.write_text(f"{sha256}  {final.name}\n", encoding="utf-8")
+        _write_synced(checksum.temp, f"{sha256}  {final.name}\n".encode())
         pending.commit()
         checksum.commit()
     except BaseException as exc:
@@ -237,6 +297,14 @@ def _write_archive(
             raise BuildError(f"{_display(final)}: {reason} (nothing written)") from None
         raise
     outcome.output, outcome.sha256, outcome.archive_size = final, sha256, size
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """Fill a temporary file made by Pending, and fsync it before it is renamed."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager
@@ -262,7 +330,7 @@ def _syncing(fd: int) -> Iterator[None]:
 
 def _write_dir(
     out_dir: Path, selection: Selection, scanner: Scanner, progress: Progress,
-    allowed: set[str], outcome: Outcome, display_root: str,
+    allowed: Allowed, outcome: Outcome, display_root: str,
 ) -> None:
     pending: Pending | None = None
     try:
@@ -313,7 +381,7 @@ def _secret_sources(
             continue
         name = excluded.path.name
         pair = (excluded.path, _display(excluded.path))
-        if name == DEV_CONFIG_NAME:
+        if name in (DEV_CONFIG_NAME, "env_fields.json"):
             dev_configs.setdefault(excluded.path.resolve(), pair)
         elif name == ".token.json":
             tokens.setdefault(excluded.path.resolve(), pair)
@@ -338,23 +406,54 @@ def _allowed(paths: Sequence[str], tree: Path, directory: Path) -> set[str]:
     return allowed
 
 
-def _secret_findings(packed: Packed, allowed: set[str], display_root: str) -> list[Diagnostic]:
+class Allowed:
+    """Where secret hits are allowed: `--allow-secret` paths, `allow-secrets` globs."""
+
+    def __init__(self, paths: set[str], directory: Path) -> None:
+        from kpack.bundle.secrets import AllowedSecrets
+
+        self.paths = paths
+        try:
+            self.globs = AllowedSecrets.load(directory)
+        except ValueError as exc:
+            raise BuildError(str(exc)) from None
+
+    def why(self, arcname: str) -> str | None:
+        if arcname in self.paths:
+            return "--allow-secret"
+        glob = self.globs.match(arcname)
+        return f"allow-secrets {glob!r} in {self.globs.where}" if glob is not None else None
+
+
+def _secret_help(arcname: str) -> str:
+    if arcname.startswith("node_modules/") or "/node_modules/" in arcname:
+        return (
+            "this file belongs to a dependency in node_modules/ (packages ship public test "
+            "keys): leave node_modules out of the bundle (the webpack build bundles what "
+            "index.js needs), or allow it in .kpack.yaml with "
+            '`allow-secrets: ["node_modules/**"]` if you review it as a false positive'
+        )
+    return (
+        f"remove it from the bundled file and revoke it; --allow-secret {arcname} (or an "
+        "`allow-secrets` glob in .kpack.yaml) if it is a false positive"
+    )
+
+
+def _secret_findings(packed: Packed, allowed: Allowed, display_root: str) -> list[Diagnostic]:
     found = []
     for arcname, hits in packed.hits.items():
-        is_allowed = arcname in allowed
+        why = allowed.why(arcname)
         display = os.path.join(display_root, arcname)
         for hit in hits:
-            if is_allowed:
+            if why is not None:
                 found.append(file_diagnostic(
-                    R.SECRET, display, f"{hit.what} (allowed by --allow-secret)",
+                    R.SECRET, display, f"{hit.what} (allowed by {why})",
                     line=hit.line, column=hit.column, severity=Severity.INFO,
                 ))
             else:
                 found.append(file_diagnostic(
                     R.SECRET, display, f"{hit.what} would be shipped in the bundle",
-                    "remove it from the bundled file and revoke it; --allow-secret "
-                    f"{arcname} if it is a false positive",
-                    line=hit.line, column=hit.column,
+                    _secret_help(arcname), line=hit.line, column=hit.column,
                 ))
     return found
 
@@ -430,8 +529,9 @@ def _list_text(outcome: Outcome) -> str:
     if selection is None:
         return ""
     lines = [f"+ {e.arcname}  ({_human(e.size)})" for e in selection.files]
-    lines.extend(
-        f"- {x.arcname}{'/' if x.is_dir else ''}  ({x.reason})" for x in selection.excluded
+    lines.extend(  # left-out names are not checked (B014): escape them
+        f"- {shown(x.arcname)}{'/' if x.is_dir else ''}  ({shown(x.reason)})"
+        for x in selection.excluded
     )
     lines.append(
         f"{len(selection.files)} files in, {_human(selection.total_size)}; "
@@ -488,7 +588,7 @@ def _json_body(options: BuildOptions, outcome: Outcome) -> dict[str, Any]:
             for e in (selection.files if selection else [])
         ],
         "excluded": [
-            {"path": x.arcname, "reason": x.reason}
+            {"path": shown(x.arcname), "reason": shown(x.reason)}
             for x in (selection.excluded if selection else [])
         ],
         "registry": registry_fields(outcome) if outcome.sha256 else None,

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from kpack import spec
 from kpack.diagnostics import Kind
+from kpack.rules.placeholders import is_placeholder
 
 # Shorter values are too likely to occur by chance in minified code ("fr", "true", a year).
 MIN_LITERAL_LENGTH = 8
@@ -234,6 +235,8 @@ def _from_value(
                 continue
         if _PLAIN_URL.fullmatch(text):
             continue  # a service URL (COZY_URL-like) is not a secret and is often in the code
+        if is_placeholder(text):
+            continue  # `<ACCESS_TOKEN>`, `changeme`: what D007 calls a placeholder
         yield KnownSecret(text.encode(), origin)
 
 
@@ -265,7 +268,11 @@ def harvest(
                     known.extend(_from_value(document.data[field], origin, environ))
     for path, display in dev_config_files:
         source = read_source(path, display, Kind.DEV_CONFIG)
-        if source.readable and isinstance(source.data, dict):
+        if source.readable and isinstance(source.data, dict) and path.name == "env_fields.json":
+            # The legacy flat file: every value is one of the account's fields.
+            for key, value in source.data.items():
+                known.extend(_from_value(value, f"`{key}` in {display}", environ))
+        elif source.readable and isinstance(source.data, dict):
             for section in ("fields", "COZY_PARAMETERS"):
                 values = source.data.get(section)
                 if isinstance(values, dict):
@@ -279,3 +286,52 @@ def harvest(
             continue
         known.extend(_from_value(data, display, environ))
     return known
+
+
+# -- where hits are allowed ------------------------------------------------------------------
+
+SETTINGS_KEY = "allow-secrets"
+
+
+class AllowedSecrets:
+    """`allow-secrets` of the connector's settings (`.kpack.yaml`, or the `kpack` key of
+    `package.json`): gitignore-style globs of bundle paths whose hits are allowed, for
+    what `--allow-secret PATH` per file does not scale to (a committed `node_modules`
+    holds dozens of third-party test keys)."""
+
+    def __init__(self, globs: list[str], where: str = "") -> None:
+        import pathspec
+
+        self.globs = globs
+        self.where = where
+        self._spec = pathspec.GitIgnoreSpec.from_lines(globs) if globs else None
+
+    def match(self, arcname: str) -> str | None:
+        """The glob that allows hits in `arcname`, or None."""
+        if self._spec is None:
+            return None
+        result = self._spec.check_file(arcname)
+        if not result.include or result.index is None:
+            return None
+        return self.globs[result.index] if len(self.globs) == len(self._spec.patterns) \
+            else SETTINGS_KEY
+
+    @classmethod
+    def load(cls, directory: Path) -> AllowedSecrets:
+        """From the settings nearest to the connector's folder; ValueError when the
+        setting is not a list of strings."""
+        from kpack.config import _package_json_section, _read_yaml, find_config
+
+        path = find_config(directory)
+        if path is None:
+            return cls([])
+        raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path)
+        value = raw.get(SETTINGS_KEY) if isinstance(raw, dict) else None
+        if value is None:
+            return cls([])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ValueError(
+                f"{path}: {SETTINGS_KEY} must be a list of globs (bundle paths, gitignore "
+                'syntax), e.g. ["node_modules/**/test/**"]'
+            )
+        return cls(list(value), path.name)

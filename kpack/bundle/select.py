@@ -10,23 +10,27 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
 from kpack.bundle import rules as R
+from kpack.bundle.ignore import IGNORE_FILE as IGNORE_FILE
+from kpack.bundle.ignore import IgnoreFile as IgnoreFile
 from kpack.diagnostics import Diagnostic, Kind, Rule, Severity
 from kpack.load.discover import DEV_CONFIG_NAME, kind_by_name, looks_like_account_type
 
-IGNORE_FILE = ".kpackignore"
 # kpack.config's CONFIG_NAMES, written out (a test keeps them equal): importing the
 # settings module for two names cost `kpack build` 2-4 ms of start-up.
 KPACK_FILES = frozenset({IGNORE_FILE, ".kpack.yaml", ".kpack.yml"})
+BUNDLE_MARKER = ".kpack-bundle"  # kpack.bundle.archive.MARKER (a test keeps them equal)
 
 # Files holding live credentials, whatever folder they are in.
 CREDENTIAL_FILES = {
     DEV_CONFIG_NAME: "dev config (live credentials)",
+    "env_fields.json": "legacy dev config (live credentials)",  # cozy-konnector-libs v1
     ".token.json": "OAuth tokens of a dev run",
     ".account": "account of a dev run",
 }
@@ -47,9 +51,11 @@ class Entry(NamedTuple):
     """A file that goes in: its name in the bundle and where its bytes are read from."""
 
     arcname: str  # POSIX path relative to the bundle root
-    path: Path
+    path: Path  # for a link inside the tree: the real path of its target
     size: int
     executable: bool
+    dev: int = 0  # (st_dev, st_ino) when selected: packing opens exactly this file
+    ino: int = 0
 
 
 class Excluded(NamedTuple):
@@ -86,37 +92,6 @@ def file_diagnostic(
     )
 
 
-class IgnoreFile:
-    """`.kpackignore` (gitignore syntax, matched by pathspec), able to say which line matched."""
-
-    def __init__(self, path: Path, lines: list[str]):
-        import pathspec
-
-        self.path = path
-        # pathspec skips empty lines; keep the line number of every pattern it gets.
-        self._numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
-        self._spec = pathspec.GitIgnoreSpec.from_lines([line for _, line in self._numbered])
-
-    @classmethod
-    def load(cls, path: Path) -> IgnoreFile | None:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        return cls(path, text.splitlines())
-
-    def match(self, arcname: str, is_dir: bool) -> str | None:
-        """`.kpackignore:<line>: <pattern>` when the path is ignored, else None."""
-        result = self._spec.check_file(arcname + "/" if is_dir else arcname)
-        if not result.include or result.index is None:
-            return None
-        pattern = self._spec.patterns[result.index]
-        if len(self._spec.patterns) == len(self._numbered):
-            number, line = self._numbered[result.index]
-            return f"{IGNORE_FILE}:{number}: {line.strip()}"
-        return f"{IGNORE_FILE}: {getattr(pattern, 'pattern', '?')}"
-
-
 def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> str | None:
     """Why a path is never bundled, or None."""
     if is_dir:
@@ -133,6 +108,8 @@ def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> st
         return "environment file (credentials)"
     if name in KPACK_FILES:
         return "kpack settings"
+    if name == BUNDLE_MARKER:
+        return "kpack's bundle-folder marker"
     if name in LITTER_FILES or any(fnmatch.fnmatchcase(name, p) for p in LITTER_PATTERNS):
         return "editor or OS litter"
     if name.lower().endswith(ARCHIVE_SUFFIXES):
@@ -140,6 +117,45 @@ def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> st
     if kind_by_name(Path(name)) is Kind.ACCOUNT_TYPE or looks_like_account_type(disk_path):
         return "account-type file (holds secrets)"
     return None
+
+
+MAX_ENTRIES = 100_000  # files and folders looked at (B015)
+MAX_DEPTH = 64  # nested folders (B015)
+SPARSE_FROM = 1024 * 1024  # bytes: smaller files are not looked at for holes (B016)
+BLOCK = 512  # st_blocks counts 512-byte units (POSIX)
+
+
+_BAD_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def bad_name(name: str) -> str | None:
+    """Why a file name cannot go into a bundle (B014), or None."""
+    found = _BAD_CHAR.search(name)
+    if found is None:
+        return None
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in name):  # os.fsdecode's escapes
+        return "is not valid UTF-8"
+    if "\n" in name or "\r" in name:
+        return "holds a newline"
+    return "holds a control character"
+
+
+def shown(arcname: str) -> str:
+    """A path as it may be printed: control characters and undecodable bytes escaped."""
+    if bad_name(arcname) is None:
+        return arcname
+    out = []
+    for char in arcname:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or (
+            0xD800 <= code <= 0xDFFF
+        ):
+            out.append(char.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class _Walker:
@@ -152,9 +168,11 @@ class _Walker:
         self.ignore = ignore
         self.skip = skip  # arcname -> reason (e.g. the output folder inside the tree)
         self.selection = Selection(root)
+        self.seen = 0  # entries looked at (MAX_ENTRIES)
+        self.links: dict[tuple[int, int], tuple[int, set[str]]] = {}  # hard links
 
     def display(self, arcname: str) -> str:
-        return os.path.join(self.display_root, arcname)
+        return os.path.join(self.display_root, shown(arcname))
 
     def reason(self, arcname: str, name: str, is_dir: bool, disk_path: Path) -> str | None:
         if arcname in self.skip:
@@ -162,21 +180,39 @@ class _Walker:
         builtin = builtin_reason(arcname, name, is_dir, disk_path)
         if builtin is not None:
             return builtin
-        return self.ignore.match(arcname, is_dir) if self.ignore is not None else None
+        if self.ignore is None:
+            return None
+        return self.ignore.match(arcname, is_dir, parents_checked=True)
 
-    def refuse(self, rule: Rule, arcname: str, message: str, help: str | None = None) -> None:
+    def path_reason(self, arcname: str, is_dir: bool, disk_path: Path) -> str | None:
+        """`reason` for a path reached through a link: the folders above it count too
+        (a link must not bring back a file from inside .git/ or an ignored folder)."""
+        parts = arcname.split("/")
+        for depth in range(1, len(parts) + 1):
+            here = "/".join(parts[:depth])
+            last = depth == len(parts)
+            found = self.reason(
+                here, parts[depth - 1], is_dir or not last,
+                disk_path if last else Path(self.real_root, here),
+            )
+            if found is not None:
+                return found if last else f"inside {here}/: {found}"
+        return None
+
+    def refuse(
+        self, rule: Rule, arcname: str, message: str, help: str | None = None,
+        severity: Severity | None = None,
+    ) -> None:
         self.selection.diagnostics.append(
-            file_diagnostic(rule, self.display(arcname), message, help)
+            file_diagnostic(rule, self.display(arcname), message, help, severity=severity)
         )
 
     def walk(self) -> Selection:
-        # Depth-first over sorted names; `ancestors` holds the real paths of the folders
-        # being walked, to catch a link back to one of them (a loop).
-        stack: list[tuple[Path, str, frozenset[str]]] = [
-            (self.root, "", frozenset({self.real_root}))
-        ]
+        # Depth-first over sorted names; links to folders are never followed, so each real
+        # folder is walked once and the walk is bounded by the tree itself (and the limits).
+        stack: list[tuple[Path, str]] = [(self.root, "")]
         while stack:
-            folder, prefix, ancestors = stack.pop()
+            folder, prefix = stack.pop()
             try:
                 with os.scandir(folder) as it:
                     names = sorted((e.name, e.is_symlink()) for e in it)
@@ -184,19 +220,29 @@ class _Walker:
                 self.refuse(R.SPECIAL_FILE, prefix.rstrip("/") or ".",
                             f"cannot read the folder: {exc.strerror or exc}")
                 continue
-            children: list[tuple[Path, str, frozenset[str]]] = []
+            self.seen += len(names)
+            if self.seen > MAX_ENTRIES:
+                self.refuse(
+                    R.WALK_LIMIT, prefix.rstrip("/") or ".",
+                    f"more than {MAX_ENTRIES:,} files and folders in the bundled tree: "
+                    "kpack stopped walking it",
+                    f"leave folders out with {IGNORE_FILE}, or bundle the webpack build",
+                )
+                break
+            children: list[tuple[Path, str]] = []
             for name, is_link in names:
-                children.extend(self.visit(folder / name, prefix + name, name, is_link, ancestors))
+                children.extend(self.visit(folder / name, prefix + name, name, is_link))
             stack.extend(reversed(children))
         self.selection.files.sort(key=lambda e: e.arcname.split("/"))
         self.selection.dirs.sort(key=lambda d: d.split("/"))
         self.selection.excluded.sort(key=lambda e: e.arcname.split("/"))
         self.check_collisions()
+        self.check_hard_links()
         return self.selection
 
     def visit(
-        self, path: Path, arcname: str, name: str, is_link: bool, ancestors: frozenset[str]
-    ) -> list[tuple[Path, str, frozenset[str]]]:
+        self, path: Path, arcname: str, name: str, is_link: bool
+    ) -> list[tuple[Path, str]]:
         try:
             st = os.stat(path)  # follows links
         except OSError:
@@ -206,6 +252,12 @@ class _Walker:
         if reason is not None:
             self.selection.excluded.append(Excluded(arcname, reason, path, is_dir))
             return []
+        why = bad_name(name)
+        if why is not None:
+            self.refuse(R.BAD_FILE_NAME, arcname, f"the name {why}",
+                        f"rename it, or add it to {IGNORE_FILE}")
+            return []
+        real = path
         if is_link:
             target = os.path.realpath(path)
             inside = target == self.real_root or target.startswith(self.real_root + os.sep)
@@ -220,24 +272,38 @@ class _Walker:
                 return []
             # A link to something left out is left out too (e.g. config.json -> dev config).
             target_arc = os.path.relpath(target, self.real_root).replace(os.sep, "/")
-            target_reason = self.reason(target_arc, os.path.basename(target), is_dir, Path(target))
+            target_reason = (
+                self.path_reason(target_arc, is_dir, Path(target)) if target_arc != "." else None
+            )
             if target_reason is not None:
                 self.selection.excluded.append(Excluded(
                     arcname, f"link to {target_arc}: {target_reason}", path, is_dir
                 ))
                 return []
+            if is_dir:
+                loop = target_arc == "." or arcname.startswith(target_arc + "/")
+                self.refuse(
+                    R.UNSAFE_SYMLINK, arcname,
+                    "symbolic link loop (a folder links to its parent)" if loop else
+                    f"symbolic link to a folder ({target_arc}/): kpack does not follow them, "
+                    "the folder is bundled once, under its own name",
+                    f"replace the link with the folder, or add `{arcname}` to {IGNORE_FILE}",
+                )
+                return []
+            real = Path(target)
         if st is None:
             self.refuse(R.SPECIAL_FILE, arcname, "cannot read this file")
             return []
         if is_dir:
-            real = os.path.realpath(path)
-            if real in ancestors:
+            if arcname.count("/") + 1 > MAX_DEPTH:
                 self.refuse(
-                    R.UNSAFE_SYMLINK, arcname, "symbolic link loop (a folder links to its parent)"
+                    R.WALK_LIMIT, arcname,
+                    f"folders nested more than {MAX_DEPTH} deep: kpack does not go further",
+                    f"add `{arcname}` to {IGNORE_FILE}",
                 )
                 return []
             self.selection.dirs.append(arcname)
-            return [(path, arcname + "/", ancestors | {real})]
+            return [(path, arcname + "/")]
         if not stat.S_ISREG(st.st_mode):
             what = _file_type(st.st_mode)
             self.refuse(R.SPECIAL_FILE, arcname, f"{what}: only regular files can be bundled",
@@ -246,10 +312,37 @@ class _Walker:
         if not os.access(path, os.R_OK):
             self.refuse(R.SPECIAL_FILE, arcname, "cannot read this file (permission denied)")
             return []
-        self.selection.files.append(
-            Entry(arcname, path, st.st_size, bool(st.st_mode & 0o111))
-        )
+        if st.st_size >= SPARSE_FROM and st.st_blocks * BLOCK * 8 < st.st_size:
+            self.refuse(
+                R.CONTENT_TOO_LARGE, arcname,
+                f"sparse file: {st.st_size:,} bytes long, {st.st_blocks * BLOCK:,} on disk "
+                "(it would unpack far larger than it looks)",
+                f"leave it out with {IGNORE_FILE}", severity=Severity.WARNING,
+            )
+        if st.st_nlink > 1:
+            _count, names = self.links.setdefault((st.st_dev, st.st_ino), (st.st_nlink, set()))
+            names.add(os.path.realpath(real))
+        self.selection.files.append(Entry(
+            arcname, real, st.st_size, bool(st.st_mode & 0o111), st.st_dev, st.st_ino
+        ))
         return []
+
+    def check_hard_links(self) -> None:
+        """B013: a file whose hard links are not all in the tree."""
+        where: dict[tuple[int, int], list[str]] = {}
+        for entry in self.selection.files:
+            if (entry.dev, entry.ino) in self.links:
+                where.setdefault((entry.dev, entry.ino), []).append(entry.arcname)
+        for key, (count, real_paths) in self.links.items():
+            if len(real_paths) < count:
+                arcname = min(where[key], key=lambda a: a.split("/"))
+                self.refuse(
+                    R.HARD_LINK, arcname,
+                    f"this file has {count} hard links and only {len(real_paths)} of them are "
+                    "in the bundled tree: it may be a file from elsewhere",
+                    f"copy it into the tree instead of linking it, or add `{arcname}` "
+                    f"to {IGNORE_FILE}",
+                )
 
     def check_collisions(self) -> None:
         groups: dict[str, list[str]] = {}

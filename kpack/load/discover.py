@@ -15,6 +15,9 @@ from kpack.realpath import string_resolver
 
 MANIFEST_NAME = "manifest.konnector"
 DEV_CONFIG_NAME = "konnector-dev-config.json"
+# Its 2017 predecessor (cozy-konnector-libs v1, standalone mode): a flat object of the
+# account's fields, at the root or in `data/` (which discovery otherwise skips).
+LEGACY_DEV_CONFIG_NAME = "env_fields.json"
 SKIPPED_DIRS = frozenset({"node_modules", ".git", "build", "data", ".hg", ".svn", ".venv"})
 ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def")
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -70,7 +73,7 @@ def kind_by_name(path: Path) -> Kind | None:
 def _kind_of_name(name: str) -> Kind | None:
     if name == MANIFEST_NAME:
         return Kind.MANIFEST
-    if name == DEV_CONFIG_NAME:
+    if name in (DEV_CONFIG_NAME, LEGACY_DEV_CONFIG_NAME):
         return Kind.DEV_CONFIG
     stem, suffix = os.path.splitext(name.lower())
     if suffix in DATA_SUFFIXES and any(fnmatch.fnmatchcase(stem, p) for p in ACCOUNT_TYPE_PATTERNS):
@@ -194,6 +197,7 @@ def _walk(
             continue
         listed[real_folder] = frozenset(entry.name for entry in entries)
         files, folders = [], []
+        data_files: list[tuple[str, list[os.DirEntry[str]]]] = []
         for entry in entries:
             try:
                 is_folder = entry.is_dir()
@@ -203,8 +207,69 @@ def _walk(
                 files.append(entry)
             elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
                 folders.append((entry.path, os.path.join(real_folder, entry.name)))
+            elif entry.name == "data" and not entry.is_symlink():
+                legacy = _legacy_dev_config(entry.path)
+                if legacy is not None:  # data/env_fields.json: credentials, checked
+                    data_files.append((os.path.join(real_folder, entry.name), [legacy]))
         yield real_folder, files
+        yield from data_files
         pending.extend(reversed(folders))  # depth first, in name order, as os.walk
 
 
 _name = operator.attrgetter("name")
+
+
+def _legacy_dev_config(data_folder: str) -> os.DirEntry[str] | None:
+    """`data/env_fields.json`, the one file looked at in a skipped `data/` folder."""
+    try:
+        with os.scandir(data_folder) as listing:
+            return next(
+                (e for e in listing if e.name == LEGACY_DEV_CONFIG_NAME and e.is_file()), None
+            )
+    except OSError:
+        return None
+
+
+# How far up from a given file the connector's manifest is looked for.
+MAX_CONNECTOR_LEVELS = 32
+
+
+def connector_folder(file: str) -> str | None:
+    """The folder of the connector `file` belongs to: the nearest folder, from the file's
+    own up, that holds a `manifest.konnector`. The search stops at a repository's root (a
+    folder holding `.git`) and at the file system's root. As a path relative to the
+    file's own, so that what is found there reads as the file does."""
+    folder = os.path.dirname(file) or "."
+    for _ in range(MAX_CONNECTOR_LEVELS):
+        if os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
+            return folder
+        if os.path.exists(os.path.join(folder, ".git")):
+            return None
+        parent = os.path.normpath(os.path.join(folder, os.pardir))
+        if os.path.realpath(parent) == os.path.realpath(folder):
+            return None
+        folder = parent
+    return None
+
+
+def iter_companions(
+    given: list[str], seen: set[str], listed: FolderNames | None = None
+) -> Iterator[FileToCheck]:
+    """The other files of the connectors the given files belong to, for the rules across
+    files (pre-commit hands kpack only the staged files: a changed manifest must still be
+    compared with the account type that did not change). `given` are the paths given as
+    files; `seen` the real paths already checked (filled as companions are yielded)."""
+    folders: list[str] = []
+    for path in given:
+        if os.path.isdir(path):
+            continue
+        folder = connector_folder(path)
+        if folder is not None and folder not in folders:
+            folders.append(folder)
+    if not folders:
+        return
+    for file in _files([_Target(f, Path(f), None) for f in folders], {} if listed is None
+                       else listed):
+        if file.real not in seen:
+            seen.add(file.real)
+            yield file

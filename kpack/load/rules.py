@@ -1,7 +1,7 @@
 """Rules raised while reading a file, before any document rule can run."""
 
 from kpack.diagnostics import Severity
-from kpack.rules.registry import define
+from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -14,7 +14,9 @@ JSON_SYNTAX = define(
     """
     cozy-stack decodes manifests with Go's `encoding/json` and cozy-jobs-cli reads
     `konnector-dev-config.json` with `JSON.parse`: both refuse the whole file on the
-    first syntax error. The position is where the parser stopped.
+    first syntax error. The position is where the parser stopped; the message says, in
+    full, what was expected there and which character was found (a tab or line break
+    inside a string is named, with the escape to write instead).
     """,
 )
 DUPLICATE_KEY = define(
@@ -25,8 +27,11 @@ DUPLICATE_KEY = define(
     "An object has the same key twice.",
     """
     JSON parsers keep the last value and silently drop the first one, so the value you
-    read at the top of the file is not the one the stack uses. Reported at the second
-    occurrence.
+    read at the top of the file is not the one the stack uses (Go's `encoding/json`,
+    `JSON.parse` and Python's `json` all keep the last). Reported at the second
+    occurrence. When both members hold the same value (a permission listed twice, as
+    real manifests do), nothing is lost: the message says so and the finding is a
+    warning, not an error.
     """,
 )
 TRAILING_COMMA = define(
@@ -141,3 +146,8 @@ NON_JSON_VALUE = define(
     non-string keys have no JSON form: quote them.
     """,
 )
+
+# The syntax repairs (kpack.load.source attaches them), the only fixes a file that does not
+# parse gets.
+declare_fix(TRAILING_COMMA, "safe", "Removes the comma; nothing else in the file changes.")
+declare_fix(BYTE_ORDER_MARK, "safe", "Removes the three bytes of the BOM.")

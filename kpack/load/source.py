@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kpack.diagnostics import Diagnostic, Kind, Rule, Span
+from kpack.diagnostics import Diagnostic, Kind, Rule, Severity, Span
+from kpack.fix.model import Applicability, Edit, Fix
 from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
 
@@ -44,6 +45,7 @@ class SourceFile:
         self._index: PositionIndex | None = None
         self._yaml_root: Any = None
         self.folder: str | None = None  # the resolved folder holding it, when known
+        self.bom = False  # the bytes start with a UTF-8 BOM, which `text` leaves out
 
     # -- positions ---------------------------------------------------------------------
 
@@ -83,6 +85,7 @@ class SourceFile:
         span: Span,
         pointer: str | None = None,
         help: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         self.problems.append(
             Diagnostic(
@@ -95,17 +98,26 @@ class SourceFile:
                 self.kind,
                 pointer,
                 *span,
+                fix,
             )
         )
 
     def report_at_offset(
-        self, rule: Rule, message: str, offset: int, help: str | None = None
+        self, rule: Rule, message: str, offset: int, help: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         line = self.text.count("\n", 0, offset) + 1
         column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
         # At the end of the file (what a parser misses) there is no character to cover.
         end = column + 1 if offset < len(self.text) else column
-        self.report(rule, message, Span(line, column, line, end), None, help)
+        self.report(rule, message, Span(line, column, line, end), None, help, fix)
+
+
+def _edit_at(text: str, start: int, offset: int, content: str) -> Edit:
+    """Delete the one character at `offset` of `text` (`start` in the file, BOM counted)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Edit(start, start + 1, content, (line, column, line, column + 1))
 
 
 def _span_in_text(text: str, line: int, column: int) -> Span:
@@ -125,7 +137,12 @@ def read_source(path: Path, display: str, kind: Kind) -> SourceFile:
     raw = _read_bytes(source)
     if raw is None:
         return source
-    return _parse_bytes(source, raw)
+    return _load(source, raw)
+
+
+def load_bytes(path: Path, display: str, kind: Kind, raw: bytes) -> SourceFile:
+    """`read_source` on bytes already read (`kpack check --fix` checks its edits)."""
+    return _load(SourceFile(path, display, kind), raw)
 
 
 def read_stream(stream: BinaryIO, path: Path, display: str, kind: Kind) -> SourceFile:
@@ -138,10 +155,10 @@ def read_stream(stream: BinaryIO, path: Path, display: str, kind: Kind) -> Sourc
     if len(raw) > limit:
         source.report(R.TOO_LARGE, f"the input is over {limit:,} bytes", Span(1, 1, 1, 1))
         return source
-    return _parse_bytes(source, raw)
+    return _load(source, raw)
 
 
-def _parse_bytes(source: SourceFile, raw: bytes) -> SourceFile:
+def _load(source: SourceFile, raw: bytes) -> SourceFile:
     text = _decode(source, raw)
     if text is None:
         return source
@@ -154,11 +171,25 @@ def _parse_bytes(source: SourceFile, raw: bytes) -> SourceFile:
     else:
         _parse_json(source, allow_comments=source.kind is Kind.DEV_CONFIG)
     if source.readable:
+        members: dict[str, list[tuple[str, Any]]] = {}  # objects read back, by pointer
         for dup in source.index.duplicates if source.has_duplicates else ():
             key = dup.pointer.rsplit("/", 1)[-1]
             # Inside a value that a later duplicate replaced, no pointer reaches the key.
             parent = source.index.nodes.get(dup.pointer.rsplit("/", 1)[0])
             kept = parent is not None and parent.start <= dup.key_start < parent.end
+            name = key.replace("~1", "/").replace("~0", "~")
+            if kept and _same_values(source, dup.pointer.rsplit("/", 1)[0], name, members):
+                # Harmless (nothing is lost): said so, and a warning, not an error.
+                source.report(
+                    R.DUPLICATE_KEY,
+                    f"duplicate key {_quote_token(key)}: both members have the same value",
+                    source.index.span_of_offsets(dup.key_start, dup.key_end),
+                    dup.pointer,
+                    "remove one of the two members",
+                )
+                last = source.problems[-1]
+                source.problems[-1] = last._replace(severity=Severity.WARNING)
+                continue
             source.report(
                 R.DUPLICATE_KEY,
                 f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
@@ -167,6 +198,39 @@ def _parse_bytes(source: SourceFile, raw: bytes) -> SourceFile:
                 "remove one of the two members",
             )
     return source
+
+
+def _same_values(
+    source: SourceFile, parent: str, key: str, cache: dict[str, list[tuple[str, Any]]]
+) -> bool:
+    """Whether every member named `key` of the object at `parent` holds the same JSON
+    value. JSON files only; False when the object cannot be read back. `cache`: the
+    members of each object read back (each object is decoded once, however many
+    duplicates it holds)."""
+    if source.syntax != "json":
+        return False
+    if parent not in cache:
+        cache[parent] = _members(source, parent)
+    values = {json.dumps(v, sort_keys=True) for k, v in cache[parent] if k == key}
+    return len(values) == 1
+
+
+def _members(source: SourceFile, pointer: str) -> list[tuple[str, Any]]:
+    """Every member of the object at `pointer`, duplicates included, in order."""
+    node = source.index.nodes.get(pointer)
+    if node is None:
+        return []
+    seen: list[list[tuple[str, Any]]] = []
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen.append(pairs)  # inner objects first: the object at `node` comes last
+        return dict(pairs)
+
+    try:
+        json.JSONDecoder(object_pairs_hook=keep).raw_decode(source.text, node.start)
+    except (ValueError, RecursionError):
+        return []
+    return seen[-1] if seen else []
 
 
 def _quote_token(token: str) -> str:
@@ -243,7 +307,12 @@ def _decode(source: SourceFile, raw: bytes) -> str | None:
             "the file starts with a byte order mark (U+FEFF)",
             Span(1, 1, 1, 2),
             help="save the file as UTF-8 without BOM",
+            fix=Fix(
+                Applicability.SAFE, "remove the byte order mark", (),
+                (Edit(0, 1, "", (1, 1, 1, 2)),),
+            ),
         )
+        source.bom = True
         raw = raw[len(_UTF8_BOM) :]
     nul = raw.find(b"\0")
     try:
@@ -346,6 +415,10 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
                 f"trailing comma before the end of the {closer}",
                 comma,
                 help="remove the comma",
+                fix=Fix(
+                    Applicability.SAFE, "remove the comma", (),
+                    (_edit_at(text, comma + source.bom, comma, ""),),
+                ),
             )
             text = source.text = text[:comma] + " " + text[comma + 1 :]
             decoder.duplicates = False
@@ -390,6 +463,73 @@ def _trailing_comma(text: str, pos: int) -> int | None:
     return None
 
 
+_CHARACTER_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                    " ": "a space", "'": "a single quote (')", '"': 'a double quote (")'}
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def describe_character(text: str, offset: int) -> str:
+    """The character at `offset` in words: printable ones quoted, others by code point."""
+    if offset >= len(text):
+        return "the end of the file"
+    char = text[offset]
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if not char.isprintable():
+        return f"the control character U+{ord(char):04X}"
+    return f"'{char}'"
+
+
+def json_error_message(text: str, msg: str, pos: int) -> tuple[str, str | None]:
+    """Python's JSON error in kpack's words, whole (Python's own messages end at a colon
+    that its exception fills with the position): what was expected, what was found."""
+    found = describe_character(text, pos)
+    if msg == "Expecting value":
+        if pos >= len(text.rstrip()):
+            return "the file ends where a value was expected", None
+        help = None
+        if text.startswith("'", pos):
+            help = "JSON strings are written in double quotes"
+        elif text.startswith(("True", "False", "None", "undefined"), pos):
+            help = "JSON writes true, false and null in lowercase; undefined does not exist"
+        return (
+            f"expected a value (a string, number, object, array, true, false or null), "
+            f"found {found}", help,
+        )
+    if msg == "Expecting ',' delimiter":
+        return f"expected ',' between two values, or the end of the object or array, found "\
+            f"{found}", "a comma is probably missing at the end of the previous line"
+    if msg == "Expecting ':' delimiter":
+        return f"expected ':' after a member's name, found {found}", None
+    if msg.startswith("Expecting property name"):
+        help = (
+            "member names are written in double quotes" if text.startswith("'", pos)
+            or (pos < len(text) and (text[pos].isalpha() or text[pos] == "_"))
+            else None
+        )
+        return f"expected a member name in double quotes, found {found}", help
+    if msg == "Extra data":
+        return f"found {found} after the end of the JSON value", \
+            "a file holds one JSON value: wrap several in an array, or remove the rest"
+    if msg.startswith("Invalid control character"):
+        escape = _ESCAPES.get(text[pos]) if pos < len(text) else None
+        return f"{found} inside a string: JSON strings cannot hold control characters", \
+            f"write it as {escape}" if escape else "write it as a \\u escape"
+    if msg.startswith("Unterminated string"):
+        return "a string starts here and is never closed", \
+            "add the closing double quote (a string cannot span lines)"
+    if msg.startswith("Invalid \\u"):
+        return "invalid \\u escape: four hexadecimal digits are expected", None
+    if msg.startswith("Invalid \\escape"):
+        char = text[pos + 1] if pos + 1 < len(text) else ""
+        return (
+            f"invalid escape \\{char} in a string",
+            'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX; write a '
+            "backslash as \\\\",
+        )
+    return msg[0].lower() + msg[1:], None
+
+
 def _closer(text: str, comma: int) -> str:
     """The first character after the comma at `comma` that is not blank."""
     match = _NOT_BLANK.search(text, comma + 1)
@@ -400,8 +540,8 @@ _NOT_BLANK = re.compile(r"[^ \t\n\r]")
 
 
 def _report_json_error(source: SourceFile, exc: json.JSONDecodeError) -> None:
-    message = exc.msg[0].lower() + exc.msg[1:]
-    source.report_at_offset(R.JSON_SYNTAX, message, exc.pos)
+    message, help = json_error_message(source.text, exc.msg, exc.pos)
+    source.report_at_offset(R.JSON_SYNTAX, message, exc.pos, help)
 
 
 def _too_deep(text: str, data: Any) -> bool:

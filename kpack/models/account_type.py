@@ -23,8 +23,10 @@ from kpack import spec
 from kpack.models.base import (
     PYTHON_TYPES,
     JsonDocument,
+    go_key_matching,
     one_of,
     optional,
+    other_cases,
     python_name,
     required,
 )
@@ -51,6 +53,10 @@ ID_PATTERN = r"^(?!_)(?!/)(?![^/]*/$)[\s\S]*\S[\s\S]*$"
 # once `token_endpoint` is set.
 CODE_GRANT_MODES = spec.CODE_GRANT_MODES
 CODE_EXCHANGE_FIELDS = spec.CODE_EXCHANGE_FIELDS
+
+# Members Go's encoding/json also reads in another case (CouchDB refuses `_` members other
+# than its own, so `_id` and `_rev` are exact).
+GO_FOLDED_MEMBERS = tuple(k for k in spec.ACCOUNT_TYPE_FIELDS if not k.startswith("_"))
 
 # Hover help for editors: every member has one (tests/test_schemas.py).
 FIELD_DESCRIPTIONS: dict[str, str] = {
@@ -127,9 +133,13 @@ def _all_set(keys: tuple[str, ...]) -> dict[str, Any]:
 def _document_schema(schema: dict[str, Any]) -> None:
     """What a field-by-field schema cannot say: grant_mode is required (except on
     notification documents) and each grant mode needs its members."""
+    spelt_otherwise = {"not": {"propertyNames": {"not": {"pattern": other_cases("grant_mode")}}}}
     rules: list[dict[str, Any]] = [{
         "if": {"required": ["fcm_credentials"]},
-        "else": {"required": ["grant_mode"], "properties": {"grant_mode": {"type": "string"}}},
+        "else": {"anyOf": [
+            {"required": ["grant_mode"], "properties": {"grant_mode": {"type": "string"}}},
+            spelt_otherwise,  # Grant_Mode: Go's encoding/json reads keys in any case
+        ]},
     }]
     for mode, fields in spec.GRANT_MODE_REQUIREMENTS.items():
         then = _all_set(tuple(f for f in fields if f not in CODE_EXCHANGE_FIELDS
@@ -140,6 +150,10 @@ def _document_schema(schema: dict[str, Any]) -> None:
         rules.append({"if": {"properties": {"grant_mode": {"const": mode}},
                              "required": ["grant_mode"]}, "then": then})
     schema["allOf"] = rules
+    # Other spellings of a member (`Skip_State_On_Token`) get the member's schema, as Go
+    # decodes them into it. (The requirements of each grant mode above follow the exact
+    # key `grant_mode` only; kpack's rules follow every spelling.)
+    go_key_matching(GO_FOLDED_MEMBERS)(schema)
 
 
 class AccountTypeBase(JsonDocument):

@@ -13,6 +13,12 @@ class Report(NamedTuple):
     diagnostics: list[Diagnostic]
     files: int  # how many files were checked
     color: bool = False
+    fixed: int = 0  # findings `--fix` repaired before this report
+    unsafe_fixes: bool = False  # `--unsafe-fixes`: unsafe fixes count as fixable
+    # `kpack check` marks fixable findings ([*]) and counts them; provision and build,
+    # which have no --fix, do not.
+    fix_hints: bool = False
+    paths: tuple[str, ...] = ()  # which (as displayed), when known
 
 
 Reporter = Callable[[Report], str]

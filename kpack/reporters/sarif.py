@@ -148,6 +148,29 @@ def _result(
     }
 
 
+def _with_fix(result: dict[str, Any], d: Diagnostic) -> dict[str, Any]:
+    """The result with `fixes` when the finding has one (kpack check --fix applies it)."""
+    if d.fix is None or not d.fix.edits:
+        return result
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.location[0], "startColumn": e.location[1],
+                "endLine": e.location[2], "endColumn": e.location[3],
+            },
+            "insertedContent": {"text": e.content},
+        }
+        for e in d.fix.edits
+    ]
+    fix = {
+        "description": _text(d.fix.message),
+        "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+        "properties": {"applicability": d.fix.applicability.value},
+    }
+    return {**result, "fixes": [fix]}
+
+
 def build_log(report: Report) -> dict[str, Any]:
     from kpack.rules.registry import all_rules
 
@@ -179,7 +202,7 @@ def build_log(report: Report) -> dict[str, Any]:
         artifact = artifacts.get(d.file)
         if artifact is None:
             artifact = artifacts[d.file] = artifact_location(d.file, root)
-        results.append(_result(d, index[d.code], artifact, seen))
+        results.append(_with_fix(_result(d, index[d.code], artifact, seen), d))
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",

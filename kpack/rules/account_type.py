@@ -10,16 +10,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document, type_name
-from kpack.rules.common import closest, did_you_mean, is_local_dev_host, is_type, parse_url
-from kpack.rules.registry import define
+from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.rules.common import (
+    GoUrlError,
+    closest,
+    did_you_mean,
+    go_fold,
+    go_url_parse,
+    is_local_dev_host,
+    is_type,
+)
+from kpack.rules.registry import declare_fix, define
 from kpack.spec import (
     ACCOUNT_TYPE_FIELDS,
     CODE_EXCHANGE_FIELDS,
@@ -119,6 +130,16 @@ MISSPELLED_KEY = define(
     its default instead: for `redirect_url` (the seed document's curl example) it sends
     `https://<instance>/accounts/<id>/redirect`, which the provider does not know, and
     every connection fails with a redirect URI mismatch.
+
+    Case is not a misspelling: the stack decodes account types with Go's
+    `encoding/json`, which matches keys case-insensitively (`Grant_Mode` is read as
+    `grant_mode`; the long s U+017F and the Kelvin sign U+212A fold to `s` and `k`, but
+    `ß` is not `ss`). Such a key is a warning: it works, but other tools and readers
+    expect the exact key. When several keys fold to one field, the stack reads them in
+    order and the last one wins (objects in `extras` are merged): the earlier ones get a
+    warning. One exception is an error: `Slug` (any case but `slug`) is decoded, yet the
+    konnector's secret is found by a CouchDB Mango query on the exact key `slug`
+    (`FindAccountTypesBySlug`), so the secret is never delivered.
     """,
 )
 UNKNOWN_KEY = define(
@@ -138,7 +159,9 @@ WRONG_FIELD_TYPE = define(
     then the whole account type fails to load: every connection with it fails. All
     fields are strings except `extras` (an object of string to string), the `skip_*`
     options (booleans), `fcm_credentials` (an object) and `secret` (any JSON). `null`
-    is accepted (Go leaves the field empty).
+    is accepted (Go leaves the field empty). Keys match fields case-insensitively (see
+    A006) and Go decodes every key that matches: a wrong type in any of them fails the
+    document, even when a later key of the right type replaces it.
 
     `redirect_uri` is one string: one public documentation page shows an array of
     redirect URIs, but the stack's struct holds a single string.
@@ -153,6 +176,15 @@ URL_NOT_ABSOLUTE = define(
     provider as is: each must be an absolute `https://host/...` URL. A value without a
     scheme is taken as a path on the instance, and surrounding whitespace makes Go's
     URL parser fail. A `$VAR` placeholder filled from the environment is accepted.
+
+    URLs are parsed as Go's `net/url` parses them (`url.Parse`, which the stack calls in
+    `MakeOauthStartURL`), not as Python's urllib does: a host may not hold `{`, `}`, a
+    space, `|`, `^`, a backslash or a backquote, nor escape an ASCII byte (`%41`); every
+    `%` must start a two-hex-digit escape; the userinfo has its own character set. The
+    stack's Budget Insight docs write `https://{domain}.biapi.pro/2.0/webauth`: a
+    template, not a URL, and the start of every connection fails. kpack is stricter than
+    Go in two places: surrounding whitespace (Go keeps it in the path and sends a URL the
+    provider does not know) and a port above 65535 (Go parses it; nothing connects).
     """,
 )
 URL_NOT_HTTPS = define(
@@ -208,7 +240,13 @@ ENDPOINTS_DIFFERENT_DOMAINS = define(
     hand a valid authorization code and the client secret to a third party; reviewers
     must make sure both endpoints belong to the service provider. Hosts are compared
     by registrable domain (`www.facebook.com` and `graph.facebook.com` agree), using
-    the Public Suffix List. A warning: some providers do use two domains.
+    the Public Suffix List, and providers known to use several domains are one family
+    (kpack's `spec.PROVIDER_FAMILIES`, from each provider's OAuth documentation: Google's
+    `accounts.google.com` with `oauth2.googleapis.com` or `www.googleapis.com`, as in
+    cozy-stack's `docs/konnectors-workflow.md`; Microsoft's `login.microsoftonline.com`,
+    `login.live.com`, `graph.microsoft.com`; Facebook's `facebook.com`, `fb.com`;
+    Twitter/X, Dropbox's `dropboxapi.com`, Withings' `withings.net`). A warning: other
+    providers may use two domains too.
     """,
 )
 EXTRAS_STANDARD_PARAMETER = define(
@@ -251,7 +289,10 @@ DUPLICATE_ID = define(
     CouchDB keeps one document per id: the second write conflicts (or, with a `_rev`,
     replaces the first), so one of the two account types is lost. Reported on the
     second document, naming the first; checked across every account-type file of the
-    run.
+    run. Files of different environments (`account-types.dev.json` and
+    `account-types.prod.json`, or `dev/` and `prod/` folders: kpack's convention, see
+    docs/connectors.md) go to different CouchDBs and may share ids; a file without an
+    environment goes to every one.
     """,
 )
 ID_MISSING = define(
@@ -263,6 +304,19 @@ ID_MISSING = define(
     CouchDB and can never be found; kpack's provisioning needs it to know where to
     write. The id must be a non-empty string, must not start with `_` (CouchDB reserves
     those ids) and, when it has a context prefix, both parts must be non-empty.
+    """,
+)
+
+REDIRECT_URI_TRAILING_SLASH = define(
+    "A020", "redirect-uri-trailing-slash", W, K,
+    "`redirect_uri` ends with a slash after `/redirect`.",
+    """
+    The stack's callback route is `/accounts/<id>/redirect` (its default redirect URI,
+    cozy-stack `model/account/type.go`, has no trailing slash), and providers compare
+    the `redirect_uri` of the authorize request with the registered one character for
+    character (RFC 6749 section 3.1.2, OAuth 2.0 Security BCP): `.../redirect/` is
+    another URI, which a real account type carried. Write the path without the slash,
+    as registered at the provider.
     """,
 )
 
@@ -355,14 +409,31 @@ RUN_WAITS = False
 def check_run(
     documents: list[Document], options: CheckOptions
 ) -> Iterator[tuple[Document, Finding]]:
-    yield from _duplicate_ids(documents)
-    yield from _duplicate_secret_slugs(documents)
+    # Per environment: files of different environments go to different CouchDBs.
+    from kpack.rules.environments import environment_views
+
+    seen: set[tuple[int, Finding]] = set()
+    for view in environment_views(documents):
+        for doc, finding in (*_duplicate_ids(view), *_duplicate_secret_slugs(view)):
+            if (id(doc), finding) not in seen:
+                seen.add((id(doc), finding))
+                yield doc, finding
 
 
 def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
+    members = go_members(doc.data)
+    view, keys = go_decoded(doc.data)
+    yield from _keys(doc, members, view.get("slug"))
+    yield from _types(doc, members)
+    renamed = {field: key for field, key in keys.items() if key != field}
+    decoded = doc._replace(data=view)
+    for finding in _decoded_checks(decoded):
+        yield _at_member(doc, finding, renamed) if renamed else finding
+
+
+def _decoded_checks(doc: Document) -> Iterator[Finding]:
+    """The rules on the document as the stack decodes it (`doc.data` is that view)."""
     data = doc.data
-    yield from _keys(doc)
-    yield from _types(doc)
 
     def text(field: str) -> str | None:
         """The field's string value; None when absent, null or of a wrong type."""
@@ -389,6 +460,67 @@ def check_document(doc: Document, options: CheckOptions | None = None) -> Iterat
         yield from _endpoint_domains(doc, urls["auth_endpoint"], urls["token_endpoint"])
     yield from _extras(doc, grant_mode)
     yield from _placeholders(doc)
+
+
+def _at_member(doc: Document, finding: Finding, renamed: dict[str, str]) -> Finding:
+    """A finding on a decoded field, pointed at the member that holds it in the file
+    (`Grant_Mode` rather than `grant_mode`)."""
+    for field, key in renamed.items():
+        base = doc.at(field)
+        if finding.pointer == base or finding.pointer.startswith(base + "/"):
+            return finding._replace(pointer=doc.at(key) + finding.pointer[len(base):])
+    return finding
+
+
+# --- Go's decoding ------------------------------------------------------------------------
+#
+# cozy-stack decodes account types with encoding/json, which matches a member to a struct
+# field case-insensitively (the long s U+017F and the Kelvin sign U+212A fold to `s` and `k`, as
+# in Unicode's simple folding); when several members match one field, each is decoded in
+# turn: the last one wins, `null` leaves a string or boolean as it was, and objects decoded
+# into the `extras` map are merged. CouchDB, before it, refuses any `_` member but its own,
+# so `_id` and `_rev` are matched exactly. Checked against Go itself in tests/conformance.
+
+_GO_FIELDS = frozenset(STACK_FIELDS)
+_MAP_FIELDS = ("extras", "fcm_credentials")  # Go maps: decoded objects merge, null clears
+
+
+def go_field(key: str) -> str | None:
+    """The account-type field Go's encoding/json decodes member `key` into, if any."""
+    if key.startswith("_"):
+        return key if key in _GO_FIELDS else None
+    folded = go_fold(key)
+    return folded if folded in _GO_FIELDS else None
+
+
+def go_members(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The members Go decodes into each field, in document order."""
+    members: dict[str, list[str]] = {}
+    for raw_key in data:
+        field = go_field(str(raw_key))
+        if field is not None:
+            members.setdefault(field, []).append(str(raw_key))
+    return members
+
+
+def go_decoded(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The fields as Go decodes them (`null` members kept as None when nothing else set
+    the field), and for each the member that gave its value."""
+    view: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for raw_key, value in data.items():
+        key = str(raw_key)
+        field = go_field(key)
+        if field is None:
+            continue
+        current = view.get(field)
+        if value is None and current is not None and field not in (*_MAP_FIELDS, "secret"):
+            continue  # null leaves a string or a boolean as it was
+        if field in _MAP_FIELDS and isinstance(value, dict) and isinstance(current, dict):
+            value = {**current, **value}
+        view[field] = value
+        keys[field] = key
+    return view, keys
 
 
 # --- Keys and types -----------------------------------------------------------------------
@@ -442,20 +574,78 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _keys(doc: Document) -> Iterator[Finding]:
+declare_fix(
+    MISSPELLED_KEY, "safe",
+    """
+    Renames the key to the one the stack reads (`redirect_url` → `redirect_uri`,
+    `client-secret` → `client_secret`), when the key has exactly one candidate and that
+    key is not already present.
+    """,
+)
+declare_fix(
+    GRANT_MODE_UNKNOWN, "safe or unsafe",
+    """
+    Safe: a value that is one grant mode but for case and separators
+    (`Authorization_Code`, `authorization-code`) is written as that mode. Unsafe:
+    `refresh_token` becomes `authorization_code`, which changes the flow.
+    """,
+)
+declare_fix(TOKEN_MODE_UNKNOWN, "safe", "`Basic` → `basic`, `GET` → `get`: case only.")
+declare_fix(
+    REDIRECT_URI_WRONG_ID, "unsafe",
+    """
+    Rewrites the path's account-type id to the document's `_id` (without its context);
+    the provider must know the new URL.
+    """,
+)
+
+
+def _key_fix(doc: Document, key: str, right: str) -> Fix | None:
+    """Rename `key` to `right` when it is the one candidate and `right` is absent."""
+    if right in doc.data:
+        return None
+    canon = _canonical(key)
+    near = {
+        field for field in STACK_FIELDS
+        if len(canon) >= 4 and _edit_distance(canon, field) <= (1 if len(field) < 10 else 2)
+    }
+    if near - {right}:
+        return None
+    return safe(f"rename {_q(key)} to {_q(right)}", RenameKey(doc.at(key), right))
+
+
+def _grant_mode_fix(doc: Document, grant_mode: str) -> Fix | None:
+    """A grant mode spelt with other case or separators: the one mode it names."""
+    norm = re.sub(r"[-\s_]+", "_", grant_mode.strip().lower())
+    modes = [mode for mode in GRANT_MODES if mode == norm]
+    if len(modes) != 1:
+        return None
+    return safe(f"write {_q(modes[0])}", SetValue(doc.at("grant_mode"), modes[0]))
+
+
+def _keys(doc: Document, members: dict[str, list[str]], slug: Any) -> Iterator[Finding]:
     for raw_key in doc.data:
         key = str(raw_key)
+        field = go_field(key)
+        if field is not None:
+            lost_secret = (
+                field == "slug" and isinstance(slug, str) and slug != ""
+                and doc.data.get("slug") != slug
+            )
+            yield from _decoded_key(doc, key, field, members[field], lost_secret)
+            continue
         if key in KNOWN_KEYS:
             continue
         right = misspelling_of(key)
         if right is not None:
-            present = right in doc.data
+            present = right in members
             yield Finding(
                 MISSPELLED_KEY, doc.at(key),
                 f"{_q(key)} is not a key the stack reads: it is ignored"
                 + ("" if present else _default_note(right)),
                 f"did you mean {_q(right)}?"
                 + (" (it is also present: remove this one)" if present else ""),
+                fix=_key_fix(doc, key, right),
             )
             continue
         if key.startswith("_"):
@@ -472,6 +662,41 @@ def _keys(doc: Document) -> Iterator[Finding]:
         )
 
 
+def _decoded_key(
+    doc: Document, key: str, field: str, keys: list[str], lost_secret: bool
+) -> Iterator[Finding]:
+    """A member Go decodes into `field`: fine when it is spelt `field` and alone.
+    `lost_secret`: the decoded slug is not what a Mango query on the key `slug` sees."""
+    if len(keys) > 1 and key != keys[-1]:
+        what = (
+            "the stack merges both objects" if field in _MAP_FIELDS
+            else f"the last one, {_q(keys[-1])}, wins"
+        )
+        yield Finding(
+            MISSPELLED_KEY, doc.at(key),
+            f"{_q(key)} and {_q(keys[-1])} are the same field for the stack, which matches keys "
+            f"case-insensitively: {what}",
+            f"keep one {_q(field)}", severity=W,
+        )
+    elif key == field:
+        return
+    elif field == "slug" and lost_secret:
+        yield Finding(
+            MISSPELLED_KEY, doc.at(key),
+            f"{_q(key)} is decoded as \"slug\", but the konnector's secret is found by a CouchDB "
+            "query on the exact key \"slug\" (FindAccountTypesBySlug): with "
+            f"{_q(key)} the secret is never handed to the konnector",
+            'write "slug"',
+        )
+    else:
+        yield Finding(
+            MISSPELLED_KEY, doc.at(key),
+            f"{_q(key)} is read as {_q(field)} (the stack matches keys case-insensitively), but "
+            "other tools and readers expect the exact key",
+            f"write {_q(field)}", severity=W,
+        )
+
+
 def _default_note(field: str) -> str:
     if field == "redirect_uri":
         return " and the default redirect URI `https://<instance>/accounts/<_id>/redirect` is used"
@@ -480,19 +705,26 @@ def _default_note(field: str) -> str:
     return f" and {_q(field)} stays empty"
 
 
-def _types(doc: Document) -> Iterator[Finding]:
+def _types(doc: Document, members: dict[str, list[str]]) -> Iterator[Finding]:
+    # Go decodes every member that matches a field: one of the wrong type fails the whole
+    # document even when a later member of the right type replaces it.
     for field, expected in ACCOUNT_TYPE_FIELDS.items():
-        value = doc.data.get(field)
-        if expected is None or value is None or is_type(value, expected):
-            continue
+        for key in members.get(field, ()):
+            yield from _member_type(doc, key, field, expected, doc.data[key])
+
+
+def _member_type(
+    doc: Document, key: str, field: str, expected: str | None, value: Any
+) -> Iterator[Finding]:
+    if expected is not None and value is not None and not is_type(value, expected):
         message = (
-            f"{_q(field)} must be {_article(expected)}, not {type_name(value)}: "
+            f"{_q(key)} must be {_article(expected)}, not {type_name(value)}: "
             "the stack then fails to load the whole account type"
         )
         help = None
         if field == "redirect_uri" and isinstance(value, list):
             message = (
-                '"redirect_uri" must be one string, not an array: a documentation page shows '
+                f"{_q(key)} must be one string, not an array: a documentation page shows "
                 "an array, but the stack decodes a single string and fails to load the whole "
                 "account type"
             )
@@ -509,18 +741,50 @@ def _types(doc: Document) -> Iterator[Finding]:
             help = f"write it as a string: {_q(json.dumps(value))}"
         elif expected == "string" and isinstance(value, (int, float)):
             help = "write it between quotes"
-        yield Finding(WRONG_FIELD_TYPE, doc.at(field), message, help)
-    extras = doc.data.get("extras")
-    if isinstance(extras, dict):
-        for key, value in extras.items():
-            if value is not None and not isinstance(value, str):
+        yield Finding(WRONG_FIELD_TYPE, doc.at(key), message, help)
+    if field in ("secret", "fcm_credentials"):
+        pointer = _number_out_of_range(value, (key,))
+        if pointer is not None:
+            yield Finding(
+                WRONG_FIELD_TYPE, doc.at(*pointer),
+                f"{_q(key)} holds a number beyond the range of a double: Go decodes its "
+                "numbers as float64, fails, and the stack then fails to load the whole "
+                "account type",
+                "write it as a string", at_value=True,
+            )
+    if field == "extras" and isinstance(value, dict):
+        for item, item_value in value.items():
+            if item_value is not None and not isinstance(item_value, str):
                 yield Finding(
-                    WRONG_FIELD_TYPE, doc.at("extras", str(key)),
-                    f"extras item {_q(str(key))} must be a string, not {type_name(value)}: "
-                    "`extras` is an object of string to string and the stack fails to load the "
-                    "whole account type",
+                    WRONG_FIELD_TYPE, doc.at(key, str(item)),
+                    f"extras item {_q(str(item))} must be a string, not "
+                    f"{type_name(item_value)}: `extras` is an object of string to string and "
+                    "the stack fails to load the whole account type",
                     at_value=True,
                 )
+
+
+def _number_out_of_range(value: Any, pointer: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Where, inside a value Go decodes into interface{}, a number overflows float64."""
+    stack = [(value, pointer)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        if isinstance(item, float):
+            if math.isinf(item):
+                return where
+        elif isinstance(item, int):
+            if abs(item) > _FLOAT64_MAX:
+                return where
+        elif isinstance(item, dict):
+            stack.extend((v, (*where, str(k))) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, (*where, str(i))) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+_FLOAT64_MAX = sys.float_info.max
 
 
 def _article(json_type: str) -> str:
@@ -556,6 +820,9 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
             "token_endpoint when it refreshes a token",
             'you probably want "authorization_code": the authorization code flow is what '
             "gives refresh tokens, and the stack refreshes them on its own",
+            fix=unsafe(
+                'write "authorization_code"', SetValue(doc.at("grant_mode"), "authorization_code")
+            ),
         )
         return
     suggestion = GRANT_MODE_ALIASES.get(_canonical(grant_mode)) or closest(grant_mode, GRANT_MODES)
@@ -564,6 +831,7 @@ def _grant_mode(doc: Document, grant_mode: str | None) -> Iterator[Finding]:
         f"unknown grant_mode {value}: the stack answers \"Wrong account type\" when a user "
         "connects",
         f"did you mean {_q(suggestion)}?" if suggestion else f"use one of {_list(GRANT_MODES)}",
+        fix=_grant_mode_fix(doc, grant_mode),
     )
 
 
@@ -587,7 +855,15 @@ def _token_mode(doc: Document, token_mode: str | None) -> Iterator[Finding]:
         f"unknown token_mode {_q(_short(token_mode))}: the stack silently falls back to "
         '"form"',
         help,
+        fix=_token_mode_fix(doc, token_mode),
     )
+
+
+def _token_mode_fix(doc: Document, token_mode: str) -> Fix | None:
+    lowered = token_mode.lower()
+    if lowered not in TOKEN_MODES:
+        return None
+    return safe(f"write {_q(lowered)}", SetValue(doc.at("token_mode"), lowered))
 
 
 def _is_missing(data: dict[str, Any], field: str) -> bool:
@@ -670,15 +946,29 @@ def _url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
             URL_NOT_ABSOLUTE, doc.at(field), f"{_q(field)} has surrounding whitespace",
             "remove the spaces: the stack's URL parser fails on them", at_value=True,
         ), None
-    parts = parse_url(value)
-    if parts is None or not parts.scheme or not parts.hostname:
+    try:
+        parts = go_url_parse(value)
+    except GoUrlError as exc:
+        return Finding(
+            URL_NOT_ABSOLUTE, doc.at(field),
+            f"{_q(field)} is not a URL the stack can parse ({exc}): {_q(_short(value))}",
+            _go_url_help(value), at_value=True,
+        ), None
+    if not parts.scheme or not parts.hostname:
         help = None
-        if parts is not None and not parts.scheme and not value.startswith("/"):
+        if not parts.scheme and not value.startswith("/"):
             help = f"write {_q('https://' + _short(value))}"
         return Finding(
             URL_NOT_ABSOLUTE, doc.at(field),
             f"{_q(field)} is not an absolute URL: {_q(_short(value))}",
             help, at_value=True,
+        ), None
+    if parts.port is not None and parts.port > 65535:
+        # Go's parser accepts any digits; no connection can be made to such a port.
+        return Finding(
+            URL_NOT_ABSOLUTE, doc.at(field),
+            f"{_q(field)} has the port {parts.port}, above 65535: {_q(_short(value))}",
+            None, at_value=True,
         ), None
     if parts.scheme.lower() not in ("http", "https"):
         return Finding(
@@ -691,6 +981,19 @@ def _url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
             "use https: codes, tokens and secrets travel through this URL", at_value=True,
         ), parts
     return None, parts
+
+
+def _go_url_help(value: str) -> str | None:
+    if re.search(r"\{[^{}]*\}", value):
+        return (
+            "a {placeholder} is a template, not a URL: write the real host (Go's url.Parse, "
+            "which the stack uses, refuses `{` in a host name)"
+        )
+    if " " in value.strip():
+        return "encode spaces as %20 (and never put one in a host name)"
+    if "%" in value:
+        return "a `%` must start an escape of two hex digits (%20); a host may not escape ASCII"
+    return None
 
 
 def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator[Finding]:
@@ -706,7 +1009,8 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
                 CONTEXT_WITHOUT_REDIRECT_URI, doc.pointer,
                 f"the context override {_q(doc_id or '')} has no \"redirect_uri\": the default "
                 f"redirect URI /accounts/{doc_id}/redirect matches no route",
-                f'set "redirect_uri": "https://oauthcallback.<domain>/accounts/{name}/redirect"',
+                'set "redirect_uri": '
+                + _q(f"https://oauthcallback.<domain>/accounts/{name}/redirect"),
             )
         return
     host = (parts.hostname or "").lower()
@@ -719,12 +1023,24 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             f"redirect_uri names the account type {_q(unquote(match.group(1)))}, but this "
             f"document is {_q(name)}: the callback answers \"bad state\"",
             f"write {_q(expected or '')}", at_value=True,
+            fix=_redirect_fix(doc, parts, match, name),
         )
     elif shared and not match:
         yield Finding(
             REDIRECT_URI_WRONG_ID, doc.at("redirect_uri"),
             "a shared callback redirect_uri must have the path /accounts/<id>/redirect",
             f"write {_q(expected)}" if expected else None, at_value=True,
+        )
+    if match and parts.path.endswith("/"):
+        yield Finding(
+            REDIRECT_URI_TRAILING_SLASH, doc.at("redirect_uri"),
+            "redirect_uri ends with a slash after /redirect: the stack's callback route and "
+            "its default redirect URI have none, and providers compare redirect URIs "
+            "character for character",
+            f"write {_q(parts.scheme + '://' + parts.netloc + parts.path.rstrip('/'))} (and "
+            "register that one at the provider)" if not (parts.query or parts.fragment)
+            else "remove the slash after /redirect",
+            at_value=True,
         )
     if shared and grant_mode in IMPLICIT_GRANT_MODES:
         yield Finding(
@@ -734,6 +1050,19 @@ def _redirect_uri(doc: Document, grant_mode: str | None, parts: Any) -> Iterator
             "leave redirect_uri out (the instance's own /accounts/<id>/redirect is the default)",
             at_value=True,
         )
+
+
+def _redirect_fix(doc: Document, parts: Any, match: Any, name: str) -> Fix | None:
+    """The redirect URI with its path's id replaced by `name` (query and all kept)."""
+    value = doc.data.get("redirect_uri")
+    if not isinstance(value, str):
+        return None
+    at = value.find("//") + 2 + len(parts.netloc)
+    if value[at : at + len(parts.path)] != parts.path:
+        return None
+    start, end = at + match.start(1), at + match.end(1)
+    fixed = value[:start] + quote(name, safe="-._~+@") + value[end:]
+    return unsafe(f"write {_q(fixed)}", SetValue(doc.at("redirect_uri"), fixed))
 
 
 # Registrable domains: the Public Suffix List is loaded only when two hosts share their
@@ -813,11 +1142,30 @@ def same_site(host_a: str, host_b: str) -> bool:
     return registrable_domain(a) == registrable_domain(b)
 
 
+def _family_of(host: str) -> str | None:
+    from kpack.spec import PROVIDER_FAMILIES  # a few lookups, only for differing hosts
+
+    # By suffix, not by registrable domain: the Public Suffix List's private section
+    # lists `googleapis.com`, so `oauth2.googleapis.com` is its own registrable domain.
+    host = host.lower().rstrip(".")
+    for family, domains in PROVIDER_FAMILIES.items():
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return family
+    return None
+
+
+def same_provider(host_a: str, host_b: str) -> bool:
+    """Whether two hosts are on the registrable domains of one provider family
+    (`accounts.google.com` and `oauth2.googleapis.com`): spec.PROVIDER_FAMILIES."""
+    family = _family_of(host_a)
+    return family is not None and family == _family_of(host_b)
+
+
 def _endpoint_domains(doc: Document, auth: Any, token: Any) -> Iterator[Finding]:
     auth_host, token_host = auth.hostname or "", token.hostname or ""
     if is_local_dev_host(auth_host) and is_local_dev_host(token_host):
         return
-    if same_site(auth_host, token_host):
+    if same_site(auth_host, token_host) or same_provider(auth_host, token_host):
         return
     yield Finding(
         ENDPOINTS_DIFFERENT_DOMAINS, doc.at("token_endpoint"),
@@ -978,7 +1326,8 @@ def _list(values: tuple[str, ...]) -> str:
 
 
 __all__ = [
-    "RUN_MEMBERS", "RUN_WAITS", "check_document", "check_run", "misspelling_of",
+    "RUN_MEMBERS", "RUN_WAITS", "check_document", "check_run", "go_decoded", "go_field",
+    "go_members", "misspelling_of",
     "registrable_domain", "same_site",
 ]
 _RULES: tuple[Rule, ...] = (
@@ -986,5 +1335,5 @@ _RULES: tuple[Rule, ...] = (
     TOKEN_ENDPOINT_MISSING, MISSPELLED_KEY, UNKNOWN_KEY, WRONG_FIELD_TYPE, URL_NOT_ABSOLUTE,
     URL_NOT_HTTPS, REDIRECT_URI_WRONG_ID, IMPLICIT_SHARED_CALLBACK, CONTEXT_WITHOUT_REDIRECT_URI,
     ENDPOINTS_DIFFERENT_DOMAINS, EXTRAS_STANDARD_PARAMETER, PLACEHOLDER_SECRET,
-    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING,
+    DUPLICATE_SECRET_SLUG, DUPLICATE_ID, ID_MISSING, REDIRECT_URI_TRAILING_SLASH,
 )

@@ -22,6 +22,7 @@ from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.realpath import ancestors, string_resolver
+from kpack.rules.common import js
 from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
@@ -154,8 +155,8 @@ def _check_pair(
                 f"account type {actual!r} is not the one the manifest {where} uses: the "
                 f"home app asks the stack for {expected_id!r} (its {origin}) and will not "
                 "find it",
-                f'set "_id" to {expected_id!r} (keeping any context prefix), or set '
-                f'"oauth": {{"account_type": {actual!r}}} in the manifest',
+                f'set "_id": {js(expected_id)} (keeping any context prefix), or set '
+                f'"oauth": {{"account_type": {js(actual)}}} in the manifest',
                 at_value=True,
             )
         return

@@ -8,7 +8,6 @@ credentials, so the template git-ignores it. Messages never quote the file's val
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +16,12 @@ from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rules.common import did_you_mean, is_local_dev_host, parse_url, type_name
+from kpack.rules.placeholders import is_env_reference, is_placeholder
 from kpack.rules.registry import define
 
 E, W = Severity.ERROR, Severity.WARNING
 DEV_CONFIG_NAME = "konnector-dev-config.json"
+LEGACY_DEV_CONFIG_NAME = "env_fields.json"
 
 FIELDS_NOT_OBJECT = define(
     "D001", "dev-config-fields-not-object", E, Kind.DEV_CONFIG,
@@ -62,9 +63,17 @@ TRACKED_BY_GIT = define(
     index (`git rm --cached konnector-dev-config.json`), add it to `.gitignore`, and
     change any credential that was ever committed.
 
-    Only the file named `konnector-dev-config.json` (the one cozy-jobs-cli reads) is
-    looked at: an example under another name is meant to be committed. Checked only
-    inside a git work tree, when git is installed.
+    Reported only when a value under `fields` is not a placeholder (the same test as
+    D007 and the bundle's secret scan, B006): a committed template whose `fields` is `{}`
+    (cozy-konnector-libs' visualizer ships one) or holds only `"<ACCESS_TOKEN>"`,
+    `changeme`, `xxxxxxxx`, `12345678` or `$VAR` holds no credential. Once a real value is
+    filled in, `git commit -a` would publish it, and the rule speaks.
+
+    Only the file named `konnector-dev-config.json` (the one cozy-jobs-cli reads) and its
+    2017 predecessor `env_fields.json` (also `data/env_fields.json`: cozy-konnector-libs
+    v1's standalone mode reads the account's fields from it) are looked at: an example
+    under another name is meant to be committed. Checked only inside a git work tree,
+    when git is installed.
     """,
 )
 NOT_IGNORED_BY_GIT = define(
@@ -96,6 +105,9 @@ ACCESS_TOKEN_PLACEHOLDER = define(
     placeholder such as `<ACCESS_TOKEN>` (the shape of the seed document's example) gives
     the konnector a useless token and a confusing 401 from the service. cozy-jobs-cli
     does not expand environment variables, so `$TOKEN` is sent as those six characters.
+    Placeholders: empty, filler (`xxxxxxxx`, `...`), a wrapped name (`<TOKEN>`,
+    `{{token}}`), a stand-in word (`changeme`, `your_access_token`) or a trivial number
+    (`12345678`); the bundle's secret scan (B006) uses the same test.
     """,
 )
 UNKNOWN_KEY = define(
@@ -107,17 +119,7 @@ UNKNOWN_KEY = define(
     under `fields`.
     """,
 )
-# A token that is only filler (`...`, `xxx`, `***`) or a well-known stand-in.
-_FILLER = re.compile(r"^[\s.…*xX_-]*$")
-_ENV_REFERENCE = re.compile(r"^\$(\{\w+\}|\w+)$")
-_PLACEHOLDER_WORDS = frozenset({
-    "accesstoken", "youraccesstoken", "myaccesstoken", "token", "yourtoken", "mytoken",
-    "changeme", "todo", "fixme", "tbd", "placeholder", "secret", "insertaccesstokenhere",
-    "pasteyourtokenhere", "null", "undefined",
-})
-
-
-RUN_MEMBERS: tuple[str, ...] = ()  # git's view needs only the file's path
+RUN_MEMBERS: tuple[str, ...] = ("fields",)  # git's view, and whether fields hold values
 RUN_WAITS = True  # git answers; see kpack.check.KindRules
 
 
@@ -127,8 +129,17 @@ def check_run(
     yield from _check_git(documents)  # one git call per repository, not per file
 
 
+def is_legacy(doc: Document) -> bool:
+    """`env_fields.json` (cozy-konnector-libs v1): a flat object of the account's fields."""
+    return doc.source.path.name == LEGACY_DEV_CONFIG_NAME
+
+
 def check_document(doc: Document, options: CheckOptions) -> Iterator[Finding]:
     data = doc.data
+    if is_legacy(doc):
+        # The whole object is the fields: only the token check applies (at the root).
+        yield from _check_access_token(doc, data, ())
+        return
     for key in data:
         if key not in spec.DEV_CONFIG_KEYS:
             yield Finding(
@@ -151,7 +162,7 @@ def check_document(doc: Document, options: CheckOptions) -> Iterator[Finding]:
             'write "fields": {"login": ..., "password": ...}',
         )
     else:
-        yield from _check_access_token(doc, data["fields"])
+        yield from _check_access_token(doc, data["fields"], ("fields",))
     if "COZY_URL" in data:
         yield from _check_cozy_url(doc, data["COZY_URL"])
     if "COZY_PARAMETERS" in data and not isinstance(data["COZY_PARAMETERS"], dict):
@@ -200,14 +211,16 @@ def _check_cozy_url(doc: Document, value: Any) -> Iterator[Finding]:
         )
 
 
-def _check_access_token(doc: Document, fields: dict[str, Any]) -> Iterator[Finding]:
+def _check_access_token(
+    doc: Document, fields: dict[str, Any], where: tuple[str, ...]
+) -> Iterator[Finding]:
     if "access_token" not in fields:
         return
     problem = _token_problem(fields["access_token"])
     if problem is None:
         return
     message, help = problem
-    pointer = doc.at("fields", "access_token")
+    pointer = doc.at(*where, "access_token")
     yield Finding(ACCESS_TOKEN_PLACEHOLDER, pointer, message, help, at_value=True)
 
 
@@ -219,18 +232,13 @@ def _token_problem(token: Any) -> tuple[str, str] | None:
     stripped = token.strip()
     if not stripped:
         return "`fields.access_token` is empty: the konnector gets a useless token", obtain
-    if _ENV_REFERENCE.match(stripped):
+    if is_env_reference(stripped):
         return (
             "`fields.access_token` is an environment variable reference: cozy-jobs-cli "
             "does not expand it",
             obtain + " (the file is git-ignored: it may hold the real value)",
         )
-    normalised = re.sub(r"[^a-z]", "", stripped.lower())
-    if (
-        _FILLER.match(stripped)
-        or (stripped.startswith("<") and stripped.endswith(">"))
-        or normalised in _PLACEHOLDER_WORDS
-    ):
+    if is_placeholder(stripped):
         return (
             "`fields.access_token` is a placeholder: the konnector gets a useless token",
             obtain,
@@ -238,9 +246,23 @@ def _token_problem(token: Any) -> tuple[str, str] | None:
     return None
 
 
+def holds_credentials(value: Any) -> bool:
+    """Whether `fields` holds a value that is not a placeholder (a template's `{}` or
+    `"<ACCESS_TOKEN>"` holds none). Strings only: `true` or `3` is no credential."""
+    if isinstance(value, str):
+        return not is_placeholder(value)
+    if isinstance(value, dict):
+        return any(holds_credentials(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_credentials(item) for item in value)
+    return False
+
+
 def _check_git(documents: list[Document]) -> Iterator[tuple[Document, Finding]]:
-    # Only the file cozy-jobs-cli reads holds live credentials; one git call per repository.
-    candidates = [d for d in documents if d.source.path.name == DEV_CONFIG_NAME]
+    # Only the files the tools read hold live credentials; one git call per repository.
+    candidates = [
+        d for d in documents if d.source.path.name in (DEV_CONFIG_NAME, LEGACY_DEV_CONFIG_NAME)
+    ]
     if not candidates:
         return
     from kpack.git import git_states
@@ -251,17 +273,31 @@ def _check_git(documents: list[Document]) -> Iterator[tuple[Document, Finding]]:
         state = states.get(document.source.path)
         if state is None:
             continue
-        if state.tracked:
+        name = document.source.path.name
+        if state.tracked and holds_credentials(_fields_of(document)):
             yield document, Finding(
                 TRACKED_BY_GIT, document.pointer,
-                f"{DEV_CONFIG_NAME} is tracked by git: it holds live credentials",
-                f"git rm --cached {DEV_CONFIG_NAME}, add it to .gitignore, and change "
+                f"{name} is tracked by git: it holds live credentials",
+                f"git rm --cached {name}, add it to .gitignore, and change "
                 "any credential it ever held",
             )
-        elif not state.ignored:
+        elif not state.ignored and not state.tracked:
             yield document, Finding(
                 NOT_IGNORED_BY_GIT, document.pointer,
-                f"{DEV_CONFIG_NAME} is not git-ignored: one `git add .` away from "
+                f"{name} is not git-ignored: one `git add .` away from "
                 "committing live credentials",
-                f"add {DEV_CONFIG_NAME} to .gitignore",
+                f"add {name} to .gitignore",
             )
+
+
+def _fields_of(document: Document) -> Any:
+    """The fields a dev config holds. The run rules see `fields` only (RUN_MEMBERS): the
+    legacy flat file is read again, whole (a small file, tracked ones only)."""
+    if not is_legacy(document):
+        return document.data.get("fields")
+    import json
+
+    try:
+        return json.loads(document.source.path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"unreadable": "assume it holds credentials"}

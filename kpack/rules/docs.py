@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpack.diagnostics import Rule
-from kpack.rules.registry import all_rules
+from kpack.rules.registry import all_rules, fix_of
 
 _KIND_TITLES = {
     "L": "Loading (any file)",
@@ -27,7 +27,19 @@ def rule_markdown(rule: Rule, level: int = 1) -> str:
     ]
     if rule.doc:
         lines += ["", rule.doc]
+    fix = fix_of(rule)
+    if fix is None:
+        lines += ["", "Fix: none."]
+    else:
+        lines += ["", f"Fix: **{fix[0]}** (`kpack check --fix`). {fix[1]}"]
+    if rule.oracle:
+        lines += ["", f"Backed by: {rule.oracle}"]
     return "\n".join(lines) + "\n"
+
+
+def fix_label(rule: Rule) -> str:
+    fix = fix_of(rule)
+    return fix[0] if fix else "none"
 
 
 def rules_markdown() -> str:
@@ -40,13 +52,19 @@ def rules_markdown() -> str:
         "Select or ignore rules by code or prefix (`--select A --ignore A006`), change their",
         "severity in `.kpack.yaml`, and read one with `kpack rule CODE`.",
         "",
-        "| code | name | severity | summary |",
-        "| --- | --- | --- | --- |",
+        "The fix column says what `kpack check --fix` can repair: safe fixes keep the",
+        "meaning, unsafe ones need `--unsafe-fixes` (see docs/fix.md).",
+        "",
+        "| code | name | severity | fix | summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for r in rules:
         summary = r.summary.replace("|", "\\|")  # a pipe would end the table cell
         anchor = f"{r.code.lower()}-{r.name}"  # GitHub's anchor of the rule's heading
-        out.append(f"| [{r.code}](#{anchor}) | {r.name} | {r.severity.value} | {summary} |")
+        out.append(
+            f"| [{r.code}](#{anchor}) | {r.name} | {r.severity.value} | {fix_label(r)} "
+            f"| {summary} |"
+        )
     sections = dict(_KIND_TITLES)
     for r in rules:  # a new family of codes still gets documented
         sections.setdefault(r.code[:1], f"{r.code[:1]} rules")

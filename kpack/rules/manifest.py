@@ -10,7 +10,6 @@ the same so they never report what the stack accepts.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -20,8 +19,9 @@ from kpack import spec
 from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document
-from kpack.rules.common import did_you_mean, is_type, type_name
-from kpack.rules.registry import define
+from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.rules.common import did_you_mean, go_fold, is_type, js, type_name
+from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 K = Kind.MANIFEST
@@ -135,10 +135,13 @@ UNKNOWN_FIELD_TYPE = define(
 UNKNOWN_CATEGORY = define(
     "M012", "unknown-category", W, K, "A category is outside the registry's documented list.",
     """
-    `categories` sorts konnectors in the store; the cozy-apps-registry README lists the
-    accepted slugs (`banking`, `energy`, `insurance`, `isp`, `transport`, ...; `others` is
-    the default). Nothing enforces the list, so real manifests go outside it (`clouds`,
-    `education`): a warning, with the closest documented slug when there is one.
+    `categories` sorts konnectors in the store; the cozy-apps-registry README ("Categories
+    and Data types") lists the accepted slugs: `banking clouds cozy education energy
+    finance health host_provider insurance isp mes_infos online_services partners press
+    pro productivity ptnb public_service shopping social tech telecom transport`, and
+    `others` is the default for an empty list. Nothing enforces the list, so real
+    manifests go outside it (`other`, `contacts`): a warning, with the closest documented
+    slug when there is one.
     """,
 )
 UNKNOWN_DATA_TYPE = define(
@@ -204,7 +207,10 @@ UNKNOWN_KEY = define(
     Besides the stack's typed fields, manifests carry the keys the registry documents and
     those real konnectors use (`fields`, `locales`, `folders`, `features`...). Any other
     key is silently ignored by every consumer: a typo such as `permisions` or `catgories`
-    loses the whole member without a word.
+    loses the whole member without a word. A key that belongs inside an object
+    (`oauth_scope`, `account_type`) gets the JSON to write instead (`"oauth": {"scope":
+    [...]}`). `$schema` is accepted: editors read it, and the stack keeps unknown keys as
+    raw JSON (cozy-stack `model/app/konnector.go`).
     """,
 )
 INVALID_LOCALES = define(
@@ -215,6 +221,15 @@ INVALID_LOCALES = define(
     and the home app display. Members placed directly under `locales`, or a language
     object at the top level of the manifest, are never found: users see the untranslated
     text.
+    """,
+)
+VENDOR_LINK_NO_SCHEME = define(
+    "M021", "vendor-link-no-scheme", W, K, "`vendor_link` is not an absolute http(s) URL.",
+    """
+    The store and the home app show `vendor_link` ("URL to editor or service website",
+    cozy-apps-registry README) as a link. Without a scheme, `www.trainline.fr` (the
+    README's own example once wrote it so) is a path relative to the app and leads
+    nowhere. Write the whole URL, `https://www.trainline.fr`.
     """,
 )
 
@@ -260,6 +275,7 @@ def _check_manifest(doc: Document, options: CheckOptions) -> Findings:
     yield from _listed_values(doc, "categories", spec.CATEGORIES, UNKNOWN_CATEGORY, "category")
     yield from _listed_values(doc, "data_types", spec.DATA_TYPES, UNKNOWN_DATA_TYPE, "data type")
     yield from _oauth(doc)
+    yield from _vendor_link(doc)
     yield from _locales(doc)
     yield from _unknown_keys(doc)
 
@@ -278,7 +294,7 @@ def _go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
     """Every member Go's decoder decodes into the field `name`: each key equal to it
     ignoring case, in document order, leaving out nulls (Go ignores them). The list is
     shared: read it, do not change it."""
-    return _folded(obj).get(name.casefold(), _NONE)
+    return _folded(obj).get(name.lower(), _NONE)
 
 
 def _folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
@@ -289,7 +305,9 @@ def _folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
         index: dict[str, list[tuple[str, Any]]] = {}
         for key, value in obj.items():
             if value is not None:
-                index.setdefault(key.casefold(), []).append((key, value))
+                folded = go_fold(key)  # Go's folding, not Python's casefold
+                if folded is not None:
+                    index.setdefault(folded, []).append((key, value))
         entry = _FOLDED[id(obj)] = (obj, index)
     return entry[1]
 
@@ -337,7 +355,7 @@ def _typed_fields(doc: Document) -> Findings:
 
 
 _TYPED_FIELDS_FOLDED = [
-    (name.casefold(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
+    (name.lower(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
 ]
 
 
@@ -370,7 +388,8 @@ def _slug(doc: Document) -> Findings:
         yield Finding(
             INVALID_SLUG, doc.at(key),
             f"slug {slug!r} does not match {spec.SLUG_PATTERN}: the stack refuses it",
-            f"use lowercase letters, digits and dashes, e.g. {fixed!r}" if fixed else None,
+            f'use lowercase letters, digits and dashes, e.g. "slug": {js(fixed)}' if fixed
+            else None,
         )
 
 
@@ -391,7 +410,7 @@ def _type(doc: Document, registry: bool) -> Findings:
     if value in spec.LEGACY_MANIFEST_TYPES:
         yield Finding(
             MANIFEST_TYPE, pointer,
-            f'"type": "{value}" is the legacy 2017 value'
+            f'"type": {js(value)} is the legacy 2017 value'
             + (": the registry accepts only webapp and konnector" if registry else ""),
             'write "type": "konnector"', severity=_severity(registry),
         )
@@ -438,9 +457,9 @@ def _version(doc: Document, registry: bool) -> Findings:
 def _version_help(version: str) -> str | None:
     stripped = version.strip()
     if stripped[:1] in ("v", "V") and spec.VERSION_RE.match(stripped[1:]):
-        return f"drop the leading v: {stripped[1:]!r}"
+        return f'drop the leading v: "version": {js(stripped[1:])}'
     if stripped != version and spec.VERSION_RE.match(stripped):
-        return f"remove the whitespace: {stripped!r}"
+        return f'remove the whitespace: "version": {js(stripped)}'
     if re.fullmatch(r"\d+(\.\d+)?", stripped):
         return "use three numbers: major.minor.patch"
     if re.fullmatch(r"\d+\.\d+\.\d+-beta\d+", stripped):
@@ -542,7 +561,7 @@ def _permission_list(pointer: str, field: str, key: str, value: Any) -> Findings
         yield Finding(
             INVALID_PERMISSION, field_pointer,
             f'"{key}" must be an array of strings, not {type_name(value)}',
-            f'e.g. "{field}": [{json.dumps(value)}]' if isinstance(value, str) else None,
+            f'e.g. {js(field)}: [{js(value)}]' if isinstance(value, str) else None,
         )
         return
     for i, item in enumerate(value):
@@ -648,7 +667,8 @@ def _fields(doc: Document) -> Findings:
             yield Finding(
                 UNKNOWN_FIELD_TYPE, doc.at("fields", name),
                 f"field {name!r} must be an object, not {type_name(field)}",
-                f'e.g. "{name}": {{"type": "{field}"}}' if field in spec.FIELD_TYPES else None,
+                f'e.g. {js(name)}: {{"type": {js(field)}}}' if field in spec.FIELD_TYPES
+                else None,
             )
             continue
         if "type" not in field:
@@ -675,7 +695,7 @@ def _listed_values(
     if isinstance(values, str):
         yield Finding(
             rule, doc.at(key), f'"{key}" must be an array of strings, not a string',
-            f'write "{key}": [{json.dumps(values)}]',
+            f'write {js(key)}: [{js(values)}]',
         )
         return
     if not isinstance(values, list):
@@ -736,8 +756,10 @@ def _scope(doc: Document, scope: Any) -> Findings:
     if scope is None or scope is False:
         return
     if isinstance(scope, str):
-        yield from _scope_item(pointer, scope, single=True)
-        yield from _duplicate_scopes([(pointer, scope)])
+        fix = _scope_fix(pointer, scope)
+        for finding in (*_scope_item(pointer, scope, single=True),
+                        *_duplicate_scopes([(pointer, scope)])):
+            yield finding._replace(fix=fix)
         return
     if not isinstance(scope, list):
         yield Finding(
@@ -767,6 +789,23 @@ def _scope(doc: Document, scope: Any) -> Findings:
     yield from _duplicate_scopes(items)
 
 
+declare_fix(
+    OAUTH_SCOPE_FORMAT, "unsafe",
+    """
+    A scope given as one string becomes an array of its words, each once
+    (`"openid, profile"` → `["openid", "profile"]`): unsafe, since the words are then
+    joined with spaces, which a provider reading commas may take differently.
+    """,
+)
+
+
+def _scope_fix(pointer: str, scope: str) -> Fix | None:
+    words = list(dict.fromkeys(w for w in re.split(r"[\s,]+", scope) if w))
+    if not words:
+        return None
+    return unsafe(f"write {js(words)}", SetValue(pointer, words))
+
+
 def _scope_type(value: Any) -> str:
     return "true" if value is True else type_name(value)
 
@@ -791,7 +830,7 @@ def _scope_item(pointer: str, item: str, single: bool) -> Findings:
         fixed = " ".join(part for part in re.split(r"[\s,]+", item) if part)
         yield Finding(
             OAUTH_SCOPE_FORMAT, pointer, f"scope {item!r} has {' and '.join(problems)}",
-            f"write {fixed!r}", at_value=True,
+            f"write {js(fixed)}", at_value=True,
         )
 
 
@@ -828,14 +867,35 @@ def _oauth_account_type(doc: Document, value: Any) -> Findings:
     elif not spec.SLUG_RE.match(value):
         help_ = None
         if "/" in value:
-            help_ = (f"drop the context prefix: {value.rsplit('/', 1)[1]!r} (the stack picks "
-                     "the context's override itself)")
+            help_ = (f'drop the context prefix: "account_type": {js(value.rsplit("/", 1)[1])} '
+                     "(the stack picks the context's override itself)")
         elif spec.SLUG_RE.match(value.strip().lower()):
-            help_ = f"did you mean {value.strip().lower()!r}?"
+            help_ = f'did you mean "account_type": {js(value.strip().lower())}?'
         yield Finding(
             INVALID_OAUTH_ACCOUNT_TYPE, pointer,
             f"account type {value!r} does not match {spec.SLUG_PATTERN}", help_,
         )
+
+
+# --- M021 vendor_link -------------------------------------------------------------------------
+
+
+def _vendor_link(doc: Document) -> Findings:
+    value = doc.data.get("vendor_link")
+    if not isinstance(value, str) or not value.strip():
+        return
+    scheme, sep, rest = value.strip().partition("://")
+    if sep and scheme.lower() in ("http", "https") and rest:
+        return
+    if not sep and re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(?:[/:?#]|$)", value.strip()):
+        help_ = f'write "vendor_link": {js("https://" + value.strip())}'
+    else:
+        help_ = "write the whole URL, https:// included"
+    yield Finding(
+        VENDOR_LINK_NO_SCHEME, doc.at("vendor_link"),
+        "vendor_link has no http(s) scheme: the link would be relative to the app and lead "
+        "nowhere", help_, at_value=True,
+    )
 
 
 # --- M019 unknown keys, M020 locales --------------------------------------------------------
@@ -852,6 +912,23 @@ _KNOWN_KEYS = frozenset(spec.MANIFEST_KEYS) | frozenset(spec.MANIFEST_TYPED_FIEL
 _TYPED_LOWERED = frozenset(name.lower() for name in spec.MANIFEST_TYPED_FIELDS)
 
 
+# Top-level keys that belong inside an object (normalised: lowercase letters only).
+_NESTED = {
+    "oauthscope": ("oauth", "scope"), "oauthscopes": ("oauth", "scope"),
+    "scope": ("oauth", "scope"), "scopes": ("oauth", "scope"),
+    "oauthaccounttype": ("oauth", "account_type"), "accounttype": ("oauth", "account_type"),
+}
+
+
+def _nested_help(key: str, value: Any) -> str | None:
+    """`oauth_scope` → `"oauth": {"scope": [...]}`: where the member belongs."""
+    place = _NESTED.get(re.sub(r"[^a-z]", "", key.lower()))
+    if place is None:
+        return None
+    parent, member = place
+    return f"did you mean {parent}.{member}? write {js(parent)}: {{{js(member)}: {js(value)}}}"
+
+
 def _unknown_keys(doc: Document) -> Findings:
     known = _KNOWN_KEYS
     for key, value in doc.data.items():
@@ -862,7 +939,27 @@ def _unknown_keys(doc: Document) -> Findings:
                        "registry nor the home app")
         else:
             message = f'unknown key "{key}": no consumer of the manifest reads it'
-        yield Finding(UNKNOWN_KEY, doc.at(key), message, did_you_mean(key, known))
+        help_ = _nested_help(key, value) or did_you_mean(key, known)
+        yield Finding(UNKNOWN_KEY, doc.at(key), message, help_, fix=_key_case_fix(doc, key))
+
+
+declare_fix(
+    UNKNOWN_KEY, "safe",
+    """
+    A key that differs from a manifest key only by case (`ClientSide` → `clientSide`)
+    is renamed to it, when the manifest does not already have that key.
+    """,
+)
+_CANONICAL_BY_LOWER: dict[str, list[str]] = {}
+for _key in sorted(_KNOWN_KEYS):
+    _CANONICAL_BY_LOWER.setdefault(_key.lower(), []).append(_key)
+
+
+def _key_case_fix(doc: Document, key: str) -> Fix | None:
+    canonical = _CANONICAL_BY_LOWER.get(key.lower(), [])
+    if len(canonical) != 1 or canonical[0] in doc.data:
+        return None
+    return safe(f'rename "{key}" to "{canonical[0]}"', RenameKey(doc.at(key), canonical[0]))
 
 
 def _locales(doc: Document) -> Findings:
@@ -871,7 +968,7 @@ def _locales(doc: Document) -> Findings:
             yield Finding(
                 INVALID_LOCALES, doc.at(key),
                 f'"{key}" looks like a locale at the top level of the manifest: it is never read',
-                f'move it under "locales": {{"{key}": {{...}}}}',
+                f'move it under "locales": {{{js(key)}: {{...}}}}',
             )
     if "locales" not in doc.data or doc.data["locales"] is None:
         return
@@ -888,7 +985,7 @@ def _locales(doc: Document) -> Findings:
                 INVALID_LOCALES, doc.at("locales", lang),
                 f'"locales.{lang}" is not a language code: translations go under '
                 f'"locales.<lang>"',
-                f'e.g. "locales": {{"en": {{"{lang}": ...}}}}' if lang in _LOCALE_MEMBERS
+                f'e.g. "locales": {{"en": {{{js(lang)}: ...}}}}' if lang in _LOCALE_MEMBERS
                 else None,
             )
         elif not isinstance(translations, dict):

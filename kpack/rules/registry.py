@@ -10,6 +10,7 @@ import inspect
 
 from kpack import import_module
 from kpack.diagnostics import Kind, Rule, Severity
+from kpack.rules.oracles import ORACLES
 
 _CATALOGUE: dict[str, Rule] = {}
 
@@ -30,9 +31,25 @@ def define(
     """Register a rule. `summary` is one line; `doc` explains why, in Markdown."""
     if code in _CATALOGUE:
         raise ValueError(f"rule code {code} defined twice")
-    rule = Rule(code, name, severity, kind, summary, inspect.cleandoc(doc))
+    rule = Rule(code, name, severity, kind, summary, inspect.cleandoc(doc), ORACLES.get(code, ""))
     _CATALOGUE[code] = rule
     return rule
+
+
+# What `kpack check --fix` can do for a rule: code -> (applicability, description).
+# Declared by the module whose checker attaches the fix, next to its definition.
+_FIXES: dict[str, tuple[str, str]] = {}
+
+
+def declare_fix(rule: Rule, applicability: str, description: str) -> None:
+    """Say that `rule`'s findings may carry a fix: "safe", "unsafe" or "safe or unsafe"."""
+    _FIXES[rule.code] = (applicability, inspect.cleandoc(description))
+
+
+def fix_of(rule: Rule) -> tuple[str, str] | None:
+    """The fix a rule's findings may carry (applicability, description), or None."""
+    all_rules()
+    return _FIXES.get(rule.code)
 
 
 def all_rules() -> list[Rule]:

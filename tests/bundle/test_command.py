@@ -182,15 +182,15 @@ def test_placeholder_value_from_the_environment(
 def test_dir_and_archive_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--dir checks the manifest for the stack; archives for the registry (editor needed)."""
     manifest = {k: v for k, v in MANIFEST.items() if k != "editor"}
-    write_tree(tmp_path, {"build/manifest.konnector": manifest, "build/index.js": "x",
-                          "build/icon.svg": "<svg/>"})
-    as_dir = kpack(capsys, str(tmp_path), "--dir", str(tmp_path / "out"))
-    as_archive = kpack(capsys, str(tmp_path))
+    write_tree(tmp_path / "c", {"build/manifest.konnector": manifest, "build/index.js": "x",
+                                "build/icon.svg": "<svg/>"})
+    as_dir = kpack(capsys, str(tmp_path / "c"), "--dir", str(tmp_path / "out"))
+    as_archive = kpack(capsys, str(tmp_path / "c"))
     assert as_dir.code == 0, as_dir.err
     if as_archive.code == 0:
         pytest.skip("the manifest rules do not require `editor` for the registry yet")
     assert "editor" in as_archive.err
-    assert not (tmp_path / "dist").exists()
+    assert not (tmp_path / "c" / "dist").exists()
 
 
 # -- done when ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kpack.bundle.contents import bundle_path, core_version
-from tests.bundle.helpers import ARCHIVE, connector, kpack, write_tree
+from tests.bundle.helpers import ARCHIVE, MANIFEST, connector, kpack, write_tree
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +46,70 @@ def test_missing_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     [line] = lines_with(result.err, "B002")
     assert "index.js is missing" in line
     assert not (tmp_path / "dist").exists()
+
+
+def client_side_build(root: Path) -> Path:
+    """A clisk build folder as published build branches hold it (issue 12 item 1):
+    exactly icon.svg, main.js and manifest.konnector, `"clientSide": true`."""
+    return write_tree(root, {
+        "build/manifest.konnector": {**MANIFEST, "clientSide": True},
+        "build/main.js": "(()=>{var e={};window.ReactNativeWebView})();\n",
+        "build/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n",
+    })
+
+
+def test_client_side_build_with_main_js_is_bundled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client_side_build(tmp_path)
+    result = kpack(capsys, str(tmp_path), "--format", "json")
+    assert result.code == 0, result.err
+    body = json.loads(result.out)
+    assert [e["path"] for e in body["tree"]] == ["icon.svg", "main.js", "manifest.konnector"]
+    assert (tmp_path / ARCHIVE).is_file()
+
+
+def test_client_side_build_without_main_js_names_main_js(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client_side_build(tmp_path)
+    (tmp_path / "build" / "main.js").unlink()
+    write_tree(tmp_path, {"build/index.js": "x"})  # index.js is no entry for a clisk build
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 1
+    [line] = lines_with(result.err, "B002")
+    assert line.startswith(f"{tmp_path}/build/main.js:1:1: B002 [error]")
+    assert "client-side" in line
+
+
+def test_server_side_build_whose_package_json_names_main_is_bundled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connector(tmp_path, {"build/package.json": {"version": "1.2.0", "main": "./src/start"},
+                         "build/src/start.js": "require('./konnector')\n"})
+    (tmp_path / "build" / "index.js").unlink()
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 0, result.err
+
+
+def test_package_json_main_that_is_not_there_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connector(tmp_path, {"build/package.json": {"version": "1.2.0", "main": "lib/run.js"}})
+    (tmp_path / "build" / "index.js").unlink()
+    result = kpack(capsys, str(tmp_path))
+    assert result.code == 1
+    [line] = lines_with(result.err, "B002")
+    assert line.startswith(f"{tmp_path}/build/package.json:1:1: B002 [error]")
+    assert "'lib/run.js' is not in the bundle, nor is index.js" in line
+
+
+def test_index_js_still_runs_when_main_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Node.js falls back to index.js when `main` resolves to nothing.
+    connector(tmp_path, {"build/package.json": {"version": "1.2.0", "main": "gone.js"}})
+    assert kpack(capsys, str(tmp_path)).code == 0
 
 
 def test_missing_icon_points_at_the_manifest_member(
@@ -146,7 +210,7 @@ def test_rules_are_in_the_catalogue() -> None:
     from kpack.rules.registry import all_rules
 
     bundle_rules = [r for r in all_rules() if r.code.startswith("B")]
-    assert [r.code for r in bundle_rules] == [f"B{n:03d}" for n in range(1, 13)]
+    assert [r.code for r in bundle_rules] == [f"B{n:03d}" for n in range(1, 17)]
     assert all(r.doc and r.summary and r.name.startswith("bundle-") for r in bundle_rules)
     json.dumps([r.name for r in bundle_rules])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kpack.bundle.archive import Pending
+from kpack.bundle.archive import Pending, write_marker
 from kpack.signals import deferred_signals
 
 
@@ -31,6 +31,7 @@ def test_a_commit_is_never_half_made(tmp_path: Path) -> None:
     final = tmp_path / "out"
     final.mkdir()
     (final / "old.js").write_text("old")
+    write_marker(final)  # a bundle folder kpack wrote: it may be replaced
     pending = Pending(final, is_dir=True)
     (pending.temp / "new.js").write_text("new")
     with pytest.raises(KeyboardInterrupt), deferred_signals():

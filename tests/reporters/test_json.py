@@ -21,13 +21,14 @@ from tests.reporters.samples import (
 
 DIAGNOSTIC_KEYS = [
     "code", "name", "severity", "message", "help", "file", "kind", "pointer",
-    "line", "column", "end_line", "end_column",
+    "line", "column", "end_line", "end_column", "fix",
 ]
 
 
 def assert_contract(body: dict[str, object]) -> None:
-    assert list(body) == ["version", "summary", "diagnostics"]
+    assert list(body) == ["version", "summary", "diagnostics", "files"]
     assert body["version"] == 1
+    assert isinstance(body["files"], list) and all(isinstance(f, str) for f in body["files"])
     summary = body["summary"]
     assert isinstance(summary, dict)
     assert list(summary) == ["files", "errors", "warnings", "infos"]
@@ -65,6 +66,7 @@ def test_one_diagnostic_has_every_field_of_the_contract() -> None:
             "column": 14,
             "end_line": 3,
             "end_column": 15,
+            "fix": None,
         }
     ]
 
@@ -94,6 +96,7 @@ def test_an_empty_report() -> None:
         "version": 1,
         "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0},
         "diagnostics": [],
+        "files": [],
     }
 
 

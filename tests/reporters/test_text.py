@@ -98,9 +98,10 @@ def test_cli_prints_the_text_report(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, _ = run_cli(capsys, str(path), *LOADER_ONLY)
     assert code == 1
     assert out.splitlines() == [
-        f"{path}:3:14: L003 [error] trailing comma before the end of the object",
+        f"{path}:3:14: L003 [*] [error] trailing comma before the end of the object",
         "  help: remove the comma",
         "Found 1 error, 0 warnings in 1 file.",
+        "[*] 1 fixable with the `--fix` option.",
     ]
 
 
@@ -176,9 +177,10 @@ def test_cli_text_to_a_file_keeps_the_summary_on_stderr(
     assert (code, out) == (1, "")
     assert err == "Found 1 error, 0 warnings in 1 file.\n"
     assert (tmp_path / "report.txt").read_text(encoding="utf-8").splitlines() == [
-        "account-type.json:3:14: L003 [error] trailing comma before the end of the object",
+        "account-type.json:3:14: L003 [*] [error] trailing comma before the end of the object",
         "  help: remove the comma",
         "Found 1 error, 0 warnings in 1 file.",
+        "[*] 1 fixable with the `--fix` option.",
     ]
 
 
@@ -194,5 +196,5 @@ def test_cli_text_to_a_file_from_a_terminal_is_not_coloured(
     write_account_type(tmp_path, "account-type.json", TRAILING_COMMA)
     assert main(["check", "account-type.json", "--output-file", "report.txt", *LOADER_ONLY]) == 1
     report = (tmp_path / "report.txt").read_text(encoding="utf-8")
-    assert report.startswith("account-type.json:3:14: L003 [error]")
+    assert report.startswith("account-type.json:3:14: L003 [*] [error]")
     assert "\x1b" not in report

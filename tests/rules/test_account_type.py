@@ -86,7 +86,7 @@ def test_minimal_document_of_each_grant_mode_is_clean(tmp_path: Path, grant_mode
 
 
 def test_every_rule_is_documented() -> None:
-    assert [r.code for r in A._RULES] == [f"A{i:03d}" for i in range(1, 20)]
+    assert [r.code for r in A._RULES] == [f"A{i:03d}" for i in range(1, 21)]
     for rule in A._RULES:
         assert rule.kind is Kind.ACCOUNT_TYPE
         assert rule.name == rule.name.lower() and " " not in rule.name
@@ -457,6 +457,20 @@ def test_context_override_of_a_secret_needs_no_redirect_uri(tmp_path: Path) -> N
     assert lint(tmp_path, NAME, minimal("secret", _id="ctx/provider")) == []
 
 
+def test_redirect_uri_with_a_trailing_slash_is_a_warning(tmp_path: Path) -> None:
+    # Issue 12 item 12: ".../redirect/" is another URI for the provider.
+    uri = "https://oauthcallback.mycozy.cloud/accounts/service/redirect/"
+    doc = with_(VALID, redirect_uri=uri)
+    d = only(lint(tmp_path, NAME, doc), "A020")
+    assert (d.severity, d.pointer) == (Severity.WARNING, "/redirect_uri")
+    assert d.help == (
+        'write "https://oauthcallback.mycozy.cloud/accounts/service/redirect" (and register '
+        "that one at the provider)"
+    )
+    doc = with_(VALID, redirect_uri=uri.rstrip("/"))
+    assert "A020" not in codes(lint(tmp_path, NAME, doc))
+
+
 # --- A014 endpoints-different-domains ------------------------------------------------------
 
 
@@ -478,6 +492,45 @@ def test_endpoints_on_subdomains_of_one_domain(tmp_path: Path) -> None:
     doc = with_(VALID, auth_endpoint="https://www.facebook.com/v2.12/dialog/oauth",
                 token_endpoint="https://graph.facebook.com/v2.12/oauth/access_token")
     assert lint(tmp_path, NAME, doc) == []
+
+
+@pytest.mark.parametrize(
+    ("auth", "token"),
+    [
+        ("https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token"),
+        ("https://accounts.google.com/o/oauth2/v2/auth",
+         "https://www.googleapis.com/oauth2/v4/token"),
+        ("https://login.live.com/oauth20_authorize.srf",
+         "https://login.microsoftonline.com/common/oauth2/v2.0/token"),
+        ("https://www.facebook.com/v19.0/dialog/oauth", "https://graph.fb.com/oauth/access_token"),
+        ("https://www.dropbox.com/oauth2/authorize", "https://api.dropboxapi.com/oauth2/token"),
+        ("https://twitter.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token"),
+    ],
+)
+def test_endpoints_of_one_provider_family(tmp_path: Path, auth: str, token: str) -> None:
+    # Issue 12 item 5: Google's official endpoints got A014 on every Google account type.
+    doc = with_(VALID, auth_endpoint=auth, token_endpoint=token)
+    assert lint(tmp_path, NAME, doc) == []
+
+
+def test_two_families_are_still_a_mismatch(tmp_path: Path) -> None:
+    doc = with_(VALID, auth_endpoint="https://accounts.google.com/o/oauth2/v2/auth",
+                token_endpoint="https://graph.facebook.com/oauth/access_token")
+    assert codes(lint(tmp_path, NAME, doc)) == ["A014"]
+    doc = with_(VALID, auth_endpoint="https://accounts.google.com/o/oauth2/v2/auth",
+                token_endpoint="https://googleapis.com.evil.example/token")
+    assert codes(lint(tmp_path, NAME, doc)) == ["A014"]
+
+
+def test_provider_families_are_domains_in_one_family_each() -> None:
+    from kpack import spec
+
+    seen: set[str] = set()
+    for domains in spec.PROVIDER_FAMILIES.values():
+        for domain in domains:
+            assert domain == domain.lower() and domain.count(".") >= 1
+            assert domain not in seen
+            seen.add(domain)
 
 
 def test_psl_is_loaded_only_when_the_last_two_labels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -634,10 +687,10 @@ def test_yaml_account_type(tmp_path: Path) -> None:
         "redirectUri: https://oauthcallback.mycozy.cloud/accounts/google/redirect\n"
     )
     diagnostics = lint(tmp_path, "account-types.yaml", text)
-    assert sorted(codes(diagnostics)) == ["A003", "A006", "A014"]
+    # Google's two official endpoints are one provider family: no A014 (issue 12 item 5).
+    assert sorted(codes(diagnostics)) == ["A003", "A006"]
     assert at(only(diagnostics, "A003")) == (7, 1)
     assert at(only(diagnostics, "A006")) == (8, 1)
-    assert at(only(diagnostics, "A014")) == (6, 17)
 
 
 def test_yaml_clean_account_type(tmp_path: Path) -> None:

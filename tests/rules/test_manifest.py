@@ -1,4 +1,4 @@
-"""Manifest rules M001-M020: each with a failing and a passing case (code, severity,
+"""Manifest rules M001-M021: each with a failing and a passing case (code, severity,
 pointer, line, column), the `--target registry` variants, the real corpus and a property
 over mutated manifests."""
 
@@ -204,7 +204,8 @@ def test_konnector_type_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("version", "help_"),
     [
-        ("v1.0.0", "drop the leading v: '1.0.0'"), ("1.0", "use three numbers: major.minor.patch"),
+        ("v1.0.0", 'drop the leading v: "version": "1.0.0"'),
+        ("1.0", "use three numbers: major.minor.patch"),
         ("01.0.0", None), ("1.0.0-beta1", "write the beta number after a dot: X.Y.Z-beta.N"),
         ("1.0.0-dev.XYZ", None), ("123456.0.0", None),
     ],
@@ -417,6 +418,74 @@ def test_documented_categories_and_data_types_pass(tmp_path: Path) -> None:
     assert codes(run(tmp_path, data)[0]) == []
 
 
+def test_the_registry_readmes_current_categories_all_pass(tmp_path: Path) -> None:
+    # The cozy-apps-registry README's current list (issue 12 item 2): real connectors use
+    # `finance`, `clouds`, `education`, `tech`; `finance` was once told "did you mean
+    # 'insurance'?".
+    listed = ("banking clouds cozy education energy finance health host_provider insurance "
+               "isp mes_infos online_services partners press pro productivity ptnb "
+               "public_service shopping social tech telecom transport")
+    current = listed.split()
+    for category in current:
+        found = run(tmp_path, manifest(categories=[category]))[0]
+        assert codes(found) == [], category
+    found = run(tmp_path, manifest(categories=["finances"]))[0]
+    assert only(found, "M012").help == "did you mean 'finance'?"
+
+
+def test_the_registry_readmes_data_types_all_pass(tmp_path: Path) -> None:
+    listed = ("activity appointment bankTransactions bankAccounts bill bloodPressure "
+               "calendar certificate commit consumption contact contract courseMaterial "
+               "document event family geopoint heartbeat home phonecommunicationlog podcast "
+               "profile refund sinister sleepTime stepsNumber temperature travelDate tweet "
+               "videostream weight")
+    current = listed.split()
+    assert codes(run(tmp_path, manifest(data_types=current))[0]) == []
+    assert codes(run(tmp_path, manifest(data_types=["geojson"]))[0]) == ["M013"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "help_"),
+    [("oauth_scope", ["openid profile"],
+      'did you mean oauth.scope? write "oauth": {"scope": ["openid profile"]}'),
+     ("oauthScope", "read", 'did you mean oauth.scope? write "oauth": {"scope": "read"}'),
+     ("account_type", "google",
+      'did you mean oauth.account_type? write "oauth": {"account_type": "google"}')],
+)
+def test_a_key_that_belongs_under_oauth_gets_the_json_to_write(
+    tmp_path: Path, key: str, value: object, help_: str
+) -> None:
+    # Issue 12 item 15: M019 on `oauth_scope` gave no hint.
+    d = only(run(tmp_path, manifest(**{key: value}))[0], "M019")
+    assert d.help == help_
+
+
+def test_dollar_schema_is_accepted(tmp_path: Path) -> None:
+    # Issue 12 item 16: editors use it; the stack keeps unknown keys.
+    data = manifest(**{"$schema": "./node_modules/kpack/schemas/manifest.schema.json"})
+    assert codes(run(tmp_path, data)[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("link", "help_"),
+    [("www.trainline.fr", 'write "vendor_link": "https://www.trainline.fr"'),
+     ("maif.fr/espace", 'write "vendor_link": "https://maif.fr/espace"'),
+     ("ftp://example.com", "write the whole URL, https:// included"),
+     ("Link to the target website", "write the whole URL, https:// included")],
+)
+def test_vendor_link_without_a_scheme_is_a_warning(
+    tmp_path: Path, link: str, help_: str
+) -> None:
+    # Issue 12 item 12: the registry README's example wrote "www.trainline.fr".
+    d = only(run(tmp_path, manifest(vendor_link=link))[0], "M021")
+    assert d.severity is WARNING and d.pointer == "/vendor_link" and d.help == help_
+
+
+def test_vendor_link_with_a_scheme_passes(tmp_path: Path) -> None:
+    for link in ("https://www.trainline.fr", "http://cozy.io", "HTTPS://example.com/a?b#c"):
+        assert codes(run(tmp_path, manifest(vendor_link=link))[0]) == [], link
+
+
 # --- M014-M018 oauth -----------------------------------------------------------------------
 
 
@@ -470,9 +539,9 @@ def test_a_non_string_scope_item_is_an_error_at_the_item(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("item", "fixed"),
     [
-        (" openid profile", "'openid profile'"), ("openid  profile", "'openid profile'"),
-        ("openid,profile", "'openid profile'"), ("openid, profile", "'openid profile'"),
-        ("openid\tprofile", "'openid profile'"),
+        (" openid profile", '"openid profile"'), ("openid  profile", '"openid profile"'),
+        ("openid,profile", '"openid profile"'), ("openid, profile", '"openid profile"'),
+        ("openid\tprofile", '"openid profile"'),
     ],
 )
 def test_stray_whitespace_and_commas_are_warnings_with_a_fix(
@@ -514,9 +583,9 @@ def test_unknown_oauth_keys_are_warnings_with_did_you_mean(tmp_path: Path) -> No
     ("value", "help_"),
     [(1, "name the account-type document, or remove the key to use the slug"),
      ("", "remove the key to use the konnector's slug"),
-     ("Google", "did you mean 'google'?"),
-     ("ctx/google", "drop the context prefix: 'google' (the stack picks the context's "
-                    "override itself)")],
+     ("Google", 'did you mean "account_type": "google"?'),
+     ("ctx/google", 'drop the context prefix: "account_type": "google" (the stack picks '
+                    "the context's override itself)")],
 )
 def test_an_invalid_oauth_account_type_is_an_error(
     tmp_path: Path, value: Any, help_: str

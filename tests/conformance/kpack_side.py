@@ -1,0 +1,40 @@
+"""kpack's side of the conformance tests: lint bytes as a file and read the verdicts."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from kpack.check import CheckOptions, check_sources
+from kpack.diagnostics import Diagnostic, Kind, Severity
+from kpack.load.source import read_source
+
+_COUNTER = itertools.count()
+
+
+def kpack_check(
+    folder: Path, name: str, data: bytes, kind: Kind, target: str = "stack"
+) -> list[Diagnostic]:
+    """kpack check on one file holding `data` (a folder of its own: no run-wide rule
+    sees another document)."""
+    path = folder / f"doc{next(_COUNTER)}" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    source = read_source(path, str(path), kind)
+    return check_sources([source], CheckOptions(target=target))[1]
+
+
+def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity is Severity.ERROR]
+
+
+def first_token(pointer: str | None) -> str | None:
+    """The top-level member a JSON pointer goes through (None for the root)."""
+    if not pointer:
+        return None
+    token = pointer[1:].split("/", 1)[0]
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def describe(diagnostics: list[Diagnostic]) -> str:
+    return "; ".join(f"{d.code} {d.pointer or '/'}: {d.message}" for d in diagnostics) or "none"

@@ -1,0 +1,90 @@
+"""The `kpack-fix` hook of .pre-commit-hooks.yaml, run by the real `pre-commit try-repo`.
+
+Like ruff's hook with `--fix`: it repairs the files, and the run fails when it changed
+something, so the user reviews and stages the changes; the next run passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO
+
+HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
+
+MANIFEST = {
+    "type": "konnector", "slug": "fixable", "name": "Fixable", "version": "1.0.0",
+    "editor": "Cozy", "language": "node",
+    "permissions": {"files": {"type": "io.cozy.files"}},
+}
+
+
+def hooks() -> dict[str, dict[str, object]]:
+    return {h["id"]: h for h in yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))}
+
+
+def test_kpack_fix_hook_fixes_and_fails_on_change() -> None:
+    found = hooks()["kpack-fix"]
+    assert found["entry"] == "kpack check --fix --exit-non-zero-on-fix"
+    assert found["files"] == hooks()["kpack-check"]["files"]
+    assert found["require_serial"] is True
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS_FILE)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.slow
+def test_try_repo_kpack_fix_repairs_then_passes(tmp_path: Path) -> None:
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("try-repo needs git and this repository as a git clone")
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    text = json.dumps({**MANIFEST, "ClientSide": True}, indent=2)
+    manifest = repo / "manifest.konnector"
+    manifest.write_text(text[:-2] + ",\n}\n")  # and a trailing comma
+    (repo / "README.md").write_text("not checked\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "NO_COLOR": "1",
+        "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+        "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    }
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "kpack-fix",
+             "--verbose", "--all-files"],
+            cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=900,
+        )
+
+    first = try_repo()
+    output = first.stdout + first.stderr
+    assert first.returncode == 1, output
+    assert "Failed" in output and "files were modified by this hook" in output, output
+    assert "Fixed 2 findings." in output, output
+    fixed = manifest.read_text()
+    assert fixed == json.dumps({**MANIFEST, "clientSide": True}, indent=2) + "\n"
+    git(repo, "add", ".")
+    second = try_repo()
+    output = second.stdout + second.stderr
+    assert second.returncode == 0, output
+    assert "Passed" in output, output
+    assert manifest.read_text() == fixed
