@@ -468,6 +468,9 @@ def _parse(raw: Any, path: Path, where: str, prefix: str) -> Settings:
             )
         ignored = _codes(entry["codes"], f"{key}.codes", where) if "codes" in entry else ()
         pointer_ignores.append(PointerIgnore(entry["file"], entry["pointer"], ignored))
+    globs = _given(raw, "allow-secrets", [])  # read by `kpack build` (kpack.bundle.secrets)
+    if not isinstance(globs, list) or not all(isinstance(glob, str) for glob in globs):
+        raise _Invalid("allow-secrets", f"must be a list of globs, not {_shown(globs)}")
     return Settings(
         root=path.parent.resolve(),
         source=where,

@@ -122,6 +122,7 @@ VALUES = {
     )
     | JSON,
     "per-file-ignores": st.dictionaries(st.text(max_size=5), CODES | JSON) | JSON,
+    "allow-secrets": st.lists(st.text(max_size=5)) | JSON,
     "ignore-pointers": st.lists(
         st.fixed_dictionaries(
             {
