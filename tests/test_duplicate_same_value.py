@@ -50,6 +50,7 @@ def test_three_members_one_different(tmp_path: Path) -> None:
 
 
 def test_many_identical_duplicates_read_their_object_once(tmp_path: Path) -> None:
-    body = ", ".join(f'"k{i % 50}": [{i % 50}]' for i in range(5000))
+    # 950 duplicates: under L014's cap of 1,000 findings a document.
+    body = ", ".join(f'"k{i % 50}": [{i % 50}]' for i in range(1000))
     found = l002(tmp_path, "{" + body + "}")
-    assert len(found) == 4950 and {s for _, s, _ in found} == {Severity.WARNING}
+    assert len(found) == 950 and {s for _, s, _ in found} == {Severity.WARNING}
