@@ -22,6 +22,8 @@ from tests.helpers import write
 
 BAD = '{"slug": "demo",}'  # a finding: exit 1
 
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX devices, FIFOs, links")
+
 needs_root = pytest.mark.skipif(
     sys.platform == "win32" or os.geteuid() != 0, reason="mknod needs root"
 )

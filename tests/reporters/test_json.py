@@ -184,13 +184,24 @@ def test_cli_output_file_writes_the_report_atomically(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json"]
 
 
-def test_cli_output_file_in_a_missing_folder_is_a_usage_error(
+def test_cli_output_file_in_a_missing_folder_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Missing parent folders are created, as eslint does (issue 15 item 9)."""
+    path = write_account_type(tmp_path, "account-type.json", TRAILING_COMMA)
+    target = tmp_path / "missing" / "report.json"
+    code, out, err = run_cli(capsys, str(path), "--format", "json", "--output-file", str(target))
+    assert code == 1, err
+    assert out == "" and "Traceback" not in err
+    assert json.loads(target.read_text())["diagnostics"]
+
+
+def test_cli_output_file_under_a_file_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_account_type(tmp_path, "account-type.json", TRAILING_COMMA)
-    target = tmp_path / "missing" / "report.json"
+    target = tmp_path / "account-type.json" / "report.json"
     code, out, err = run_cli(capsys, str(path), "--format", "json", "--output-file", str(target))
     assert code == 2
     assert out == ""
     assert err.startswith("kpack: error: cannot write") and "Traceback" not in err
-    assert not target.parent.exists()
