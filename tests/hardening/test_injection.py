@@ -328,3 +328,17 @@ def test_placeholders_cannot_read_the_scripts_own_variables(tmp_path: Path, name
     # The other formats read the caller's value as given.
     code, out, _ = kpack(tmp_path, docs, {name: "mine"}, "-o", "json", "--reveal-secrets")
     assert code == 0 and json.loads(out)[0]["secret"] == "mine"
+
+
+def test_ids_print_as_they_are(couch_server: Server, tmp_path: Path) -> None:
+    """dash's echo reads backslashes (`\\n`, `\\c`): the script prints ids with printf."""
+    ids = ["svc\\nnext", "svc\\cstop", "svc-%s-%d"]
+    docs = [{"_id": doc_id, "grant_mode": "secret", "slug": f"s{i}", "secret": "${A}"}
+            for i, doc_id in enumerate(ids)]
+    code, script, err = kpack(tmp_path, docs, {"A": "a"})
+    assert code == 0, err
+    couch_server.reset()
+    run = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, timeout=120,
+                         env={**os.environ, "A": "a", "COUCHDB_URL": couch_server.url})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "".join(f"created {doc_id}\n" for doc_id in ids)
