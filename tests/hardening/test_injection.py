@@ -328,3 +328,39 @@ def test_placeholders_cannot_read_the_scripts_own_variables(tmp_path: Path, name
     # The other formats read the caller's value as given.
     code, out, _ = kpack(tmp_path, docs, {name: "mine"}, "-o", "json", "--reveal-secrets")
     assert code == 0 and json.loads(out)[0]["secret"] == "mine"
+
+
+def test_ids_print_as_they_are(couch_server: Server, tmp_path: Path) -> None:
+    """dash's echo reads backslashes (`\\n`, `\\c`): the script prints ids with printf."""
+    ids = ["svc\\nnext", "svc\\cstop", "svc-%s-%d"]
+    docs = [{"_id": doc_id, "grant_mode": "secret", "slug": f"s{i}", "secret": "${A}"}
+            for i, doc_id in enumerate(ids)]
+    code, script, err = kpack(tmp_path, docs, {"A": "a"})
+    assert code == 0, err
+    couch_server.reset()
+    run = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, timeout=120,
+                         env={**os.environ, "A": "a", "COUCHDB_URL": couch_server.url})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "".join(f"created {doc_id}\n" for doc_id in ids)
+
+
+@settings(fuzz_settings(), max_examples=max(20, fuzz_settings().max_examples // 3))
+@given(text=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\0")))
+def test_sh_quote_is_one_word_holding_exactly_the_text(text: str) -> None:
+    from kpack.provision.render_curl import sh_quote
+
+    with tempfile.TemporaryDirectory() as name:
+        run = subprocess.run(["sh", "-c", f"printf '%s' {sh_quote(text)}"], cwd=name,
+                             capture_output=True, timeout=60)
+        assert os.listdir(name) == []
+    assert (run.returncode, run.stderr) == (0, b"")
+    assert run.stdout == text.encode("utf-8")
+
+
+@given(path=raw_text)
+def test_the_default_url_in_the_script_and_http_file_is_quoted(path: str) -> None:
+    from kpack.provision.render_http import http_url
+
+    assume("\0" not in path)
+    url = http_url("http://127.0.0.1:5984/" + path)
+    assert re.fullmatch(r"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=%._~-]*", url), url
