@@ -340,8 +340,14 @@ def _parse_file(path: Path) -> Settings:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    from kpack.load.source import MAX_YAML_VALUES, yaml_values_over
+
     try:
-        return yaml.safe_load(_read_config_text(path)) or {}
+        text = _read_config_text(path)
+        # Composed YAML nodes cost about 600 bytes each: counted on the events first.
+        if len(text) > MAX_YAML_VALUES and yaml_values_over(text, MAX_YAML_VALUES):
+            raise UsageError(f"{path}: invalid config: more than {MAX_YAML_VALUES:,} values")
+        return yaml.safe_load(text) or {}
     except OSError as exc:
         raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -53,6 +53,8 @@ def run_check(tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str)
         ("select: [A\n", ".kpack.yaml:2:1"),  # a YAML syntax error: where
         ("a: " + "[" * 5_000 + "]" * 5_000 + "\n", ".kpack.yaml"),
         ("severity: {A002: 1" + "0" * 5_000 + "}\n", ".kpack.yaml"),
+        # 300,000 values in 900 KB: 180 MB of YAML nodes, refused from the parser's events.
+        ("select: [" + ",".join(["A"] * 300_000) + "]\n", "more than 100,000 values"),
     ],
 )
 def test_bad_kpack_yaml_is_exit_2(

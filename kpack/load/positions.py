@@ -120,7 +120,7 @@ class PositionIndex:
         Found by the C search of array.index: after the subtree of `i`, no value has `i`
         for parent."""
         parent, keys = self._tree.parent, self._tree.keys
-        found = []
+        found = array("i")  # not a list: a million ids as Python ints are 36 MB
         find = parent.index
         child = i
         try:
@@ -131,7 +131,7 @@ class PositionIndex:
             pass
         if not found or keys[found[0]] is not None:
             return {keys[c]: c for c in found}  # type: ignore[misc]
-        return array("i", found)
+        return found
 
     def node(self, pointer: str) -> Node | None:
         i = self.value_id(pointer)

@@ -640,7 +640,7 @@ def _parse_yaml(source: SourceFile) -> None:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if len(source.text) > MAX_YAML_VALUES and _yaml_values_over(source.text, MAX_YAML_VALUES):
+    if len(source.text) > MAX_YAML_VALUES and yaml_values_over(source.text, MAX_YAML_VALUES):
         source.report(
             R.TOO_LARGE,
             f"the YAML document holds more than {MAX_YAML_VALUES:,} values",
@@ -698,7 +698,7 @@ def _parse_yaml(source: SourceFile) -> None:
         _string_keys(data)
 
 
-def _yaml_values_over(text: str, limit: int) -> bool:
+def yaml_values_over(text: str, limit: int) -> bool:
     """Whether the YAML text holds more than `limit` values, counted on the parser's
     events: composing nodes first would cost their memory (a 2 MiB flow sequence of
     numbers makes a million nodes, 600 MB). A syntax error stops the count: the parse
