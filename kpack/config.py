@@ -416,7 +416,10 @@ def parse_settings(raw: Any, path: Path) -> Settings:
     try:
         return _parse(raw, path, where, prefix)
     except _Invalid as exc:
-        raise UsageError(f"{where}: {prefix}{exc}") from None
+        # A key path may hold any text (a per-file-ignores glob): one printable line.
+        from kpack.escape import printable
+
+        raise UsageError(printable(f"{where}: {prefix}{exc}")) from None
 
 
 def _parse(raw: Any, path: Path, where: str, prefix: str) -> Settings:

@@ -160,3 +160,11 @@ def test_any_settings_shape_is_read_or_named(raw: dict[str, Any], package: bool)
     assert isinstance(parsed, Settings)
     assert set(raw) <= set(_KEYS)
     json.dumps(parsed.select)  # plain data: codes as strings
+
+
+def test_a_glob_holding_a_line_break_is_named_on_one_line() -> None:
+    """Found by Hypothesis: the key path of a per-file-ignores glob was printed raw."""
+    with pytest.raises(UsageError) as caught:
+        parse_settings({"per-file-ignores": {"a\nb": ["Z9"]}}, Path("/repo/.kpack.yaml"))
+    message = str(caught.value)
+    assert "\n" not in message and "per-file-ignores.a\\x0ab" in message
