@@ -170,3 +170,11 @@ def test_a_blank_endpoint_is_absent_not_a_bad_url(tmp_path: Path) -> None:
     assert errors(found) == ["A004 /auth_endpoint"]
     assert errors(lint(tmp_path, NAME, {"_id": "svc", "grant_mode": "secret", "slug": "s",
                                         "secret": "x", "auth_endpoint": " "})) == []
+
+
+def test_a_bad_rule_in_an_earlier_permissions_member_fails_the_install(tmp_path: Path) -> None:
+    """Found by the Go oracle: Go decodes both members; the first one's number fails."""
+    text = ('{"slug": "my-konnector", "type": "konnector", "permissions": {"files": 5}, '
+            '"Permissions": {}}')
+    found = lint(tmp_path, "manifest.konnector", text)
+    assert "M006 /permissions/files" in errors(found)
