@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from kpack.config import Settings
 from kpack.documents import Document, split_documents
 from kpack.load.discover import FileToCheck
-from kpack.load.source import SourceFile, read_source
+from kpack.load.rules import TOO_MANY_FINDINGS
+from kpack.load.source import Budget, SourceFile, read_source
 
 
 class CheckOptions(NamedTuple):
@@ -141,13 +142,25 @@ def check_source(
     # Splitting may report a wrong root shape on the source.
     documents = split_documents(source) if source.readable else []
     diagnostics = list(source.problems)
-    if documents:
-        rules = kind_rules(source.kind)
-        for document in documents:
-            diagnostics.extend(
-                to_diagnostic(document, f) for f in rules.check_document(document, options)
-            )
+    for document in documents:
+        diagnostics.extend(document_diagnostics(document, options))
     return documents, diagnostics
+
+
+def document_diagnostics(document: Document, options: CheckOptions) -> list[Diagnostic]:
+    """The document rules' findings on `document`, within the budget of a document: a
+    hostile one (100,000 unknown keys, pointers of a megabyte) must not cost minutes and
+    gigabytes. The rules yield findings one by one, so the checking stops there too."""
+    budget = Budget()
+    found = []
+    for finding in kind_rules(document.source.kind).check_document(document, options):
+        size = len(finding.pointer) + len(finding.message) + len(finding.help or "")
+        if not budget.take(size):
+            stop = Finding(TOO_MANY_FINDINGS, document.pointer, budget.message("findings"))
+            found.append(to_diagnostic(document, stop))
+            break
+        found.append(to_diagnostic(document, finding))
+    return found
 
 
 def check_run(documents: list[Document], options: CheckOptions) -> list[Diagnostic]:
@@ -199,11 +212,7 @@ class _Waiting:
 
 def check_documents(documents: list[Document], options: CheckOptions) -> list[Diagnostic]:
     """Both passes over documents already split (provision rewrites ids, then checks)."""
-    diagnostics = [
-        to_diagnostic(document, finding)
-        for document in documents
-        for finding in kind_rules(document.source.kind).check_document(document, options)
-    ]
+    diagnostics = [d for document in documents for d in document_diagnostics(document, options)]
     diagnostics.extend(check_run([reduced(d) for d in documents], options))
     return diagnostics
 

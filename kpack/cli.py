@@ -59,7 +59,9 @@ class ColorChoice(str, Enum):
 
 def fail(message: str) -> typer.Exit:
     """Print a usage/environment error on stderr; the caller raises the result."""
-    typer.echo(f"kpack: error: {message}", err=True)
+    from kpack.escape import printable
+
+    typer.echo(f"kpack: error: {printable(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -137,6 +139,16 @@ def check(
             "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
         ),
     ] = None,
+    extend_select: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--extend-select", help="Also these codes or prefixes, on top of the selection."
+        ),
+    ] = None,
+    extend_ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--extend-ignore", help="Also skip these codes or prefixes."),
+    ] = None,
     target: Annotated[
         Optional[Target],  # noqa: UP045
         typer.Option(
@@ -209,7 +221,13 @@ def check(
     from kpack.reporters import Report, get_reporter
 
     with fewer_collections():
-        chosen = (_split(select), _split(ignore), target.value if target else None)
+        chosen = (
+            _split(select),
+            _split(ignore),
+            target.value if target else None,
+            _split(extend_select),
+            _split(extend_ignore),
+        )
         try:
             listed: FolderNames = {}  # filled by the walk, read by the settings lookup
             forced = Kind(kind.value) if kind else None
@@ -217,6 +235,7 @@ def check(
 
             reading_stdin = wants_stdin(paths, stdin_filename)
             inputs: set[tuple[int, int]] = set()
+            fixed = 0
             if not reading_stdin:
                 files = iter_discover(paths or ["."], forced, listed)
                 if output_file is not None:
@@ -241,24 +260,23 @@ def check(
                 configured: Iterator[tuple[Settings, FileToCheck]] = (
                     (settings_of(file), file) for file in every
                 )
-                fixed = 0
                 if fix or fix_only or diff:
-                    from kpack.fix.command import report_fixes, run_fixes
+                    from kpack.fix.command import fix_and_check, report_fixes
 
-                    listed_files = list(configured)
-                    # Companions are read for the cross-file rules only: never fixed.
-                    given = [pair for pair in listed_files if pair[1].real not in context]
-                    done = run_fixes(given, unsafe_fixes, diff)
+                    done, run = fix_and_check(configured, jobs, unsafe_fixes, diff, context)
                     if diff or fix_only:
                         raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
-                    fixed, configured = done.fixed, iter(listed_files)
-                run = check_files(configured, jobs, context)
+                    fixed = done.fixed
+                else:
+                    run = check_files(configured, jobs, context)
         except (UsageError, WorkerError) as exc:
             raise fail(str(exc)) from None
         if not run.files:
+            from kpack.escape import printable
+
             typer.echo(
                 "kpack: warning: no manifest.konnector, account type or "
-                "konnector-dev-config.json found in " + ", ".join(paths or ["."]),
+                "konnector-dev-config.json found in " + printable(", ".join(paths or ["."])),
                 err=True,
             )
         diagnostics = run.diagnostics
@@ -367,10 +385,11 @@ def list_rules(
         return
     if output_format != "text":
         raise fail("--format must be text or json")
+    from kpack.escape import printable
     from kpack.terminal import rules_table, width
 
     for line in rules_table(rules, width(sys.stdout)):
-        typer.echo(line)
+        typer.echo(printable(line))
 
 
 def _complete_rule(incomplete: str) -> list[str]:
@@ -397,7 +416,9 @@ def show_rule(
     rule = get_rule(code)
     if rule is None:
         raise fail(f"no rule {code!r} (see `kpack rules`)")
-    typer.echo(rule_markdown(rule))
+    from kpack.escape import printable_lines
+
+    typer.echo(printable_lines(rule_markdown(rule)))
 
 
 @app.command("schema")

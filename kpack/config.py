@@ -2,8 +2,10 @@
 
 ```yaml
 target: registry            # or stack (default)
-select: [A, M001]           # codes or code prefixes; default: every rule
+select: [A, M001]           # codes, code prefixes, rule names or ALL; default: every rule
 ignore: [M012]
+extend-select: [B]          # added to select (the command line's --extend-select too)
+extend-ignore: [M013]
 severity: {M006: error}     # error | warning | info
 per-file-ignores:           # glob (relative to this file) -> codes
   "examples/*": [A016]
@@ -12,6 +14,14 @@ ignore-pointers:            # JSON has no comments to hold a noqa
     pointer: /0/client_secret
     codes: [A016]           # optional: every code when absent
 ```
+
+Selection follows ruff: the settings file, then the command line, each a layer of
+select / ignore / extend-select / extend-ignore. Within a layer the most specific
+selector wins (a code over a prefix over a shorter prefix over ALL; ignore on a tie); a
+layer with `select` starts from nothing, one without keeps what the layers before chose.
+So `--select A002 --ignore A` reports A002, and `--select A002` on the command line beats
+`ignore: [A002]` in the file. Every setting is validated: a bad one is a usage error
+(exit 2) naming the file and the key.
 """
 
 from __future__ import annotations
@@ -29,8 +39,18 @@ from kpack.realpath import nearest
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
-_KEYS = ("target", "select", "ignore", "severity", "per-file-ignores", "ignore-pointers",
-         "allow-secrets")  # allow-secrets: read by `kpack build` (kpack.bundle.secrets)
+_KEYS = (
+    "target",
+    "select",
+    "ignore",
+    "extend-select",
+    "extend-ignore",
+    "severity",
+    "per-file-ignores",
+    "ignore-pointers",
+    "allow-secrets",  # read by `kpack build` (kpack.bundle.secrets)
+)
+CONFIG_MAX_BYTES = 1024 * 1024  # a settings file (or package.json) read for settings
 
 
 class PointerIgnore(NamedTuple):
@@ -39,36 +59,66 @@ class PointerIgnore(NamedTuple):
     codes: tuple[str, ...]
 
 
+class Selection(NamedTuple):
+    """One layer of rule selection (ruff's RuleSelection): the settings file's, or the
+    command line's."""
+
+    select: tuple[str, ...] | None  # None: not given, the layers before stand
+    ignore: tuple[str, ...]  # ignore and extend-ignore
+    extend_select: tuple[str, ...]
+
+
 class Settings(NamedTuple):
     root: Path  # the folder the config file sits in; globs are relative to it
     source: str | None = None  # the config file, for messages
     target: str = "stack"
-    select: tuple[str, ...] = ()
+    select: tuple[str, ...] | None = None  # None: not set (every rule)
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()  # (code or prefix, severity)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     ignore_pointers: tuple[PointerIgnore, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    cli: tuple[Selection, ...] = ()  # the command line's layer, after the file's
 
     def with_cli(
-        self, select: Iterable[str], ignore: Iterable[str], target: str | None
+        self,
+        select: Iterable[str],
+        ignore: Iterable[str],
+        target: str | None,
+        extend_select: Iterable[str] = (),
+        extend_ignore: Iterable[str] = (),
     ) -> Settings:
         select, ignore = tuple(select), tuple(ignore)
+        extend_select, extend_ignore = tuple(extend_select), tuple(extend_ignore)
         _check_codes(select + ignore, "--select/--ignore")
-        return self._replace(
-            select=select or self.select,
-            ignore=self.ignore + ignore,
-            target=target or self.target,
-        )
+        _check_codes(extend_select + extend_ignore, "--extend-select/--extend-ignore")
+        cli = self.cli
+        if select or ignore or extend_select or extend_ignore:
+            cli += (Selection(select or None, ignore + extend_ignore, extend_select),)
+        return self._replace(cli=cli, target=target or self.target)
+
+    @property
+    def selections(self) -> tuple[Selection, ...]:
+        own = Selection(self.select, self.ignore + self.extend_ignore, self.extend_select)
+        return (own, *self.cli)
 
     def apply(self, diagnostics: Iterable[Diagnostic], cwd: Path | None = None) -> list[Diagnostic]:
         """Drop what is not selected or ignored, and apply severity overrides."""
         cwd = cwd or Path.cwd()
         kept = []
+        layers = [
+            layer for layer in self.selections if layer.select is not None or layer.ignore
+            or layer.extend_select
+        ]
+        decided: dict[tuple[str, str], bool] = {}
         for d in diagnostics:
-            if self.select and not _matches(d, self.select):
-                continue
-            if _matches(d, self.ignore):
-                continue
+            if layers:
+                enabled = decided.get((d.code, d.name))
+                if enabled is None:
+                    enabled = decided[(d.code, d.name)] = is_selected(d.code, d.name, layers)
+                if not enabled:
+                    continue
             if not self.per_file_ignores and not self.ignore_pointers:
                 relative = ""  # no glob to match it against
             else:
@@ -103,16 +153,67 @@ def _matches(d: Diagnostic, selectors: Iterable[str]) -> bool:
     return any(d.code.startswith(s.upper()) or d.name == s for s in selectors)
 
 
+RULE_SPECIFICITY = 1_000  # a whole code or a rule name: above any prefix
+
+
+def specificity(selector: str, code: str, name: str) -> int | None:
+    """How specifically `selector` names the rule (`code`, `name`), None if it does not:
+    ALL 0, a prefix its length, the code or the name above every prefix (ruff's order:
+    ALL, linter, then longer and longer prefixes, then the rule)."""
+    upper = selector.upper()
+    if upper == code or selector == name:
+        return RULE_SPECIFICITY
+    if upper == "ALL":
+        return 0
+    return len(upper) if code.startswith(upper) else None
+
+
+def is_selected(code: str, name: str, layers: Iterable[Selection]) -> bool:
+    """Whether the rule is on after the layers, ruff's way (`Configuration::as_rule_table`):
+    every rule starts on; in each layer the most specific selector naming the rule
+    decides (ignore wins a tie); a layer that gives `select` starts again from nothing. An
+    empty `select` with only ignores hands those ignores on to the next layer."""
+    enabled = True
+    carried: tuple[str, ...] = ()
+    for layer in layers:
+        best: tuple[int, bool] | None = None
+        for selector in (layer.select or ()) + layer.extend_select:
+            level = specificity(selector, code, name)
+            if level is not None and (best is None or level > best[0]):
+                best = (level, True)
+        for selector in layer.ignore + carried:
+            level = specificity(selector, code, name)
+            if level is not None and (best is None or level >= best[0]):
+                best = (level, False)
+        carried = ()
+        if layer.select is not None:
+            enabled = best is not None and best[1]
+            if not layer.select and not layer.extend_select and layer.ignore:
+                carried = layer.ignore
+        elif best is not None:
+            enabled = best[1]
+    return enabled
+
+
 def _check_codes(selectors: Iterable[str], where: str) -> None:
+    unknown = _unknown_selector(selectors)
+    if unknown is not None:
+        raise UsageError(f"{where}: {unknown!r} matches no rule (see `kpack rules`)")
+
+
+def _unknown_selector(selectors: Iterable[str]) -> str | None:
     selectors = list(selectors)
     if not selectors:  # nothing to check: no need to import every rule module
-        return
+        return None
     from kpack.rules.registry import all_rules
 
     rules = all_rules()
     for selector in selectors:
+        if selector.upper() == "ALL":
+            continue
         if not any(r.code.startswith(selector.upper()) or r.name == selector for r in rules):
-            raise UsageError(f"{where}: {selector!r} matches no rule (see `kpack rules`)")
+            return selector
+    return None
 
 
 def find_config(start: Path) -> Path | None:
@@ -147,11 +248,29 @@ def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
 
 
 def _package_json_section(path: Path) -> Any:
+    """The `kpack` member of a package.json; None when there is none. A package.json
+    that does not parse is not a config (npm reports it); one too large or nested too
+    deeply to read is a usage error, since it may hold the settings."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = _read_config_text(path)
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: cannot read: nested too deeply") from None
+    except ValueError:
         return None
     return data.get("kpack") if isinstance(data, dict) else None
+
+
+def _read_config_text(path: Path) -> str:
+    with open(path, "rb") as file:
+        raw = file.read(CONFIG_MAX_BYTES + 1)
+    if len(raw) > CONFIG_MAX_BYTES:
+        raise UsageError(f"{path}: cannot read: over {CONFIG_MAX_BYTES:,} bytes")
+    return raw.decode("utf-8")
 
 
 class SettingsLookup:
@@ -222,74 +341,148 @@ def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read config: {exc}") from None
+        return yaml.safe_load(_read_config_text(path)) or {}
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: cannot read config: not UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise UsageError(f"{path}{where}: invalid config: {problem}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid config: nested too deeply") from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise UsageError(f"{path}: invalid config: a number too long to read") from None
+
+
+class _Invalid(Exception):
+    """A setting of the wrong shape: its key (a path such as `ignore-pointers[0].file`)
+    and what is wrong."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key} {problem}")
+        self.key = key
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its JSON type, or a short repr for a string (one line)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    from kpack.documents import type_name
+
+    return type_name(value)
+
+
+def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        shown = _shown(value) if not isinstance(value, list) else "a list holding " + next(
+            _shown(c) for c in value if not isinstance(c, str)
+        )
+        raise _Invalid(key, f"must be a list of rule codes, not {shown}")
+    unknown = _unknown_selector(value)
+    if unknown is not None:
+        raise _Invalid(key, f"holds {_shown(unknown)}, which matches no rule (see `kpack rules`)")
+    return tuple(value)
+
+
+def _mapping(value: Any, key: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(key, f"must map {what}, not {_shown(value)}")
+    for name in value:
+        if not isinstance(name, str):
+            raise _Invalid(key, f"must map {what}, not {_shown(name)} keys")
+    return value
+
+
+def _given(raw: dict[str, Any], key: str, empty: Any) -> Any:
+    """A setting's value; a key with no value (`severity:` in YAML) is an empty one."""
+    value = raw.get(key)
+    return empty if value is None else value
 
 
 def parse_settings(raw: Any, path: Path) -> Settings:
+    """Settings from the parsed file (the `kpack` member of a package.json): every key
+    and value checked, a usage error naming the file and the key otherwise."""
     where = str(path)
+    prefix = "kpack." if path.name == "package.json" else ""
+    try:
+        return _parse(raw, path, where, prefix)
+    except _Invalid as exc:
+        raise UsageError(f"{where}: {prefix}{exc}") from None
 
-    def fail(message: str) -> UsageError:
-        return UsageError(f"{where}: {message}")
 
+def _parse(raw: Any, path: Path, where: str, prefix: str) -> Settings:
     if not isinstance(raw, dict):
-        raise fail("the configuration must be a mapping")
+        what = "the kpack member" if prefix else "the configuration"
+        raise UsageError(f"{where}: {what} must be a mapping, not {_shown(raw)}")
     for key in raw:
         if key not in _KEYS:
-            raise fail(f"unknown setting {key!r} (known: {', '.join(_KEYS)})")
+            shown = _shown(prefix + key) if isinstance(key, str) else repr(key)
+            raise UsageError(f"{where}: unknown setting {shown} (known: {', '.join(_KEYS)})")
 
-    def codes(value: Any, name: str) -> tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-            raise fail(f"{name} must be a list of rule codes")
-        _check_codes(value, f"{where}: {name}")
-        return tuple(value)
+    def codes(key: str) -> tuple[str, ...]:
+        return _codes(raw[key], key, where) if key in raw else ()
 
     target = raw.get("target", "stack")
-    if target not in TARGETS:
-        raise fail(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    if not isinstance(target, str) or target not in TARGETS:
+        raise _Invalid("target", f"must be one of {', '.join(TARGETS)}, not {_shown(target)}")
     severity: dict[str, Severity] = {}
-    for code, value in (raw.get("severity") or {}).items():
-        codes([code], "severity")
-        try:
-            severity[code] = Severity(value)
-        except ValueError:
-            raise fail(f"severity of {code} must be error, warning or info") from None
-    per_file = raw.get("per-file-ignores") or {}
-    if not isinstance(per_file, dict):
-        raise fail("per-file-ignores must map globs to lists of codes")
+    overrides = _given(raw, "severity", {})
+    what = "rule codes to error, warning or info"
+    for code, value in _mapping(overrides, "severity", what).items():
+        if _unknown_selector([code]) is not None:
+            raise _Invalid("severity", f"names {_shown(code)}, which matches no rule")
+        if not isinstance(value, str) or value not in {s.value for s in Severity}:
+            raise _Invalid(
+                f"severity.{code}", f"must be error, warning or info, not {_shown(value)}"
+            )
+        severity[code] = Severity(value)
+    per_file = _mapping(
+        _given(raw, "per-file-ignores", {}), "per-file-ignores", "globs to lists of codes"
+    )
+    entries = _given(raw, "ignore-pointers", [])
+    if not isinstance(entries, list):
+        raise _Invalid(
+            "ignore-pointers",
+            f"must be a list of {{file, pointer, codes}} entries, not {_shown(entries)}",
+        )
     pointer_ignores = []
-    for entry in raw.get("ignore-pointers") or []:
+    for n, entry in enumerate(entries):
+        key = f"ignore-pointers[{n}]"
         if not (
             isinstance(entry, dict)
             and isinstance(entry.get("file"), str)
             and isinstance(entry.get("pointer"), str)
         ):
-            raise fail("each ignore-pointers entry needs a file and a pointer")
+            raise _Invalid(key, "needs a file and a pointer (strings)")
+        for name in entry:
+            if name not in ("file", "pointer", "codes"):
+                shown = _shown(name) if isinstance(name, str) else repr(name)
+                raise _Invalid(key, f"has an unknown key {shown} (known: file, pointer, codes)")
         if entry["pointer"] and not entry["pointer"].startswith("/"):
-            raise fail(f"{entry['pointer']!r} is not a JSON pointer (it starts with /)")
-        pointer_ignores.append(
-            PointerIgnore(
-                entry["file"],
-                entry["pointer"],
-                codes(entry.get("codes", []), "ignore-pointers codes"),
+            raise _Invalid(
+                f"{key}.pointer",
+                f"is not a JSON pointer (it starts with /): {_shown(entry['pointer'])}",
             )
-        )
+        ignored = _codes(entry["codes"], f"{key}.codes", where) if "codes" in entry else ()
+        pointer_ignores.append(PointerIgnore(entry["file"], entry["pointer"], ignored))
+    globs = _given(raw, "allow-secrets", [])  # read by `kpack build` (kpack.bundle.secrets)
+    if not isinstance(globs, list) or not all(isinstance(glob, str) for glob in globs):
+        raise _Invalid("allow-secrets", f"must be a list of globs, not {_shown(globs)}")
     return Settings(
         root=path.parent.resolve(),
         source=where,
         target=target,
-        select=codes(raw.get("select", []), "select"),
-        ignore=codes(raw.get("ignore", []), "ignore"),
+        select=codes("select") if "select" in raw else None,
+        ignore=codes("ignore"),
         severity=tuple(severity.items()),
         per_file_ignores=tuple(
-            (str(glob), codes(value, f"per-file-ignores[{glob}]"))
+            (glob, _codes(value, f"per-file-ignores.{glob}", where))
             for glob, value in per_file.items()
         ),
         ignore_pointers=tuple(pointer_ignores),
+        extend_select=codes("extend-select"),
+        extend_ignore=codes("extend-ignore"),
     )

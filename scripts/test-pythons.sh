@@ -16,13 +16,16 @@ if [ ${#pytest_args[@]} -eq 0 ]; then
     # What can differ between Pythons: the pipeline from loading to reports (json, re,
     # pydantic), the command line (Typer, click), the archive bytes (tarfile, zlib), paths,
     # git, processes. The whole suite on three more Pythons would take CI past half an hour
-    # on 2 CPUs; this part takes a few minutes each.
+    # on 2 CPUs; this part takes one to two minutes each. The per-kind rule tests (pure
+    # logic on parsed data, 350 tests) run on python3 only.
     pytest_args=(-m "not slow" -q -x -p no:cacheprovider
         tests/test_check.py tests/test_cli_check.py tests/test_cli_help.py
         tests/test_cli_rules.py tests/test_config.py tests/test_discover.py
         tests/test_load_source.py tests/test_load_positions.py tests/test_models.py
         tests/test_git.py tests/test_realpath.py tests/test_parallel.py tests/test_packaging.py
-        tests/reporters tests/rules tests/bundle/test_archive.py tests/bundle/test_gzip_stream.py
+        tests/test_stdin.py tests/test_terminal.py
+        tests/reporters tests/rules/test_common.py tests/rules/test_cross_file.py
+        tests/bundle/test_archive.py tests/bundle/test_gzip_stream.py
         tests/bundle/test_command.py tests/provision/test_payload.py tests/provision/test_env.py)
 fi
 

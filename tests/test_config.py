@@ -141,8 +141,10 @@ def test_cli_applies_each_folders_config(
     write(tmp_path, "one/.kpack.yaml", "ignore: [L003]\n")
     write(tmp_path, "one/manifest.konnector", '{"slug": "x",}')
     write(tmp_path, "two/manifest.konnector", '{"slug": "x",}')
-    main(["check", str(tmp_path / "one"), str(tmp_path / "two"), "-o", "json", "--select", "L"])
+    # No --select L: on the command line it would select L003 again, as ruff does.
+    main(["check", str(tmp_path / "one"), str(tmp_path / "two"), "-o", "json"])
     found = [(d["file"], d["code"]) for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+    found = [(file, code) for file, code in found if code.startswith("L")]
     assert found == [(str(tmp_path / "two/manifest.konnector"), "L003")]
 
 
@@ -180,3 +182,79 @@ def test_walked_folders_are_looked_up_in_discoverys_listings(
     ]
     # Only the names that are there, and the folders the walk did not list.
     assert sorted(asked) == [".kpack.yaml", "repo/a/.kpack.yaml"]
+
+
+# -- selection follows ruff (issue 15 item 3) -------------------------------------------
+
+ALL_CODES = ["A002", "A006", "A010", "M001", "M002", "L003"]
+
+
+@pytest.mark.parametrize(
+    ("file", "cli", "kept"),
+    [
+        # The more specific selector wins (was: nothing reported).
+        ("", {"select": ["A002"], "ignore": ["A"]}, ["A002"]),
+        ("", {"select": ["A"], "ignore": ["A002"]}, ["A006", "A010"]),
+        ("", {"select": ["A00"], "ignore": ["A0"]}, ["A002", "A006"]),
+        # A tie: the ignore wins.
+        ("", {"select": ["A"], "ignore": ["A"]}, []),
+        # The command line wins over the file (was: nothing reported).
+        ("ignore: [A002]\n", {"select": ["A002"]}, ["A002"]),
+        ("ignore: [A002]\n", {"select": ["A"]}, ["A002", "A006", "A010"]),
+        ("ignore: [A002]\n", {"extend_select": ["A002"]}, ALL_CODES),
+        ("ignore: [A002]\n", {"extend_select": ["M"]}, ["A006", "A010", "M001", "M002", "L003"]),
+        ("select: [A]\n", {"extend_select": ["M001"]}, ["A002", "A006", "A010", "M001"]),
+        ("select: [A]\n", {"ignore": ["A002"]}, ["A006", "A010"]),
+        ("select: [A]\n", {"extend_ignore": ["A00"]}, ["A010"]),
+        # The file's extend-* keys, and ALL.
+        ("select: [M]\nextend-select: [L003]\n", {}, ["M001", "M002", "L003"]),
+        ("extend-ignore: [A, L]\n", {}, ["M001", "M002"]),
+        ("select: [ALL]\nignore: [A]\n", {}, ["M001", "M002", "L003"]),
+        ("", {"select": ["ALL"], "ignore": ["A", "M001"]}, ["M002", "L003"]),
+        # An empty select with ignores hands them on to the next layer (ruff's rule).
+        ("select: []\nignore: [A002]\n", {"select": ["A"]}, ["A006", "A010"]),
+        ("select: []\n", {}, []),
+    ],
+)
+def test_selection_follows_ruff(
+    tmp_path: Path, file: str, cli: dict[str, list[str]], kept: list[str]
+) -> None:
+    settings = settings_from(tmp_path, file or "{}\n").with_cli(
+        cli.get("select", []),
+        cli.get("ignore", []),
+        None,
+        cli.get("extend_select", []),
+        cli.get("extend_ignore", []),
+    )
+    assert [d.code for d in settings.apply([diag(code) for code in ALL_CODES])] == kept
+
+
+def test_extend_options_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from kpack.cli import main
+
+    write(tmp_path, ".kpack.yaml", "select: [L]\nignore: [L003]\n")
+    write(tmp_path, "manifest.konnector", '{"slug": "x",}')
+
+    def reported(*options: str) -> list[str]:
+        main(["check", str(tmp_path), "-o", "json", "--exit-zero", *options])
+        return [d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+
+    assert reported() == []
+    assert reported("--select", "L003") == ["L003"]
+    assert reported("--extend-select", "L003") == ["L003"]
+    assert "M" in "".join(reported("--extend-select", "M"))
+    assert reported("--select", "L003", "--extend-ignore", "L003") == []
+
+
+def test_a_rule_name_is_as_specific_as_its_code() -> None:
+    from kpack.config import RULE_SPECIFICITY, Selection, is_selected, specificity
+
+    assert specificity("a", "A002", "x") == 1 and specificity("all", "A002", "x") == 0
+    assert specificity("A002", "A002", "x") == specificity("x", "A002", "x") == RULE_SPECIFICITY
+    assert specificity("M", "A002", "x") is None
+    layer = Selection(("x",), ("A",), ())
+    assert is_selected("A002", "x", [layer]) and not is_selected("A006", "y", [layer])

@@ -122,9 +122,18 @@ def test_manifest_over_two_mebibytes(tmp_path: Path) -> None:
 
 def test_large_account_type_string_is_fine(tmp_path: Path) -> None:
     source = load(
-        tmp_path, '{"x": "' + "y" * 10_000_000 + '"}', "account-type.json", Kind.ACCOUNT_TYPE
+        tmp_path, '{"x": "' + "y" * (MANIFEST_MAX_BYTES - 20) + '"}', "account-type.json",
+        Kind.ACCOUNT_TYPE,
     )
     assert source.readable and source.problems == []
+
+
+@pytest.mark.parametrize("kind", [Kind.ACCOUNT_TYPE, Kind.DEV_CONFIG])
+def test_every_kind_is_refused_over_two_mebibytes(tmp_path: Path, kind: Kind) -> None:
+    # Every input is checked within the memory budget of docs/security.md: 32 MiB were
+    # read before, and a 10 MB account type was parsed and indexed.
+    source = load(tmp_path, '{"x": "' + "y" * 10_000_000 + '"}', "account-type.json", kind)
+    assert "2,097,152" in problem(source, "L008").message and not source.readable
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
@@ -330,3 +339,24 @@ def test_one_non_object_item(tmp_path: Path) -> None:
     assert [(d.pointer, d.message) for d in found] == [
         ("/0", "an account type must be an object, not null")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind", "line", "column"),
+    [
+        ("manifest.konnector", '{"version": "1",\n "n": ' + "9" * 5000 + "}", Kind.MANIFEST, 2, 7),
+        ("account-types.json", '[{"a": "' + "1" * 5000 + '"}, -' + "7" * 4301 + "]",
+         Kind.ACCOUNT_TYPE, 1, 5013),
+        ("account-types.yaml", "a:\n  - " + "9" * 5000 + "\n", Kind.ACCOUNT_TYPE, 2, 5),
+    ],
+)
+def test_an_integer_too_long_to_read_is_located_and_explained(
+    tmp_path: Path, name: str, content: str, kind: Kind, line: int, column: int
+) -> None:
+    # Issue 11 item 15: the message was Python's ("use sys.set_int_max_str_digits() to
+    # increase the limit"), at 1:1; YAML ended in a traceback.
+    found = problem(load(tmp_path, content, name, kind), "L010")
+    assert "set_int_max_str_digits" not in found.message
+    assert "digits" in found.message and "at most 4,300" in found.message
+    assert (found.line, found.column) == (line, column)
+    assert found.help and "string" in found.help

@@ -229,6 +229,13 @@ class IgnoreFile:
         """`.kpackignore:<line>: <pattern>` when the path (or a folder above it) is
         ignored, else None. `parents_checked`: the folders above are known not to be
         ignored (the walk never enters an ignored folder)."""
+        found = self.matching(arcname, is_dir, parents_checked)
+        return None if found is None else f"{IGNORE_FILE}:{found.line}: {found.text.strip()}"
+
+    def matching(
+        self, arcname: str, is_dir: bool, parents_checked: bool = False
+    ) -> Pattern | None:
+        """The pattern that ignores the path (or a folder above it), else None."""
         if not self.patterns:
             return None
         parts = tuple(arcname.split("/"))
@@ -236,5 +243,5 @@ class IgnoreFile:
             here_is_dir = is_dir or depth < len(parts)
             found = self._last(parts[:depth], here_is_dir)
             if found is not None and not found.negated:
-                return f"{IGNORE_FILE}:{found.line}: {found.text.strip()}"
+                return found
         return None

@@ -110,7 +110,9 @@ def run_build(
     try:
         outcome = _build(options, err)
     except BuildError as exc:
-        err.write(f"kpack: error: {exc}\n")
+        from kpack.escape import printable
+
+        err.write(f"kpack: error: {printable(str(exc))}\n")
         return EXIT_USAGE
     _report(options, outcome, out, err)
     if outcome.sha256 is not None and outcome.output is not None:
@@ -120,9 +122,22 @@ def run_build(
     return EXIT_FINDINGS if outcome.failed else EXIT_OK
 
 
+def _in_work_tree(folder: Path) -> bool:
+    current = os.path.abspath(folder)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def dist_hint(archive: Path) -> str | None:
     """A hint when git would not ignore the archive written into dist/ (one `git` call,
     only inside a work tree): archives do not belong in the repository."""
+    if not _in_work_tree(archive.parent):  # no `.git` above: not even kpack.git is imported
+        return None
     from kpack.git import git_states
 
     state = git_states([archive]).get(archive)

@@ -300,21 +300,17 @@ class AllowedSecrets:
     holds dozens of third-party test keys)."""
 
     def __init__(self, globs: list[str], where: str = "") -> None:
-        import pathspec
+        # .kpackignore's matcher: gitignore syntax without a backtracking regex.
+        from kpack.bundle.ignore import IgnoreFile
 
         self.globs = globs
         self.where = where
-        self._spec = pathspec.GitIgnoreSpec.from_lines(globs) if globs else None
+        self._matcher = IgnoreFile(Path(where or SETTINGS_KEY), globs)
 
     def match(self, arcname: str) -> str | None:
         """The glob that allows hits in `arcname`, or None."""
-        if self._spec is None:
-            return None
-        result = self._spec.check_file(arcname)
-        if not result.include or result.index is None:
-            return None
-        return self.globs[result.index] if len(self.globs) == len(self._spec.patterns) \
-            else SETTINGS_KEY
+        found = self._matcher.matching(arcname, is_dir=False)
+        return None if found is None else found.text.strip()
 
     @classmethod
     def load(cls, directory: Path) -> AllowedSecrets:

@@ -283,7 +283,10 @@ def unified_diff(result: FileFix) -> str:
     name = result.file.display
     before = _lines(decode_lossy(result.original))
     after = _lines(decode_lossy(result.fixed))
-    lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
+    # git's a/ and b/ for a relative path (`git apply` takes the diff); an absolute one
+    # is written as it is.
+    old, new = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
+    lines = difflib.unified_diff(before, after, old, new)
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 

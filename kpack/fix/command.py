@@ -8,19 +8,51 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, NamedTuple
 
 from kpack.fix.apply import fix_file, unified_diff, write_fixed
 
 if TYPE_CHECKING:
+    from kpack.check import CheckedRun
     from kpack.config import Settings
     from kpack.load.discover import FileToCheck
+
+
+def fix_and_check(
+    configured: Iterable[tuple[Settings, FileToCheck]], jobs: int, unsafe_fixes: bool,
+    diff: bool, context: AbstractSet[str] = frozenset(),
+) -> tuple[FixRun, CheckedRun]:
+    """Check, fix the files with a fix to apply, and check again if any changed.
+
+    A file whose check offers no fix cannot get one from fixing others (fixes are per
+    file), so only those files go through the passes: `--fix` on a clean tree costs one
+    check, as a pre-commit hook should. Files in `context` (companions of the files given,
+    read for the cross-file rules only) are never fixed."""
+    from kpack.check import check_files
+    from kpack.fix.model import applies
+
+    listed = list(configured)
+    first = check_files(iter(listed), jobs, context)
+    fixable = {d.file for d in first.diagnostics if applies(d.fix, unsafe_fixes)}
+    done = run_fixes(
+        [(s, f) for s, f in listed if f.display in fixable and f.real not in context],
+        unsafe_fixes, diff,
+    )
+    hidden = 0 if unsafe_fixes else sum(
+        applies(d.fix, True) and not applies(d.fix, False) for d in first.diagnostics
+    )
+    done = done._replace(hidden=hidden)
+    if diff or not done.changed:
+        return done, first
+    return done, check_files(iter(listed), jobs, context)
 
 
 class FixRun(NamedTuple):
     fixed: int  # findings repaired (or that would be, with --diff)
     changed: int  # files changed (or that would be)
     failed: int  # files left alone (changed meanwhile, not writable)
+    hidden: int = 0  # unsafe fixes the first check found, not applied without --unsafe-fixes
 
 
 def run_fixes(
@@ -53,11 +85,18 @@ def plural(count: int, word: str) -> str:
 def report_fixes(done: FixRun, diff: bool, exit_non_zero_on_fix: bool) -> int:
     """The one line `--diff` and `--fix-only` print (on stderr), and their exit code."""
     findings = plural(done.fixed, "finding")
+    hint = (
+        f" ({done.hidden} hidden fix{'' if done.hidden == 1 else 'es'} can be enabled with the "
+        "`--unsafe-fixes` option)" if done.hidden else ""
+    )
     if diff:
-        print(f"Would fix {findings}." if done.changed else "No fixes available.", file=sys.stderr)
+        line = f"Would fix {findings}" if done.changed else "No fixes available"
+        print(f"{line}{hint}.", file=sys.stderr)
         return 1 if done.changed else 0
-    print(f"Fixed {findings} in {plural(done.changed, 'file')}." if done.changed
-          else "No fixes applied.", file=sys.stderr)
+    line = f"Fixed {findings} in {plural(done.changed, 'file')}" if done.changed else (
+        "No fixes applied"
+    )
+    print(f"{line}{hint}.", file=sys.stderr)
     if done.failed:
         return 2
     return 1 if exit_non_zero_on_fix and done.changed else 0

@@ -30,11 +30,10 @@ def resolve(source: SourceFile, fix: Fix) -> Fix | None:
     if not source.readable:
         return None
     text = source.text
-    nodes = source.index.nodes
     shift = 1 if source.bom else 0  # edits count the BOM, the loader's text does not
     edits: list[Edit] = []
     for change in fix.changes:
-        node = nodes.get(change.pointer)
+        node = source.index.node(change.pointer)
         if node is None:
             return None
         if isinstance(change, RenameKey):

@@ -1,8 +1,14 @@
-"""Source positions of every value in a JSON or YAML document, keyed by JSON pointer.
+"""Source positions of the values of a JSON or YAML document, found by JSON pointer.
 
 The fast path parses JSON with the C decoder of the standard library, which knows no
 positions. This index is built only when a diagnostic needs a line and column, by a
 small scanner over text that already parsed (so it can trust the syntax).
+
+Memory is linear in the size of the text: the index is a tree of values held in flat
+integer arrays (about 30 bytes a value), not a table keyed by pointers. A table of
+pointers costs the length of every pointer: a 200 KB key above a 5,000-item array made
+5,000 pointers of 200 KB each (1 GB). Pointers are resolved by walking the tree from the
+root, token by token; the pointer of a value is spelt only when asked (duplicate keys).
 """
 
 from __future__ import annotations
@@ -10,9 +16,11 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from kpack.diagnostics import Span, join_pointer
+from kpack.diagnostics import Span, escape_pointer_token, split_pointer
 
 
 class Node(NamedTuple):
@@ -30,16 +38,134 @@ class DuplicateKey(NamedTuple):
     key_end: int
 
 
+_NONE = -1  # no key (an array item or the root), no parent, no next sibling
+
+
+class _Tree:
+    """The values of a document in document order (a parent before its children).
+
+    Value `i` has four entries in `spans`, from `4 * i`: its key's start and end, its
+    start and end. A member's key reads `keys[i]`; an array item has no key (key start
+    -1, `keys[i]` None) and its key end holds its index. `parent[i]` is -1 for the root."""
+
+    __slots__ = ("keys", "parent", "spans")
+
+    def __init__(self) -> None:
+        self.spans = array("i")
+        self.parent = array("i")
+        self.keys: list[str | None] = []
+
+    def __len__(self) -> int:
+        return len(self.parent)
+
+    def node(self, i: int) -> Node:
+        key_start, key_end, start, end = self.spans[4 * i : 4 * i + 4]
+        if key_start == _NONE:
+            return Node(None, None, start, end)
+        return Node(key_start, key_end, start, end)
+
+    def token(self, i: int) -> str:
+        key = self.keys[i]
+        return str(self.spans[4 * i + 1]) if key is None else escape_pointer_token(key)
+
+    def pointer(self, i: int) -> str:
+        tokens = []
+        while i > 0:
+            tokens.append(self.token(i))
+            i = self.parent[i]
+        return "".join("/" + token for token in reversed(tokens))
+
+
 class PositionIndex:
-    def __init__(self, text: str, nodes: dict[str, Node], duplicates: list[DuplicateKey]):
+    def __init__(
+        self, text: str, tree: _Tree, duplicates: list[tuple[int, str, int, int]] | None = None
+    ):
         self.text = text
-        self.nodes = nodes
-        self.duplicates = duplicates
-        self._line_starts: list[int] | None = None
+        self._tree = tree
+        # (the object holding it, the key, the key's span), in document order.
+        self._duplicates = duplicates or []
+        self._line_starts: array[int] | None = None
+        # The children of the containers that lookups went through: key or index -> value.
+        self._members: dict[int, dict[str, int] | array[int]] = {}
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def value_id(self, pointer: str) -> int | None:
+        """The value at `pointer`, or None when it does not resolve."""
+        tree = self._tree
+        if not len(tree):
+            return None
+        if not pointer:
+            return 0
+        i = 0
+        tokens = pointer[1:].split("/") if "~" not in pointer else split_pointer(pointer)
+        for token in tokens:
+            members = self._members.get(i)
+            if members is None:
+                members = self._members[i] = self._children_of(i)
+            if isinstance(members, dict):
+                child = members.get(token)
+            elif token.isdigit() and token.isascii() and (token == "0" or token[0] != "0"):
+                child = members[int(token)] if int(token) < len(members) else None
+            else:
+                child = None
+            if child is None:
+                return None
+            i = child
+        return i
+
+    def _children_of(self, i: int) -> dict[str, int] | array[int]:
+        """An object's members by key (a later duplicate replaces an earlier one, as the
+        parsers do), or an array's items (ids in an array: a million items are 4 MB).
+        Found by the C search of array.index: after the subtree of `i`, no value has `i`
+        for parent."""
+        parent, keys = self._tree.parent, self._tree.keys
+        found = []
+        find = parent.index
+        child = i
+        try:
+            while True:
+                child = find(i, child + 1)
+                found.append(child)
+        except ValueError:
+            pass
+        if not found or keys[found[0]] is not None:
+            return {keys[c]: c for c in found}  # type: ignore[misc]
+        return array("i", found)
+
+    def node(self, pointer: str) -> Node | None:
+        i = self.value_id(pointer)
+        return None if i is None else self._tree.node(i)
+
+    @property
+    def nodes(self) -> Mapping[str, Node]:
+        """Every value by its pointer. Spells every pointer: for tests and small texts."""
+        tree = self._tree
+        found = {}
+        for i in range(len(tree)):
+            pointer = tree.pointer(i)
+            if self.value_id(pointer) == i:  # not replaced by a later duplicate key
+                found[pointer] = tree.node(i)
+        return found
+
+    @property
+    def duplicates(self) -> list[DuplicateKey]:
+        return list(self.iter_duplicates())
+
+    def iter_duplicates(self) -> Iterator[DuplicateKey]:
+        """The repeated keys in document order, each pointer spelt when its turn comes."""
+        tree = self._tree
+        for parent, key, key_start, key_end in self._duplicates:
+            pointer = tree.pointer(parent) + "/" + escape_pointer_token(key)
+            yield DuplicateKey(pointer, key_start, key_end)
+
+    # -- positions -----------------------------------------------------------------------
 
     def line_col(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            # An array, not a list: a text of newlines has 2 million of them.
+            self._line_starts = array("i", [0])
+            self._line_starts.extend(m.end() for m in re.finditer("\n", self.text))
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
@@ -54,12 +180,13 @@ class PositionIndex:
         A pointer that does not resolve (a missing member) falls back to its nearest
         existing ancestor, so a diagnostic always has a position.
         """
-        node = self.nodes.get(pointer)
-        while node is None and pointer:
+        i = self.value_id(pointer)
+        while i is None and pointer:
             pointer = pointer.rsplit("/", 1)[0]
-            node = self.nodes.get(pointer)
-        if node is None:
+            i = self.value_id(pointer)
+        if i is None:
             return Span(1, 1, 1, 1)
+        node = self._tree.node(i)
         start = node.start if at_value or node.key_start is None else node.key_start
         return self.span_of_offsets(start, node.end)
 
@@ -75,18 +202,21 @@ _TOKEN = re.compile(
 )
 
 
+# A comma, then a scalar item of an array (group 1 a string, 2 any other scalar).
+_NEXT_SCALAR_ITEM = re.compile(
+    r'[ \t\n\r]*,[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")'
+    r"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity))",
+    re.DOTALL,
+)
+
+
 class _Container:
     """An object or array being scanned."""
 
-    __slots__ = ("count", "key_end", "key_start", "keys", "pointer", "start")
+    __slots__ = ("count", "id", "keys")
 
-    def __init__(
-        self, pointer: str, key_start: int | None, key_end: int | None, start: int, is_object: bool
-    ):
-        self.pointer = pointer
-        self.key_start = key_start
-        self.key_end = key_end
-        self.start = start
+    def __init__(self, id: int, is_object: bool):
+        self.id = id
         self.keys: set[str] | None = set() if is_object else None  # None: an array
         self.count = 0  # the index of the array's current item
 
@@ -100,28 +230,31 @@ def index_json(text: str) -> PositionIndex:
     One pass over the tokens with a stack of open containers, no call per value: a
     position is wanted for each diagnostic of a large run. The text parsed before; were it
     not JSON after all, what was indexed up to the problem is kept."""
-    nodes: dict[str, Node] = {}
-    duplicates: list[DuplicateKey] = []
+    tree = _Tree()
+    spans, parents, keys = tree.spans, tree.parent, tree.keys
+    duplicates: list[tuple[int, str, int, int]] = []
     open_: list[_Container] = []
-    # The value about to be read: its pointer and its key's span (None for items and roots).
-    pointer, key_start, key_end = "", None, None
+    container: _Container | None = None  # open_[-1]
+    parent = _NONE  # its id
+    # The value about to be read: its key and the key's span (None, -1 and the item's
+    # index for array items and the root).
+    key: str | None = None
+    key_start, key_end = _NONE, 0
     expected = _VALUE
     match = _TOKEN.match
+    next_item = _NEXT_SCALAR_ITEM.match
     pos = 0
     while (token := match(text, pos)) is not None:
         group = token.lastindex or 0
         start, pos = token.start(group), token.end()
         char = text[start]
         if expected == _KEY and group == 1:
-            container = open_[-1]
             raw = token.group(1)
             key = raw[1:-1] if "\\" not in raw else json.loads(raw)
-            pointer = join_pointer(container.pointer, key)
-            keys = container.keys
-            assert keys is not None
-            if key in keys:
-                duplicates.append(DuplicateKey(pointer, start, pos))
-            keys.add(key)
+            assert container is not None and container.keys is not None
+            if key in container.keys:
+                duplicates.append((parent, key, start, pos))
+            container.keys.add(key)
             key_start, key_end = start, pos
             expected = _COLON
         elif expected == _COLON:
@@ -129,35 +262,54 @@ def index_json(text: str) -> PositionIndex:
                 break
             expected = _VALUE
         elif expected == _VALUE and group != 2:  # a string or another scalar
-            nodes[pointer] = Node(key_start, key_end, start, pos)
+            spans.extend((key_start, key_end, start, pos))
+            parents.append(parent)
+            keys.append(key)
             expected = _AFTER
+            if container is not None and container.keys is None:
+                # The next scalar items of the array, one match each (a million numbers).
+                count = container.count
+                while (item := next_item(text, pos)) is not None:
+                    count += 1
+                    group = item.lastindex or 0
+                    pos = item.end()
+                    spans.extend((_NONE, count, item.start(group), pos))
+                    parents.append(parent)
+                    keys.append(None)
+                container.count = count
         elif expected == _VALUE and char in "{[":
-            container = _Container(pointer, key_start, key_end, start, char == "{")
+            parent = len(keys)
+            spans.extend((key_start, key_end, start, pos))  # the end is set when it closes
+            parents.append(container.id if container is not None else _NONE)
+            keys.append(key)
+            container = _Container(parent, char == "{")
             open_.append(container)
-            if char == "{":
-                expected = _KEY
-            else:
-                pointer, key_start, key_end = f"{container.pointer}/0", None, None
-        elif expected == _AFTER and char == "," and open_:
-            container = open_[-1]
+            key, key_start, key_end = None, _NONE, 0
+            expected = _KEY if char == "{" else _VALUE
+        elif expected == _AFTER and char == "," and container is not None:
             if container.keys is not None:
                 expected = _KEY
             else:
                 container.count += 1
-                pointer, key_start, key_end = f"{container.pointer}/{container.count}", None, None
+                key, key_start, key_end = None, _NONE, container.count
                 expected = _VALUE
-        elif char in "}]" and open_ and (open_[-1].keys is None) == (char == "]"):
+        elif (
+            char in "}]" and container is not None and (container.keys is None) == (char == "]")
+        ):
             # After a value, or (an empty container, a trailing comma) where one was expected.
-            container = open_.pop()
-            nodes[container.pointer] = Node(
-                container.key_start, container.key_end, container.start, pos
-            )
+            spans[4 * container.id + 3] = pos
+            open_.pop()
             expected = _AFTER
             if not open_:
                 break
+            container = open_[-1]
+            parent = container.id
         else:
             break
-    return PositionIndex(text, nodes, duplicates)
+    # A container left open (a text that was not JSON after all) spans its first character.
+    for unclosed in open_:
+        spans[4 * unclosed.id + 3] = spans[4 * unclosed.id + 2]
+    return PositionIndex(text, tree, duplicates)
 
 
 # --- YAML ------------------------------------------------------------------------------
@@ -167,28 +319,33 @@ def index_yaml(text: str, root: Any) -> PositionIndex:
     """Index a composed PyYAML node tree (marks carry character offsets)."""
     import yaml
 
-    nodes: dict[str, Node] = {}
-    duplicates: list[DuplicateKey] = []
-    stack: list[tuple[Any, str, int | None, int | None]] = [(root, "", None, None)]
+    tree = _Tree()
+    duplicates: list[tuple[int, str, int, int]] = []
+    # node, its parent's id, its key (None for items and roots), the key's span or -1 and
+    # the item's index.
+    stack: list[tuple[Any, int, str | None, int, int]] = [(root, _NONE, None, _NONE, 0)]
     while stack:
-        node, pointer, key_start, key_end = stack.pop()
-        nodes[pointer] = Node(key_start, key_end, node.start_mark.index, node.end_mark.index)
+        node, parent, key, key_start, key_end = stack.pop()
+        i = len(tree)
+        tree.spans.extend((key_start, key_end, node.start_mark.index, node.end_mark.index))
+        tree.keys.append(key)
+        tree.parent.append(parent)
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             members = []
             for key_node, value_node in node.value:
-                key = str(key_node.value)
-                member = join_pointer(pointer, key)
+                member_key = str(key_node.value)
                 ks, ke = key_node.start_mark.index, key_node.end_mark.index
-                if key in seen:
-                    duplicates.append(DuplicateKey(member, ks, ke))
-                seen.add(key)
-                members.append((value_node, member, ks, ke))
+                if member_key in seen:
+                    duplicates.append((i, member_key, ks, ke))
+                seen.add(member_key)
+                members.append((value_node, i, member_key, ks, ke))
             # Pushed in reverse so that pops follow the document: the last duplicate wins,
             # as it does when PyYAML constructs the value.
             stack.extend(reversed(members))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in reversed(list(enumerate(node.value))):
-                stack.append((item, join_pointer(pointer, i), None, None))
-    duplicates.sort(key=lambda d: d.key_start)
-    return PositionIndex(text, nodes, duplicates)
+            stack.extend(
+                (item, i, None, _NONE, n) for n, item in reversed(list(enumerate(node.value)))
+            )
+    duplicates.sort(key=lambda d: d[2])
+    return PositionIndex(text, tree, duplicates)

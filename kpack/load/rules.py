@@ -93,8 +93,10 @@ TOO_LARGE = define(
     None,
     "The file is larger than its consumer accepts.",
     """
-    cozy-stack refuses a `manifest.konnector` over 2 MiB. Other files are not read
-    beyond 32 MiB.
+    cozy-stack refuses a `manifest.konnector` over 2 MiB. kpack reads no file beyond
+    2 MiB either, and no YAML document of more than 100,000 values or one whose aliases
+    repeat more than 100,000 values: so any file is checked in bounded memory and time
+    (docs/security.md).
     """,
 )
 YAML_SYNTAX = define(
@@ -113,7 +115,9 @@ NON_FINITE_NUMBER = define(
     "`NaN`, `Infinity` or a number too long to read.",
     """
     `NaN` and `Infinity` are not JSON: Python accepts them but Go and JavaScript refuse
-    the whole document.
+    the whole document. An integer of thousands of digits is refused too: Python reads
+    at most 4,300 digits (its limit against slow conversions), and no field of a connector
+    document holds such a number.
     """,
 )
 UNREADABLE = define(
@@ -151,3 +155,16 @@ NON_JSON_VALUE = define(
 # parse gets.
 declare_fix(TRAILING_COMMA, "safe", "Removes the comma; nothing else in the file changes.")
 declare_fix(BYTE_ORDER_MARK, "safe", "Removes the three bytes of the BOM.")
+
+TOO_MANY_FINDINGS = define(
+    "L014",
+    "too-many-findings",
+    E,
+    None,
+    "A document has so many findings that kpack stopped checking it.",
+    """
+    A document gets at most 1,000 findings, and their pointers and messages at most
+    16 MiB of text: past that, the document is generated or hostile, and listing every
+    finding would only cost time and memory. Fix what is reported and check again.
+    """,
+)

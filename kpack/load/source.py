@@ -20,8 +20,14 @@ from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
 
 MANIFEST_MAX_BYTES = 2 * 1024 * 1024  # cozy-stack's limit for manifest.konnector
-READ_MAX_BYTES = 32 * 1024 * 1024
+# Every input: what kpack checks within its memory and time budget (docs/security.md).
+READ_MAX_BYTES = MANIFEST_MAX_BYTES
 MAX_DEPTH = 128
+MAX_YAML_VALUES = 100_000  # composed PyYAML nodes cost about 600 bytes each
+# The findings of one document (or the duplicate keys of one file): a hostile file could
+# otherwise make millions, each holding a pointer as long as the file.
+FINDINGS_MAX = 1_000
+FINDINGS_MAX_CHARS = 16 * 1024 * 1024  # their pointers and messages
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
@@ -170,34 +176,41 @@ def _load(source: SourceFile, raw: bytes) -> SourceFile:
         _parse_yaml(source)
     else:
         _parse_json(source, allow_comments=source.kind is Kind.DEV_CONFIG)
-    if source.readable:
-        members: dict[str, list[tuple[str, Any]]] = {}  # objects read back, by pointer
-        for dup in source.index.duplicates if source.has_duplicates else ():
-            key = dup.pointer.rsplit("/", 1)[-1]
-            # Inside a value that a later duplicate replaced, no pointer reaches the key.
-            parent = source.index.nodes.get(dup.pointer.rsplit("/", 1)[0])
-            kept = parent is not None and parent.start <= dup.key_start < parent.end
-            name = key.replace("~1", "/").replace("~0", "~")
-            if kept and _same_values(source, dup.pointer.rsplit("/", 1)[0], name, members):
-                # Harmless (nothing is lost): said so, and a warning, not an error.
-                source.report(
-                    R.DUPLICATE_KEY,
-                    f"duplicate key {_quote_token(key)}: both members have the same value",
-                    source.index.span_of_offsets(dup.key_start, dup.key_end),
-                    dup.pointer,
-                    "remove one of the two members",
-                )
-                last = source.problems[-1]
-                source.problems[-1] = last._replace(severity=Severity.WARNING)
-                continue
-            source.report(
-                R.DUPLICATE_KEY,
-                f"duplicate key {_quote_token(key)}: the earlier value is silently dropped",
-                source.index.span_of_offsets(dup.key_start, dup.key_end),
-                dup.pointer if kept else None,
-                "remove one of the two members",
-            )
+    if source.readable and source.has_duplicates:
+        _report_duplicates(source)
     return source
+
+
+def _report_duplicates(source: SourceFile) -> None:
+    budget = Budget()
+    members: dict[str, list[tuple[str, Any]]] = {}  # objects read back, by pointer
+    for dup in source.index.iter_duplicates():
+        key = dup.pointer.rsplit("/", 1)[-1]
+        parent_pointer = dup.pointer.rsplit("/", 1)[0]
+        # Inside a value that a later duplicate replaced, no pointer reaches the key.
+        parent = source.index.node(parent_pointer)
+        kept = parent is not None and parent.start <= dup.key_start < parent.end
+        name = key.replace("~1", "/").replace("~0", "~")
+        # Harmless when both members hold the same value (nothing is lost): said so, and
+        # a warning, not an error.
+        same = kept and _same_values(source, parent_pointer, name, members)
+        message = f"duplicate key {_quote_token(key)}: " + (
+            "both members have the same value" if same
+            else "the earlier value is silently dropped"
+        )
+        if not budget.take(len(dup.pointer) + len(message)):
+            budget.report(source, "duplicate keys")
+            return
+        source.report(
+            R.DUPLICATE_KEY,
+            message,
+            source.index.span_of_offsets(dup.key_start, dup.key_end),
+            dup.pointer if kept else None,
+            "remove one of the two members",
+        )
+        if same:
+            last = source.problems[-1]
+            source.problems[-1] = last._replace(severity=Severity.WARNING)
 
 
 def _same_values(
@@ -217,7 +230,7 @@ def _same_values(
 
 def _members(source: SourceFile, pointer: str) -> list[tuple[str, Any]]:
     """Every member of the object at `pointer`, duplicates included, in order."""
-    node = source.index.nodes.get(pointer)
+    node = source.index.node(pointer)
     if node is None:
         return []
     seen: list[list[tuple[str, Any]]] = []
@@ -231,6 +244,30 @@ def _members(source: SourceFile, pointer: str) -> list[tuple[str, Any]]:
     except (ValueError, RecursionError):
         return []
     return seen[-1] if seen else []
+
+
+class Budget:
+    """Counts the findings of a document (or of a file's loading) against FINDINGS_MAX
+    and FINDINGS_MAX_CHARS."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.chars = 0
+
+    def take(self, chars: int) -> bool:
+        """Whether one more finding of `chars` characters fits."""
+        self.count += 1
+        self.chars += chars
+        return self.count <= FINDINGS_MAX and self.chars <= FINDINGS_MAX_CHARS
+
+    def message(self, what: str) -> str:
+        return (
+            f"more {what} than kpack reports for one document ({FINDINGS_MAX:,}, or "
+            f"{FINDINGS_MAX_CHARS // (1024 * 1024)} MiB of text): the rest is not reported"
+        )
+
+    def report(self, source: SourceFile, what: str) -> None:
+        source.report(R.TOO_MANY_FINDINGS, self.message(what), Span(1, 1, 1, 1))
 
 
 def _quote_token(token: str) -> str:
@@ -434,8 +471,8 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
         except RecursionError:
             source.report(R.TOO_DEEP, "arrays and objects are nested too deeply", Span(1, 1, 1, 1))
             return
-        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-            source.report(R.NON_FINITE_NUMBER, f"unreadable number: {exc}", Span(1, 1, 1, 1))
+        except ValueError:  # an integer beyond Python's digit limit
+            _report_big_integer(source)
             return
     else:
         return
@@ -449,6 +486,32 @@ def _parse_json(source: SourceFile, allow_comments: bool) -> None:
     source.data = data
     source.readable = True
     source.has_duplicates = decoder.duplicates
+
+
+def _report_big_integer(source: SourceFile) -> None:
+    """An integer longer than Python reads (sys.get_int_max_str_digits()): where it is,
+    and what is wrong with it, in the file's terms."""
+    import sys
+
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    longest = str(max(limit, 1) + 1)
+    digits = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.])(-?\d{' + longest + ",})", re.DOTALL)
+    found = next((m for m in digits.finditer(source.text) if m.group(1)), None)
+    if found is None:  # not where a number can be: say what is known
+        source.report(
+            R.NON_FINITE_NUMBER,
+            f"a number has more than {limit:,} digits",
+            Span(1, 1, 1, 1),
+            help="no connector document needs such a number: write it as a string",
+        )
+        return
+    count = len(found.group(1).lstrip("-"))
+    source.report_at_offset(
+        R.NON_FINITE_NUMBER,
+        f"an integer of {count:,} digits: kpack reads numbers of at most {limit:,} digits",
+        found.start(1),
+        help="no connector document needs such a number: write it as a string",
+    )
 
 
 def _trailing_comma(text: str, pos: int) -> int | None:
@@ -577,6 +640,13 @@ def _parse_yaml(source: SourceFile) -> None:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if len(source.text) > MAX_YAML_VALUES and _yaml_values_over(source.text, MAX_YAML_VALUES):
+        source.report(
+            R.TOO_LARGE,
+            f"the YAML document holds more than {MAX_YAML_VALUES:,} values",
+            Span(1, 1, 1, 1),
+        )
+        return
     loader = loader_class(source.text)
     try:
         root = loader.get_single_node()
@@ -598,6 +668,9 @@ def _parse_yaml(source: SourceFile) -> None:
     except RecursionError:
         source.report(R.TOO_DEEP, "arrays and objects are nested too deeply", Span(1, 1, 1, 1))
         return
+    except ValueError:  # an integer beyond Python's digit limit
+        _report_big_integer(source)
+        return
     finally:
         loader.dispose()
     if root is None:
@@ -608,7 +681,11 @@ def _parse_yaml(source: SourceFile) -> None:
     source.readable = True
     source.has_duplicates = True  # the index finds them; YAML files are small and rare
     found = _non_json_values(data, "")
+    budget = Budget()
     for pointer, what in found:
+        if not budget.take(len(pointer) + len(what)):
+            budget.report(source, "values with no JSON form")
+            break
         source.report(
             R.NON_JSON_VALUE,
             f"{what} has no JSON form",
@@ -619,6 +696,29 @@ def _parse_yaml(source: SourceFile) -> None:
     if found:
         # Rules and pointers expect JSON's string keys (`? ` is a None key, `1:` an int).
         _string_keys(data)
+
+
+def _yaml_values_over(text: str, limit: int) -> bool:
+    """Whether the YAML text holds more than `limit` values, counted on the parser's
+    events: composing nodes first would cost their memory (a 2 MiB flow sequence of
+    numbers makes a million nodes, 600 MB). A syntax error stops the count: the parse
+    that follows reports it."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    kinds = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    count = 0
+    try:
+        while loader.check_event():
+            if isinstance(loader.get_event(), kinds):
+                count += 1
+                if count > limit:
+                    return True
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+    return False
 
 
 def _string_keys(value: Any) -> None:
@@ -686,23 +786,38 @@ def _alias_problem(root: Any) -> tuple[Rule, str, Any] | None:
 
 
 def _non_json_values(value: Any, pointer: str) -> list[tuple[str, str]]:
+    """The pointers of the values and keys that JSON cannot hold. The walk carries each
+    value's path as a chain of (parent, token) pairs and spells a pointer only for what it
+    reports: spelling every pointer costs the key lengths times the items below them."""
     from kpack.diagnostics import join_pointer
 
+    Chain = tuple[Any, str] | None  # (the parent's chain, this token)
+
+    def spell(chain: Chain) -> str:
+        tokens = []
+        while chain is not None:
+            chain, token = chain
+            tokens.append(token)
+        return join_pointer(pointer, *reversed(tokens))
+
     found: list[tuple[str, str]] = []
-    stack = [(value, pointer)]
+    stack: list[tuple[Any, Chain]] = [(value, None)]
     while stack:
-        value, pointer = stack.pop()
+        value, chain = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():
+                member = (chain, str(key))
                 if not isinstance(key, str):
-                    found.append((join_pointer(pointer, str(key)), f"the key {key!r}"))
-                stack.append((item, join_pointer(pointer, str(key))))
+                    found.append((spell(member), f"the key {key!r}"))
+                stack.append((item, member))
         elif isinstance(value, list):
-            stack.extend((item, join_pointer(pointer, i)) for i, item in enumerate(value))
+            stack.extend((item, (chain, str(i))) for i, item in enumerate(value))
         elif not (value is None or isinstance(value, (str, bool, int, float))):
-            found.append((pointer, f"a YAML {type(value).__name__} value"))
+            found.append((spell(chain), f"a YAML {type(value).__name__} value"))
         elif isinstance(value, float) and (
             value != value or value in (float("inf"), -float("inf"))
         ):
-            found.append((pointer, "a non-finite number"))
+            found.append((spell(chain), "a non-finite number"))
+        if len(found) > FINDINGS_MAX:
+            break
     return sorted(found)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from kpack.provision.couch import Client, CouchError
+from kpack.provision.couch import Client, CouchError, one_line
 from kpack.provision.payload import DATABASE
 
 MAX_ATTEMPTS = 3
@@ -149,7 +149,9 @@ def _bulk_write(
             conflicts[doc_id] = conflicts.get(doc_id, 0) + 1
             retry.append(doc_id)
         elif row.get("error"):
-            reason = client.scrub(f"{row.get('error')}: {row.get('reason', '')}".rstrip(": "))
+            reason = one_line(
+                client.scrub(f"{row.get('error')}: {row.get('reason', '')}".rstrip(": "))
+            )
             outcomes[doc_id] = Outcome(doc_id, "failed", [], reason)
     for write in writes:
         if write["_id"] not in answered:

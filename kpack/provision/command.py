@@ -66,8 +66,18 @@ def provision(
         typer.Option("--reveal-secrets", help="Print secret values instead of masking them."),
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for CouchDB.", min=0.1)
+        float,
+        typer.Option(
+            "--timeout", help="Seconds for each request to CouchDB, to the last byte.", min=0.1
+        ),
     ] = 10.0,
+    total_timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--total-timeout", metavar="SECONDS", min=0.1,
+            help="Seconds for all the requests of --apply together (default: 6 x --timeout).",
+        ),
+    ] = None,
 ) -> None:
     """Provision account types into CouchDB: print a payload, or --apply it."""
     from kpack.provision.run import Request, run
@@ -76,7 +86,7 @@ def provision(
         paths=paths or ["."], output_format=output_format.value if output_format else None,
         bulk=bulk, apply=apply or dry_run, dry_run=dry_run, context=context,
         env_file=env_file, couchdb=couchdb, user=user, reveal_secrets=reveal_secrets,
-        timeout=timeout,
+        timeout=timeout, total_timeout=total_timeout,
     ))
     if code:
         raise typer.Exit(code)

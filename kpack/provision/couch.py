@@ -12,11 +12,15 @@ message is scrubbed of the password before it is raised.
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
+import io
 import json
 import os
+import re
 import socket
 import ssl
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
@@ -85,25 +89,83 @@ class Response(NamedTuple):
     data: Any  # the decoded JSON body (None when it was not JSON)
 
 
+MAX_ANSWER = 64 * 1024 * 1024  # bytes of one answer read into memory
+_CHUNK = 64 * 1024
+
+
+class _DeadlineIO(io.RawIOBase):
+    """The socket as a file whose every read waits at most until the request's deadline:
+    a server that drips one byte a second cannot stretch a request (http.client's own
+    timeout is per read)."""
+
+    def __init__(self, sock: socket.socket, deadline: float, keep: Any) -> None:
+        super().__init__()
+        # `keep`: http.client's own file on the socket, held (not read) so the socket stays
+        # open, as http.client expects, until this file is closed.
+        self._sock, self._deadline, self._keep = sock, deadline, keep
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._keep.close()
+        super().close()
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any):
+        super().__init__(sock, *args, **kwargs)
+        self.fp = io.BufferedReader(_DeadlineIO(sock, deadline, self.fp))
+
+
+class _AnswerTooLarge(Exception):
+    pass
+
+
 class Client:
-    def __init__(self, location: Location, timeout: float = 10.0):
+    def __init__(
+        self, location: Location, timeout: float = 10.0, total_timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ):
+        """`timeout`: seconds for each request, from connecting to the last byte of the
+        answer; `total_timeout`: for every request of the run together (default: 6 times
+        `timeout`). `env`: where the proxy variables are read (default: os.environ)."""
+        from kpack.provision.proxy import proxy_for
+        from kpack.provision.scrub import Scrubber
+
         self.location = location
         self.timeout = timeout
+        self.total_timeout = total_timeout if total_timeout is not None else 6 * timeout
+        self._end: float | None = None  # the total deadline, from the first request
         self.requests = 0  # HTTP requests sent, for reports and tests
         self._connection: http.client.HTTPConnection | None = None
         self._headers = {"Accept": "application/json", "User-Agent": "kpack"}
+        self._scrubber = Scrubber()
+        environment = os.environ if env is None else env
+        self.proxy = proxy_for(location.scheme, location.host, location.port, environment)
         if location.user is not None:
             pair = f"{location.user}:{location.password or ''}".encode()
             self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        self._hidden: set[str] = set()
+            self._scrubber.add_basic(location.user, location.password or "")
+        self._scrubber.add([location.password, os.environ.get("COUCHDB_PASSWORD")])
+        if self.proxy is not None:
+            self._scrubber.add([self.proxy.password])
+            if self.proxy.user is not None:
+                self._scrubber.add_basic(self.proxy.user, self.proxy.password or "")
 
     def hide(self, values: Iterable[str]) -> None:
         """Values sent in requests that no message may show (the documents' secrets): a
-        server or proxy may quote the request in its error's reason. Hidden as sent and
-        as they read inside JSON text."""
-        for value in values:
-            forms = (value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1])
-            self._hidden.update(form for form in forms if len(form) >= 3)
+        server or proxy may quote the request in its error's reason. Hidden in every form
+        the scrubber knows (as sent, JSON-escaped, percent-encoded, base64)."""
+        self._scrubber.add(values)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -114,6 +176,15 @@ class Client:
         """Path-escape each segment: `secrets/io-cozy-account_types` → `secrets%2Fio-…`."""
         return self.location.base_path + "".join("/" + quote(s, safe="") for s in segments)
 
+    def _deadline(self) -> tuple[float, bool]:
+        """This request's deadline, and whether it is the run's total deadline."""
+        now = time.monotonic()
+        if self._end is None:
+            self._end = now + self.total_timeout
+        if self._end <= now + self.timeout:
+            return self._end, True
+        return now + self.timeout, False
+
     def request(
         self, method: str, path: str, body: Any = None, query: str = "",
     ) -> Response:
@@ -122,14 +193,20 @@ class Client:
         if payload is not None:
             headers["Content-Type"] = "application/json"
         target = path + (f"?{query}" if query else "")
+        if self.proxy is not None and self.location.scheme == "http":
+            # A forward proxy takes the absolute URL (never with credentials in it).
+            target = self.location.display.removesuffix(self.location.base_path) + target
+            if self.proxy.authorization is not None:
+                headers["Proxy-Authorization"] = self.proxy.authorization
+        deadline, total = self._deadline()
         for attempt in (1, 2):
             reused = self._connection is not None
             try:
-                connection = self._connect()
+                connection = self._connect(deadline)
                 self.requests += 1
                 connection.request(method, target, body=payload, headers=headers)
                 answer = connection.getresponse()
-                raw = answer.read()
+                raw = self._read(answer)
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.close()
@@ -141,7 +218,21 @@ class Client:
                 raise self._error("connection refused (is CouchDB running?)") from None
             except TimeoutError:
                 self.close()
+                if total:
+                    raise self._error(
+                        f"no complete answer within the run's total time limit of "
+                        f"{self.total_timeout:g} s (--total-timeout)"
+                    ) from None
                 raise self._error(f"no answer within {self.timeout:g} s") from None
+            except _AnswerTooLarge as exc:
+                self.close()
+                raise self._error(
+                    f"the answer is larger than {MAX_ANSWER // 2**20} MiB{exc}: not read"
+                ) from None
+            except http.client.IncompleteRead:
+                self.close()
+                raise self._error("the connection was closed in the middle of the answer") \
+                    from None
             except ssl.SSLError as exc:
                 self.close()
                 raise self._error(f"TLS error: {exc.reason or 'handshake failed'}") from None
@@ -153,35 +244,68 @@ class Client:
                 raise self._error("the answer is not HTTP") from None
             except OSError as exc:
                 self.close()
-                raise self._error(exc.strerror or type(exc).__name__) from None
+                raise self._error(exc.strerror or str(exc) or type(exc).__name__) from None
         try:
             data = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             data = None
         return Response(answer.status, data)
 
-    def _connect(self) -> http.client.HTTPConnection:
+    @staticmethod
+    def _read(answer: http.client.HTTPResponse) -> bytes:
+        """The body, at most MAX_ANSWER bytes (whatever Content-Length says, or chunked)."""
+        length = answer.getheader("Content-Length", "").strip()
+        if length.isdigit() and int(length) > MAX_ANSWER:
+            raise _AnswerTooLarge(f" (Content-Length: {int(length)})")
+        chunks, size = [], 0
+        while True:
+            chunk = answer.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_ANSWER:
+                raise _AnswerTooLarge("")
+            chunks.append(chunk)
+        if answer.length:  # Content-Length promised more than came
+            raise http.client.IncompleteRead(b"".join(chunks), answer.length)
+        return b"".join(chunks)
+
+    def _connect(self, deadline: float) -> http.client.HTTPConnection:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline")
         if self._connection is None:
-            location = self.location
+            location, proxy = self.location, self.proxy
+            host, port = (proxy.host, proxy.port) if proxy is not None else (
+                location.host, location.port)
             if location.scheme == "https":
-                self._connection = http.client.HTTPSConnection(
-                    location.host, location.port, timeout=self.timeout
+                connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                    host, port, timeout=remaining
                 )
+                if proxy is not None:
+                    tunnel_headers = {}
+                    if proxy.authorization is not None:
+                        tunnel_headers["Proxy-Authorization"] = proxy.authorization
+                    connection.set_tunnel(location.host, location.port, tunnel_headers)
             else:
-                self._connection = http.client.HTTPConnection(
-                    location.host, location.port, timeout=self.timeout
-                )
+                connection = http.client.HTTPConnection(host, port, timeout=remaining)
+            self._connection = connection
+        self._connection.timeout = remaining
+        if self._connection.sock is not None:
+            self._connection.sock.settimeout(remaining)
+        self._connection.response_class = functools.partial(  # type: ignore[assignment]
+            _DeadlineResponse, deadline=deadline
+        )
         return self._connection
 
     def _error(self, what: str) -> CouchError:
-        return CouchError(self.scrub(f"CouchDB at {self.location.display}: {what}"))
+        where = f"CouchDB at {self.location.display}"
+        if self.proxy is not None:
+            where += f" (through the proxy {self.proxy.display} from {self.proxy.variable})"
+        return CouchError(self.scrub(f"{where}: {what}"))
 
     def scrub(self, message: str) -> str:
-        hidden = {self.location.password, os.environ.get("COUCHDB_PASSWORD"), *self._hidden}
-        for secret in sorted((s for s in hidden if s), key=len, reverse=True):
-            if len(secret) >= 3:
-                message = message.replace(secret, "****")
-        return message
+        return self._scrubber.scrub(message)
 
     def fail(self, response: Response, doing: str) -> CouchError:
         """The message for an unexpected status while `doing` something."""
@@ -190,14 +314,28 @@ class Client:
         if isinstance(response.data, dict):
             error, why = response.data.get("error"), response.data.get("reason")
             reason = ": " + ", ".join(str(x) for x in (error, why) if x) if error or why else ""
+            reason = one_line(self.scrub(reason))
         if status == 401:
             what = "401 Unauthorized: check the credentials (--user, COUCHDB_USER/COUCHDB_PASSWORD)"
         elif status == 403:
             what = f"403 Forbidden: this user may not do that{reason}"
         elif status == 404:
             what = f"404 Not Found{reason}: is {self.location.display} a CouchDB server?"
+        elif status == 407:
+            what = "407 Proxy Authentication Required: check the proxy's credentials"
         elif status >= 500:
             what = f"server error {status}{reason}"
         else:
             what = f"unexpected status {status}{reason}"
-        return CouchError(self.scrub(f"CouchDB at {self.location.display}: {doing}: {what}"))
+        return self._error(f"{doing}: {what}")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_REASON = 300
+
+
+def one_line(text: str) -> str:
+    """A server's words for a one-line message: control characters escaped, length capped
+    (after scrubbing: a cut could split a secret out of the scrubber's sight)."""
+    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + "…"

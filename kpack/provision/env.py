@@ -4,8 +4,8 @@ A string value becomes a `Template`: literal text and variable references, in or
 `$$` stands for a literal `$` (docker compose's convention), so a literal secret that
 contains `$NAME` can still be written. A `$` followed by anything else stays literal.
 
-python-dotenv is not a dependency of kpack and the dotenv subset people write
-(KEY=VALUE, `export`, quotes, comments) is small, so a parser lives here.
+Dotenv files (`--env-file`) are read by python-dotenv, as docker compose and most tools
+read them, `${OTHER}` expansion included.
 """
 
 from __future__ import annotations
@@ -75,66 +75,57 @@ def parse_template(text: str, where: str) -> str | Template:
 
 # --- dotenv -----------------------------------------------------------------------------
 
-_LINE = re.compile(rf"\s*(?:export\s+)?({NAME})\s*=\s*")
-_DOUBLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
+MAX_ENV_FILE = 2 * 1024 * 1024
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; `export` prefix, '…' (literal), "…" (escapes, may span lines),
-    `#` comments. Values are taken as written: no ${OTHER} interpolation."""
+    """The values of a dotenv file, read by python-dotenv as `dotenv_values` reads them
+    (KEY=VALUE, `export`, quotes, escapes in "…", comments, values spanning lines), with
+    `${OTHER}` and `${OTHER:-default}` expanded from the file's earlier lines, else the
+    environment, as python-dotenv and docker compose do. A line python-dotenv cannot parse
+    is an error naming the line, never its content (it may hold a secret); a `${OTHER}` set
+    nowhere is a warning (it expands to an empty string). A bare `NAME` line sets nothing.
+    """
+    import io
+    import os
+    import sys
+
+    from dotenv import dotenv_values  # lazily: only --env-file needs it
+    from dotenv.parser import parse_stream
+    from dotenv.variables import Variable, parse_variables
+
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_ENV_FILE:
+            raise ProvisionError(f"the env file {path} is larger than 2 MiB")
+        text = path.read_text(encoding="utf-8").lstrip("\ufeff")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ProvisionError(f"cannot read the env file {path}: {reason}") from None
-    values: dict[str, str] = {}
-    position, line_number = 0, 1
-    text = text.lstrip("\ufeff")
-    while position < len(text):
-        end = text.find("\n", position)
-        end = len(text) if end < 0 else end
-        line = text[position:end]
-        if not line.strip() or line.lstrip().startswith("#"):
-            position, line_number = end + 1, line_number + 1
+    known = set(os.environ)
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            quote = _unterminated(binding.original.string)
+            if quote:
+                raise ProvisionError(f"{path}:{line}: unterminated {quote}-quoted value")
+            raise ProvisionError(f"{path}:{line}: expected NAME=VALUE")
+        if binding.key is None:
             continue
-        match = _LINE.match(line)
-        if match is None:
-            # Never echo the line: it may hold a secret.
-            raise ProvisionError(f"{path}:{line_number}: expected NAME=VALUE")
-        name = match.group(1)
-        start = position + match.end()
-        value, position = _value(text, start, f"{path}:{line_number}")
-        line_number += text.count("\n", start, position) + 1
-        values[name] = value
-        position += 1  # the newline
-    return values
+        for atom in parse_variables(binding.value or ""):
+            if isinstance(atom, Variable) and atom.default is None and atom.name not in known:
+                sys.stderr.write(
+                    f"kpack: warning: {path}:{line}: ${{{atom.name}}} is set neither earlier "
+                    "in the file nor in the environment: it expands to an empty string\n"
+                )
+        if binding.value is not None:
+            known.add(binding.key)
+    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    return {name: value for name, value in values.items() if value is not None}
 
 
-def _value(text: str, start: int, where: str) -> tuple[str, int]:
-    """The value starting at `start` and the offset of the end of its line."""
-    quote = text[start:start + 1]
-    if quote in ("'", '"'):
-        chars: list[str] = []
-        i = start + 1
-        while i < len(text) and text[i] != quote:
-            if quote == '"' and text[i] == "\\" and i + 1 < len(text):
-                chars.append(_DOUBLE_ESCAPES.get(text[i + 1], "\\" + text[i + 1]))
-                i += 2
-                continue
-            chars.append(text[i])
-            i += 1
-        if i >= len(text):
-            raise ProvisionError(f"{where}: unterminated {quote}-quoted value")
-        end = text.find("\n", i)
-        end = len(text) if end < 0 else end
-        rest = text[i + 1:end].strip()
-        if rest and not rest.startswith("#"):
-            raise ProvisionError(f"{where}: unexpected text after the closing quote")
-        return "".join(chars), end
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
-    raw = text[start:end]
-    comment = re.search(r"\s#", raw)
-    if comment:
-        raw = raw[:comment.start()]
-    return raw.strip(), end
+def _unterminated(statement: str) -> str | None:
+    """The quote a statement opens and never closes (`A="never closed`), if any."""
+    match = re.match(rf"\s*(?:export\s+)?{NAME}\s*=\s*(['\"])", statement)
+    if match and statement.rstrip().count(match.group(1)) == 1:
+        return match.group(1)
+    return None

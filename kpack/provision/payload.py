@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets as _random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from kpack.documents import Document
@@ -37,6 +37,8 @@ def prepare(documents: Iterable[Document], context: str | None) -> list[Prepared
     """Check what provisioning needs beyond the rules: ids, their uniqueness, the context."""
     if context is not None and (not context or "/" in context):
         raise ProvisionError("--context must be a non-empty name without '/'")
+    if context is not None and _SURROGATE.search(context):
+        raise ProvisionError("--context is not valid UTF-8 text")
     prepared: list[Prepared] = []
     seen: dict[str, str] = {}
     for document in documents:
@@ -57,12 +59,37 @@ def prepare(documents: Iterable[Document], context: str | None) -> list[Prepared
         if doc_id in seen:
             raise ProvisionError(f"{where}: \"_id\" {json.dumps(doc_id)} is also in {seen[doc_id]}")
         seen[doc_id] = where
+        _check_text(document.data, where)
         body: dict[str, Any] = {"_id": doc_id}
         for key, value in document.data.items():
             if key != "_id" and key not in DROPPED_KEYS:
                 body[key] = _templates(value, f"{where}: {key}")
         prepared.append(Prepared(doc_id, where, body))
     return prepared
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse lone surrogates (`"\\ud800"` in JSON): not Unicode text, so no UTF-8 payload
+    or request can carry them, and CouchDB could not store them."""
+    strings = [s for v in _walk(value) for s in _strings(v)]
+    for text in strings:
+        match = _SURROGATE.search(text)
+        if match:
+            raise ProvisionError(
+                f"{where}: a string holds a lone surrogate (\\u{ord(match.group()):04x}), "
+                "which is not Unicode text: it cannot be provisioned"
+            )
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [k for k in value if isinstance(k, str)]
+    return []
 
 
 def _templates(value: Any, where: str) -> Any:
@@ -180,11 +207,18 @@ def _mask(value: Any, keep_templates: bool) -> tuple[Any, bool]:
 # --- serialisation with references ------------------------------------------------------
 
 
-def json_parts(body: Any, indent: int | None = 2) -> list[str | Var]:
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_parts(
+    body: Any, indent: int | None = 2, escape: Callable[[str], str] | None = None,
+) -> list[str | Var]:
     """JSON text of `body` split around placeholder references.
 
     Each `Var` stands inside a JSON string, where the renderer puts the variable's value
-    JSON-escaped (the curl script escapes it at run time).
+    JSON-escaped (the curl script escapes it at run time). `escape` rewrites the inside of
+    every JSON string (keys and values, already JSON-escaped) for formats that need more
+    (the .http file's `{{`).
     """
     nonce = _random.token_hex(8)
     templates: list[Template] = []
@@ -200,6 +234,9 @@ def json_parts(body: Any, indent: int | None = 2) -> list[str | Var]:
         return value
 
     text = json.dumps(substitute(body), indent=indent, ensure_ascii=False)
+    if escape is not None:
+        rewrite = escape
+        text = _STRING.sub(lambda m: '"' + rewrite(m.group()[1:-1]) + '"', text)
     parts: list[str | Var] = []
     position = 0
     for match in re.finditer(f'"\ue000{nonce}:(\\d+)\ue001"', text):
@@ -208,7 +245,8 @@ def json_parts(body: Any, indent: int | None = 2) -> list[str | Var]:
             if isinstance(part, Var):
                 parts.append(part)
             else:
-                parts.append(json.dumps(part, ensure_ascii=False)[1:-1])
+                inside = json.dumps(part, ensure_ascii=False)[1:-1]
+                parts.append(escape(inside) if escape is not None else inside)
         parts.append('"')
         position = match.end()
     parts.append(text[position:])

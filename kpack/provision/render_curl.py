@@ -2,18 +2,28 @@
 
 What the script does, and why:
 - `set -eu`: stop at the first failure or unset variable.
+- Every value from the files (ids, keys, field values, the default URL, messages) enters the
+  script through one function, `sh_quote`: a single-quoted sh word, as code, never inside a
+  comment (comments hold fixed text and placeholder names only). A NUL, which sh cannot
+  carry, is refused when the script is printed.
 - Placeholders become shell references read when the script runs, JSON-escaped by a small
   sed pipeline (backslash, double quote, tab, CR, newline; other control characters are
   refused), so any value — quotes, `$`, backslashes, newlines, non-ASCII — lands intact.
+  The script's own variables all start with `kpack_`: a placeholder with that prefix, or
+  named like a variable sh sets itself (`IFS`, `PWD`...), is refused (it could not read
+  the caller's value).
+- A script printed with a masked secret (`********`) refuses to run: it writes nothing
+  rather than store the mask over the real secret.
 - Credentials come from COUCHDB_USER/COUCHDB_PASSWORD at run time and reach curl through
-  a private (umask 077) config file: never on a command line, where `ps` would show them.
-  Bodies go through stdin for the same reason.
+  a config file created fresh (checked: a new, empty regular file) in a private folder
+  (`umask 077; mktemp -d`), removed on every exit (EXIT, HUP, INT, TERM): never on a
+  command line, where `ps` would show them. Bodies go through stdin for the same reason.
 - Creates the database when missing (412 means it exists), reads each document's current
   revision with `_all_docs?key=` (the answer holds no document, so a sed match on
   `"value":{"rev":"…"}` cannot be fooled by field values) and writes with `?rev=`: a second
   run updates instead of failing with 409. A 409 means someone changed the document between
   the read and the write: the script stops rather than overwrite it blindly.
-Needs only sh, curl, sed and tr.
+Needs only sh, curl, sed, tr and mktemp.
 """
 
 from __future__ import annotations
@@ -21,28 +31,62 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from kpack.provision.env import Var
+from kpack.provision.env import ProvisionError, Var
 from kpack.provision.payload import DATABASE, json_parts
+
+RESERVED_PREFIX = "kpack_"
+# Variables sh (dash, bash as sh, busybox) sets or resets itself, and the one the script
+# sets: as placeholders they would not read the caller's value.
+SHELL_VARIABLES = frozenset({
+    "_", "IFS", "LINENO", "OPTARG", "OPTIND", "PPID", "PS1", "PS2", "PS3", "PS4", "PWD",
+    "OLDPWD", "SHLVL", "RANDOM", "SRANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME",
+    "UID", "EUID", "GROUPS", "HOSTNAME", "HOSTTYPE", "MACHTYPE", "OSTYPE", "PIPESTATUS",
+    "FUNCNAME", "HISTCMD", "BASHPID", "BASHOPTS", "SHELLOPTS", "LC_ALL",
+})
 
 
 def sh_quote(text: str) -> str:
-    """One sh word holding exactly `text`."""
+    """One sh word holding exactly `text`: the only way a value enters the script."""
+    if "\0" in text:
+        raise ProvisionError(
+            "a value holds a NUL character (U+0000), which a sh script cannot carry: "
+            "use --format json or --apply"
+        )
     return "'" + text.replace("'", "'\\''") + "'"
 
 
 def url_segment(text: str) -> str:
+    """A path segment or query value, percent-encoded: only [A-Za-z0-9_.~-] stay as is."""
     return quote(text, safe="")
 
 
-_PRELUDE = r"""set -eu
+def check_placeholder_names(variables: list[str]) -> None:
+    for name in variables:
+        if name.startswith(RESERVED_PREFIX):
+            raise ProvisionError(
+                f"placeholder ${name}: names starting with {RESERVED_PREFIX} are the curl "
+                "script's own variables; rename it (or use --format json or --apply)"
+            )
+        if name in SHELL_VARIABLES:
+            raise ProvisionError(
+                f"placeholder ${name}: sh sets this variable itself, so the script could not "
+                "read your value; rename it (or use --format json or --apply)"
+            )
+
+
+_FUNCTIONS = r"""set -eu
 LC_ALL=C
 export LC_ALL
 
 kpack_url=${COUCHDB_URL:-}
-[ -n "$kpack_url" ] || kpack_url=__DEFAULT_URL__
+[ -n "$kpack_url" ] || kpack_url=$kpack_default_url
 kpack_db="${kpack_url%/}/__DATABASE__"
 kpack_nl='
 '
+kpack_ctl=$(printf '\001\002\003\004\005\006\007\010\011\013\014\015\016\017\020')
+kpack_ctl=$kpack_ctl$(printf '\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037')
+kpack_status=
+kpack_body=
 
 kpack_fail() {
   case $kpack_status in
@@ -54,6 +98,21 @@ kpack_fail() {
   exit 1
 }
 
+# kpack_say WHAT: "created <id>" or "updated <id>" on stdout.
+kpack_say() {
+  printf '%s %s\n' "$1" "$kpack_id"
+}
+
+# kpack_masked FIELD...: the script holds masked secrets; it stops before writing anything.
+kpack_masked() {
+  for kpack_field in "$@"; do
+    printf 'kpack: %s is masked in this script (********)\n' "$kpack_field" >&2
+  done
+  printf '%s\n' 'kpack: refusing to run: it would store the mask over the real secret.' \
+    'Print the script again with the secret as a $VAR placeholder, or with --reveal-secrets.' >&2
+  exit 1
+}
+
 # kpack_request METHOD URL [curl options]: sets kpack_status and kpack_body.
 kpack_request() {
   kpack_method=$1
@@ -62,38 +121,59 @@ kpack_request() {
   kpack_answer=$(curl -sS -K "$kpack_cfg" -X "$kpack_method" \
     -w "${kpack_nl}%{http_code}" "$@" "$kpack_target") || {
     kpack_code=$?
-    echo "kpack: $kpack_method request failed: cannot reach CouchDB (curl exit $kpack_code)" >&2
+    printf 'kpack: %s request failed: cannot reach CouchDB (curl exit %s)\n' \
+      "$kpack_method" "$kpack_code" >&2
     exit 1
   }
   kpack_status=${kpack_answer##*"$kpack_nl"}
   kpack_body=${kpack_answer%"$kpack_nl"*}
 }
 
-# kpack_json NAME VALUE: VALUE as the inside of a JSON string.
+# kpack_json NAME VALUE: VALUE as the inside of a JSON string (also a curl config string).
 kpack_json() {
   kpack_escaped=$(printf '%s\n' "$2" | sed -e 's/[\\"]/\\&/g' -e "s/$(printf '\t')/\\\\t/g" \
     -e "s/$(printf '\r')/\\\\r/g" -e '$!s/$/\\n/' | tr -d '\n')
   case $kpack_escaped in
-    *[[:cntrl:]]*)
-      echo "kpack: $1 holds a control character that cannot go into JSON" >&2
+    *["$kpack_ctl"]*)
+      printf 'kpack: %s holds a control character that cannot go into JSON\n' "$1" >&2
       exit 1 ;;
   esac
   printf '%s' "$kpack_escaped"
 }
+"""
 
-kpack_cfg_escape() {
-  printf '%s' "$1" | sed 's/[\\"]/\\&/g'
-}
-
-# Credentials for curl, in a file only this user can read (not on the command line).
+_CREDENTIALS = r"""
+# Credentials for curl: a fresh file in a private folder (never on the command line),
+# removed on every exit.
 umask 077
-kpack_cfg="${TMPDIR:-/tmp}/kpack-curl.$$"
+kpack_dir=
+kpack_cleanup() {
+  if [ -n "$kpack_dir" ]; then rm -rf "$kpack_dir"; fi
+}
+trap kpack_cleanup EXIT
+trap 'kpack_cleanup; trap - EXIT; exit 129' HUP
+trap 'kpack_cleanup; trap - EXIT; exit 130' INT
+trap 'kpack_cleanup; trap - EXIT; exit 143' TERM
+kpack_dir=$(mktemp -d "${TMPDIR:-/tmp}/kpack.XXXXXXXXXX") || {
+  echo 'kpack: cannot create a private temporary folder (mktemp -d)' >&2
+  exit 1
+}
+kpack_cfg=$kpack_dir/curl.cfg
+if [ ! -d "$kpack_dir" ] || [ -L "$kpack_dir" ] || [ -e "$kpack_cfg" ] || [ -L "$kpack_cfg" ]
+then
+  echo 'kpack: the private temporary folder is not new and empty: refusing to use it' >&2
+  exit 1
+fi
 (set -C; : > "$kpack_cfg")
-trap 'rm -f "$kpack_cfg"' EXIT
-trap 'exit 1' HUP INT TERM
+if [ ! -f "$kpack_cfg" ] || [ -L "$kpack_cfg" ] || [ -s "$kpack_cfg" ]; then
+  echo 'kpack: the credentials file is not a fresh regular file: refusing to use it' >&2
+  exit 1
+fi
 if [ -n "${COUCHDB_USER:-}" ]; then
-  printf 'user = "%s:%s"\n' "$(kpack_cfg_escape "$COUCHDB_USER")" \
-    "$(kpack_cfg_escape "${COUCHDB_PASSWORD:-}")" > "$kpack_cfg"
+  kpack_user=$(kpack_json COUCHDB_USER "$COUCHDB_USER")
+  kpack_password=$(kpack_json COUCHDB_PASSWORD "${COUCHDB_PASSWORD:-}")
+  printf 'user = "%s:%s"\n' "$kpack_user" "$kpack_password" > "$kpack_cfg"
+  kpack_password=
 fi
 """
 
@@ -103,20 +183,30 @@ def render_curl(
     default_url: str,
 ) -> str:
     """`documents`: (id, body with Templates, masked field names) in order."""
+    check_placeholder_names(variables)
     count = len(documents)
     lines = [
         "#!/bin/sh",
         f"# kpack provision: upsert {count} account type{'s' if count != 1 else ''} into the "
         f"CouchDB database {DATABASE}.",
-        "# Run it with sh; it needs curl, sed and tr. Read from the environment when it runs:",
-        f"#   COUCHDB_URL  (default: {default_url})",
+        "# Run it with sh; it needs curl, sed, tr and mktemp. Read from the environment when "
+        "it runs:",
+        "#   COUCHDB_URL  (default: kpack_default_url below)",
         "#   COUCHDB_USER, COUCHDB_PASSWORD  (CouchDB admin credentials, when needed)",
     ]
     if variables:
         lines.append(f"#   {', '.join(variables)}  (the placeholders' values)")
-    prelude = _PRELUDE.replace("__DEFAULT_URL__", sh_quote(default_url))
-    prelude = prelude.replace("__DATABASE__", url_segment(DATABASE))
-    lines.append(prelude.rstrip("\n"))
+    lines.append("# Values from the files are sh single-quoted words, never in comments.")
+    lines.append("kpack_default_url=" + sh_quote(default_url))
+    lines.append(_FUNCTIONS.replace("__DATABASE__", url_segment(DATABASE)).rstrip("\n"))
+    masked = [field for _, _, fields in documents for field in fields]  # "id: key"
+    if masked:
+        lines += [
+            "",
+            "# Masked secrets: this script refuses to run (it would store the mask).",
+            "kpack_masked " + " ".join(sh_quote(field) for field in masked),
+        ]
+    lines.append(_CREDENTIALS.rstrip("\n"))
     if variables:
         lines += [
             "",
@@ -127,7 +217,7 @@ def render_curl(
             ' kpack_missing="$kpack_missing $kpack_name"',
             "done",
             'if [ -n "$kpack_missing" ]; then',
-            '  echo "kpack: environment variables not set:$kpack_missing" >&2',
+            '  printf \'kpack: environment variables not set:%s\\n\' "$kpack_missing" >&2',
             "  exit 1",
             "fi",
         ]
@@ -137,32 +227,29 @@ def render_curl(
         'kpack_request PUT "$kpack_db"',
         "case $kpack_status in",
         "  201|202|412) ;;  # created, or already there",
-        '  *) kpack_fail "cannot create the database" ;;',
+        "  *) kpack_fail 'cannot create the database' ;;",
         "esac",
     ]
-    for doc_id, body, masked in documents:
+    for number, (doc_id, body, _) in enumerate(documents, 1):
         key = url_segment(json.dumps(doc_id, ensure_ascii=False))
-        lines += ["", f"# --- {json.dumps(doc_id, ensure_ascii=False)} ---"]
-        for field in masked:
-            lines.append(
-                f"# {field} is masked: this document will not work as printed "
-                "(write it as a $VAR placeholder, or use --reveal-secrets)"
-            )
         lines += [
-            f'kpack_request GET "$kpack_db/_all_docs?key={key}"',
-            f'[ "$kpack_status" = 200 ] || kpack_fail {sh_quote("cannot read " + doc_id)}',
+            "",
+            f"# --- document {number} of {count} ---",
+            "kpack_id=" + sh_quote(doc_id),
+            'kpack_request GET "$kpack_db"' + sh_quote(f"/_all_docs?key={key}"),
+            '[ "$kpack_status" = 200 ] || kpack_fail "cannot read $kpack_id"',
             "kpack_rev=$(printf '%s' \"$kpack_body\" | "
             "sed -n 's/.*\"value\":{\"rev\":\"\\([^\"]*\\)\".*/\\1/p')",
             "kpack_doc=" + _sh_json(body),
-            f'kpack_request PUT "$kpack_db/{url_segment(doc_id)}'
-            '${kpack_rev:+?rev=$kpack_rev}" \\',
+            'kpack_request PUT "$kpack_db"' + sh_quote("/" + url_segment(doc_id))
+            + '"${kpack_rev:+?rev=$kpack_rev}" \\',
             "  -H 'Content-Type: application/json' --data-binary @- <<kpack_EOF",
             "$kpack_doc",
             "kpack_EOF",
             "case $kpack_status in",
-            "  201|202) if [ -n \"$kpack_rev\" ]; then echo "
-            f"{sh_quote('updated ' + doc_id)}; else echo {sh_quote('created ' + doc_id)}; fi ;;",
-            f"  *) kpack_fail {sh_quote('cannot write ' + doc_id)} ;;",
+            '  201|202) if [ -n "$kpack_rev" ]; then kpack_say updated; '
+            "else kpack_say created; fi ;;",
+            '  *) kpack_fail "cannot write $kpack_id" ;;',
             "esac",
         ]
     return "\n".join(lines) + "\n"

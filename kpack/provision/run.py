@@ -28,10 +28,13 @@ class Request(NamedTuple):
     user: str | None = None
     reveal_secrets: bool = False
     timeout: float = 10.0
+    total_timeout: float | None = None
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    from kpack.escape import printable
+
+    sys.stderr.write(printable(message) + "\n")
     sys.stderr.flush()
 
 
@@ -161,6 +164,13 @@ def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
     if output_format == "curl":
         from kpack.provision.render_curl import render_curl
 
+        for doc in prepared:
+            if "\0" in doc.id:
+                raise ProvisionError(
+                    f"{doc.where}: \"_id\" holds a NUL character (U+0000), which a sh script "
+                    "cannot carry: use --format json or --apply"
+                )
+
         _out(render_curl(documents, names, default_url))
     else:
         from kpack.provision.render_http import render_http
@@ -180,13 +190,17 @@ def _secrets_note(
     from kpack.provision.payload import SECRET_KEYS
 
     if masked:
+        refusal = {
+            "the curl payload": " (the script refuses to run rather than store the mask)",
+            "the http payload": " (the masked documents get no request)",
+        }.get(what, "")
         advice = (
             "Write secrets as $VAR placeholders, or pass --reveal-secrets."
             if literal else "Pass --reveal-secrets to print them."
         )
         _err(
             f"kpack: warning: {len(masked)} secret value{'s' if len(masked) > 1 else ''} masked "
-            f"({'; '.join(masked)}): {what} will not work as printed. {advice}"
+            f"({'; '.join(masked)}): {what} will not work as printed{refusal}. {advice}"
         )
     elif reveal and any(
         key in doc.body for doc in prepared for key in SECRET_KEYS
@@ -208,7 +222,12 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
             return getpass.getpass(f"CouchDB password for {request.user}: ")
 
     location = locate(request.couchdb, request.user, env, prompt)
-    client = Client(location, request.timeout)
+    from kpack.provision.proxy import ignored_note
+
+    note = ignored_note(location.scheme, env)
+    if note:
+        _err(f"kpack: note: {note}")
+    client = Client(location, request.timeout, request.total_timeout, env)
     client.hide(P.secret_values(resolved))
     try:
         outcomes = upsert(client, resolved, request.dry_run)

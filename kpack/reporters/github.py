@@ -9,6 +9,7 @@ cannot end the annotation early or start a new property.
 from __future__ import annotations
 
 from kpack.diagnostics import Diagnostic, Severity
+from kpack.escape import printable
 from kpack.reporters import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -25,16 +26,20 @@ def escape_property(text: str) -> str:
 
 
 def annotation(d: Diagnostic) -> str:
+    # Control characters escaped first (kpack.escape: the runner's log is a terminal
+    # too), then the toolkit's percent-encoding of the command syntax.
     properties = {
-        "file": d.file,
+        "file": printable(d.file),
         "line": str(d.line),
         "col": str(d.column),
         "endLine": str(d.end_line),
         "endColumn": str(d.end_column),
-        "title": f"{d.code} {d.name}",
+        "title": printable(f"{d.code} {d.name}"),
     }
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = d.message if not d.help else f"{d.message}\nhelp: {d.help}"
+    message = printable(d.message)
+    if d.help:
+        message += f"\nhelp: {printable(d.help)}"
     return f"::{COMMANDS[d.severity]} {props}::{escape_data(message)}"
 
 

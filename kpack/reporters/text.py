@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kpack.check import count_by_severity
 from kpack.diagnostics import Severity
+from kpack.escape import printable
 from kpack.fix.model import applies
 from kpack.reporters import Report
 
@@ -51,13 +52,15 @@ def render(report: Report) -> str:
     color = report.color
     lines = []
     for d in report.diagnostics:
-        location = _paint(f"{d.file}:{d.line}:{d.column}:", "1", color)
-        code = _paint(d.code, _COLORS[d.severity] + ";1", color)
+        # What comes from the checked files is escaped (kpack.escape): no control
+        # character reaches the terminal but the colours painted here.
+        location = _paint(f"{printable(d.file)}:{d.line}:{d.column}:", "1", color)
+        code = _paint(printable(d.code), _COLORS[d.severity] + ";1", color)
         severity = _paint(f"[{d.severity.value}]", _COLORS[d.severity], color)
         mark = "[*] " if report.fix_hints and applies(d.fix, report.unsafe_fixes) else ""
-        lines.append(f"{location} {code} {mark}{severity} {d.message}")
+        lines.append(f"{location} {code} {mark}{severity} {printable(d.message)}")
         if d.help:
-            lines.append(f"  {_paint('help:', '36', color)} {d.help}")
+            lines.append(f"  {_paint('help:', '36', color)} {printable(d.help)}")
     lines.append(summary_line(report))
     fixable = fixable_line(report) if report.fix_hints else None
     if fixable:

@@ -45,9 +45,9 @@ ORACLES: dict[str, str] = {
     "A018": FACT + "CouchDB keeps one document per id.",
     "A019": FACT + "`TypeInfo(id)` finds an account type by its id (cozy-stack); CouchDB "
                    "reserves `_` ids.",
-    "A020": FACT + "the callback route `/accounts/<id>/redirect` (cozy-stack "
-                   "`model/account/type.go`) and exact redirect URI matching (RFC 6749 "
-                   "3.1.2).",
+    "A020": FACT + "the provider compares `redirect_uri` character for character with the "
+                   "registered URL (RFC 6749 3.1.2); the stack's callback route has no "
+                   "trailing slash (cozy-stack `web/accounts/accounts.go`).",
     "B001": FACT + "the stack's installer reads `manifest.konnector` at the root.",
     "B002": FACT + "the stack runs server-side konnectors as `node <folder>`.",
     "B003": FACT + "the registry and the home app read the icon the manifest names.",
@@ -60,10 +60,13 @@ ORACLES: dict[str, str] = {
     "B010": FACT + "cozy-apps-registry refuses archives over 20 MiB.",
     "B011": FACT + "a warning below the registry's 20 MiB limit.",
     "B012": FACT + "the archive is named `<slug>-<version>.tar.gz`.",
-    "B013": FACT + "kpack's policy: a hard link may ship a file from elsewhere.",
-    "B014": FACT + "tar stores names as bytes; the registry and the stack read UTF-8.",
-    "B015": FACT + "kpack's bound on the walk (memory and time for any tree).",
-    "B016": FACT + "kpack's bound on the content (ten times the registry's 20 MiB).",
+    "B013": FACT + "a hard link shares its content with a file outside the bundle "
+                   "(kpack's policy: say so).",
+    "B014": FACT + "GNU tar warns on names that are not UTF-8 and a newline forges lines "
+                   "in listings (kpack's policy: refuse).",
+    "B015": FACT + "kpack's resource bounds on the bundle walk (docs/security.md).",
+    "B016": FACT + "kpack's decompression-bomb bound on the uncompressed size "
+                   "(docs/security.md).",
     "D001": NODE_DEV + " (syntax); the shape: documented fact (cozy-jobs-cli reads "
                        "`fields`).",
     "D002": FACT + "cozy-jobs-cli connects to `COZY_URL`.",
@@ -87,6 +90,7 @@ ORACLES: dict[str, str] = {
     "L012": GO + "decoding a non-object into a struct fails; for dev configs kpack is "
                  "stricter than " + NODE_DEV + ".",
     "L013": FACT + "JSON cannot represent the value (YAML input).",
+    "L014": FACT + "kpack's resource bounds on findings per document (docs/security.md).",
     "M001": GO_MANIFEST + ".",
     "M002": GO + "the stack's slug regexp; " + PUBLISH + " needs a slug.",
     "M003": PUBLISH + " (type webapp or konnector); the stack refuses a webapp as a "
@@ -110,8 +114,8 @@ ORACLES: dict[str, str] = {
     "M018": FACT + "cozy-harvest-lib's account type name is an account-type id.",
     "M019": FACT + "the keys the stack, the registry and the home app read.",
     "M020": FACT + "the registry and the home app read `locales`.",
-    "M021": FACT + "the store and the home app show `vendor_link` as a link (cozy-apps-"
-                   "registry README).",
+    "M021": FACT + "the home app renders `vendor_link` as an `href`: without a scheme the "
+                   "browser reads it as a path on the Cozy instance (cozy-harvest-lib).",
     "X001": FACT + "cozy-harvest-lib names the account type `oauth.account_type` or the "
                    "slug.",
     "X002": FACT + "only a manifest with `oauth` starts an OAuth flow (cozy-harvest-lib).",

@@ -172,9 +172,10 @@ def test_fix_only_fixes_without_reporting(
     shutil.copytree(REPO / "examples" / "seed-mistakes", tmp_path / "seed")
     code, out, err = run(capsys, "--fix-only", str(tmp_path / "seed"))
     assert (code, out) == (0, "")
-    assert err == "Fixed 2 findings in 2 files.\n"
+    hint = " (1 hidden fix can be enabled with the `--unsafe-fixes` option)"
+    assert err == f"Fixed 2 findings in 2 files{hint}.\n"
     code, out, err = run(capsys, "--fix-only", str(tmp_path / "seed"))
-    assert (code, out, err) == (0, "", "No fixes applied.\n")
+    assert (code, out, err) == (0, "", f"No fixes applied{hint}.\n")
 
 
 def test_exit_non_zero_on_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -457,3 +458,75 @@ def test_fix_leaves_a_fifo_and_an_oversized_file_alone(
     monkeypatch.setattr(kpack.load.source, "READ_MAX_BYTES", len(before))
     assert read_file(file) == before
     assert read_file(file._replace(real=str(fifo))) is None
+
+
+def test_diff_names_an_absolute_path_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy_case("a003-token-mode-json", tmp_path)
+    code, out, _ = run(capsys, "--diff", str(path))
+    assert code == 1
+    assert out.startswith(f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n")
+    assert out.endswith("\n\\ No newline at end of file\n")
+
+
+def test_fix_passes_only_over_files_with_something_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpack.fix.apply as apply
+
+    checked: list[str] = []
+    real_check = apply.Checker.check
+
+    def counting(self: apply.Checker, raw: bytes) -> object:
+        checked.append(self.file.display)
+        return real_check(self, raw)
+
+    monkeypatch.setattr(apply.Checker, "check", counting)
+    clean = tmp_path / "clean" / "manifest.konnector"
+    clean.parent.mkdir()
+    clean.write_text('{"slug": "Bad_Slug"}')  # findings, none with a fix
+    fixable = copy_case("a003-token-mode-json", tmp_path)
+    _, out, _ = run(capsys, "--fix", str(clean), str(fixable))
+    assert set(checked) == {str(fixable)}
+    assert "Fixed 1 finding." in out
+    checked.clear()
+    run(capsys, "--fix", str(clean), str(fixable))
+    assert checked == []
+
+
+def test_diff_and_fix_only_say_how_many_fixes_are_hidden(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = tmp_path / "seed"
+    shutil.copytree(REPO / "examples" / "seed-mistakes", seed)
+    hint = "(1 hidden fix can be enabled with the `--unsafe-fixes` option)."  # as ruff's
+    _, _, err = run(capsys, "--diff", str(seed))
+    assert err == f"Would fix 2 findings {hint}\n"
+    _, _, err = run(capsys, "--diff", "--unsafe-fixes", str(seed))
+    assert err == "Would fix 3 findings.\n"
+    _, _, err = run(capsys, "--fix-only", str(seed))
+    assert err == f"Fixed 2 findings in 2 files {hint}\n"
+    _, _, err = run(capsys, "--fix-only", str(seed))
+    assert err == f"No fixes applied {hint}\n"
+    _, _, err = run(capsys, "--diff", str(seed))
+    assert err == f"No fixes available {hint}\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "_id: demo\ngrant_mode: secret\nslug: demo\nx_mode: &m Basic\ntoken_mode: *m\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: &m Basic\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: !!str Basic\n",
+        "_id: demo\ngrant_mode: secret\nslug: demo\ntoken_mode: >-\n  Basic\n",
+    ],
+)
+def test_yaml_an_edit_cannot_reach_exactly_gets_no_fix(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.account-type.yaml"
+    path.write_text(text)
+    _, out, _ = run(capsys, "--fix", str(path))
+    assert path.read_text() == text
+    assert 'unknown token_mode "Basic' in out and " A003 [*]" not in out

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
+import pytest
+
+from kpack.cli import main
 from kpack.rules.docs import rules_markdown
 from kpack.rules.registry import all_rules, fix_of
 from tests.helpers import REPO
@@ -31,3 +36,23 @@ def test_rules_md_has_the_fix_of_each_rule() -> None:
         row = f"](#{anchor}) | {rule.name} | {rule.severity.value} | {label} |"
         assert row in generated
         assert ("Fix: none." if fix is None else f"Fix: **{label}**") in generated
+
+
+def test_readme_shows_fix_and_diff_as_kpack_prints_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```text\n$ kpack check --diff seed-mistakes\n", 1)[1].split("```")[0]
+    shown_diff, shown_fix = block.split("$ kpack check --fix seed-mistakes\n")
+    shutil.copytree(REPO / "examples" / "seed-mistakes", tmp_path / "seed-mistakes")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--diff", "seed-mistakes"])
+    out, err = capsys.readouterr()
+    assert out + err == shown_diff
+    main(["check", "--fix", "seed-mistakes"])
+    assert capsys.readouterr().out == shown_fix
+    # And the plain check's example, run from the repository.
+    shown = readme.split("```text\n$ kpack check examples/seed-mistakes\n", 1)[1].split("```")[0]
+    monkeypatch.chdir(REPO)
+    main(["check", "examples/seed-mistakes"])
+    assert capsys.readouterr().out == shown

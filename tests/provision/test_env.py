@@ -85,3 +85,47 @@ def test_unterminated_quote(tmp_path: Path) -> None:
 def test_missing_env_file(tmp_path: Path) -> None:
     with pytest.raises(ProvisionError, match="cannot read the env file"):
         read_env_file(tmp_path / "nope.env")
+
+
+def test_env_file_expands_other_variables_as_python_dotenv_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FROM_ENV", "env-value")
+    monkeypatch.delenv("NOWHERE", raising=False)
+    path = tmp_path / ".env"
+    path.write_text(
+        "BASE=https://api.example\n"
+        "TOKEN_URL=${BASE}/oauth/token\n"
+        'QUOTED="${BASE}/x"\n'
+        "OTHER=${FROM_ENV}-suffix\n"
+        "DEFAULTED=${NOWHERE:-fallback}\n"
+        "EMPTY=${NOWHERE}\n"
+        "PLAIN=$BASE\n"  # without braces: not expanded (python-dotenv, docker compose)
+        "BARE\n",
+        encoding="utf-8",
+    )
+    assert read_env_file(path) == {
+        "BASE": "https://api.example",
+        "TOKEN_URL": "https://api.example/oauth/token",
+        "QUOTED": "https://api.example/x",
+        "OTHER": "env-value-suffix",
+        "DEFAULTED": "fallback",
+        "EMPTY": "",
+        "PLAIN": "$BASE",
+    }
+    err = capsys.readouterr().err
+    assert err == (
+        f"kpack: warning: {path}:6: ${{NOWHERE}} is set neither earlier in the file nor in "
+        "the environment: it expands to an empty string\n"
+    )
+
+
+def test_dotenv_is_imported_only_for_env_file() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom kpack.cli import main\n"
+            "main(['provision', '--help'])\nprint('dotenv' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.rstrip().endswith("False"), result.stderr

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpack.diagnostics import Severity
+from kpack.escape import UNSAFE, printable
 from kpack.reporters import Report
 from kpack.reporters.github import annotation, escape_data, escape_property, render
 from tests.reporters.samples import (
@@ -72,7 +73,9 @@ def test_a_message_with_newlines_stays_on_one_line() -> None:
     out = render(Report([diag(message="first\nsecond\r\nthird", help="a\nb")], files=1))
     assert out.count("\n") == 1
     _, _, data = parse_command(out.rstrip("\n"))
-    assert data == "first\nsecond\r\nthird\nhelp: a\nb"
+    # The message's own line breaks are escaped (issue 11 item 12); the help stays on
+    # the annotation's second line.
+    assert data == "first\\x0asecond\\x0d\\x0athird\nhelp: a\\x0ab"
 
 
 def test_commas_colons_and_percents_in_file_names_do_not_split_properties() -> None:
@@ -104,10 +107,12 @@ def test_messages_and_file_names_survive_the_round_trip(message: str, file: str)
     command, properties, data = parse_command(line)
     assert command == "error"
     assert properties == {
-        "file": file, "line": "3", "col": "14", "endLine": "3", "endColumn": "15",
+        "file": printable(file), "line": "3", "col": "14", "endLine": "3", "endColumn": "15",
         "title": "L003 trailing-comma",
     }
-    assert data == message
+    # Exact, once the runner decoded it, but for control characters (escaped).
+    assert data == printable(message)
+    assert UNSAFE.search(data) is None and UNSAFE.search(properties["file"]) is None
 
 
 # -- through the command line ---------------------------------------------------------------
