@@ -491,10 +491,14 @@ def _describe(value: Any) -> str:
 
 
 def _permissions(doc: Document) -> Findings:
-    member = _go_member(doc.data, "permissions")
-    if member is None or not isinstance(member[1], dict):
-        return  # absent, or M001
-    key, permissions = member
+    # Go decodes every member spelt `permissions` in any case, one after the other: a bad
+    # rule in an earlier one fails the install although a later one replaces it.
+    for key, permissions in _go_members(doc.data, "permissions"):
+        if isinstance(permissions, dict):  # else M001
+            yield from _permission_rules(doc, key, permissions)
+
+
+def _permission_rules(doc: Document, key: str, permissions: dict[str, Any]) -> Findings:
     for name, rule in permissions.items():
         pointer = doc.at(key, name)
         if not isinstance(rule, dict):

@@ -57,6 +57,10 @@ STRICTER = {
     "couchdb-member": "A `_` member other than CouchDB's own: CouchDB refuses the document "
                       "before the stack reads it (kpack warns, A007)",
 }
+# Where kpack says nothing on purpose: a blank URL is an absent one (A004 reports it where
+# the grant mode needs the field; elsewhere the stack never uses it).
+BLANK_IS_ABSENT = "a blank endpoint is treated as absent: A004 where the grant mode needs it"
+
 LOAD_STRICTER = {"L002": "duplicate-key", "L010": "non-finite-number", "L007": "deep-nesting",
                  "L005": "invalid-utf8"}
 
@@ -121,8 +125,8 @@ def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) 
     for field in URL_FIELDS:
         value = fields[field]
         flagged = "A009" in on[field]
-        if not value or spec_placeholder(value):
-            continue
+        if not value.strip() or spec_placeholder(value):
+            continue  # BLANK_IS_ABSENT, or a $VAR filled when provisioning
         good = usable(answer["urls"][field])
         if good and flagged:
             reason = stricter_url(value)

@@ -162,3 +162,19 @@ def test_a_secret_number_beyond_float64_fails_the_document(tmp_path: Path, numbe
 def test_a_big_number_in_an_unknown_key_is_not_decoded(tmp_path: Path) -> None:
     text = '{"_id": "service", "grant_mode": "secret", "slug": "s", "secret": "x", "n": 1e400}'
     assert errors(lint(tmp_path, NAME, text)) == []
+
+
+def test_a_blank_endpoint_is_absent_not_a_bad_url(tmp_path: Path) -> None:
+    """Go parses " " as a relative path; kpack treats it as missing (A004 where needed)."""
+    found = lint(tmp_path, NAME, {**BASE, "auth_endpoint": " "})
+    assert errors(found) == ["A004 /auth_endpoint"]
+    assert errors(lint(tmp_path, NAME, {"_id": "svc", "grant_mode": "secret", "slug": "s",
+                                        "secret": "x", "auth_endpoint": " "})) == []
+
+
+def test_a_bad_rule_in_an_earlier_permissions_member_fails_the_install(tmp_path: Path) -> None:
+    """Found by the Go oracle: Go decodes both members; the first one's number fails."""
+    text = ('{"slug": "my-konnector", "type": "konnector", "permissions": {"files": 5}, '
+            '"Permissions": {}}')
+    found = lint(tmp_path, "manifest.konnector", text)
+    assert "M006 /permissions/files" in errors(found)
