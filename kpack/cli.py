@@ -393,12 +393,15 @@ def list_rules(
 
 
 def _complete_rule(incomplete: str) -> list[str]:
-    """Shell completion of `kpack rule`: the codes (and names) that start with the word."""
+    """Shell completion of `kpack rule`: the codes (and names) that start with the word,
+    in any case, completed after what was typed (Typer keeps only what starts with it;
+    `kpack rule a002` is `kpack rule A002`)."""
     from kpack.rules.registry import all_rules
 
     word = incomplete.lower()
     return [
-        value for r in all_rules() for value in (r.code, r.name) if value.lower().startswith(word)
+        incomplete + value[len(incomplete):]
+        for r in all_rules() for value in (r.code, r.name) if value.lower().startswith(word)
     ]
 
 

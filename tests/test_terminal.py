@@ -215,3 +215,5 @@ def test_bash_completes_commands_options_and_rule_codes() -> None:
     assert "--format" in bash_complete(["kpack", "check", "--fo"], 2)
     assert bash_complete(["kpack", "check", "--format", "s"], 3) == ["sarif"]
     assert "A002" in bash_complete(["kpack", "rule", "A00"], 2)
+    assert "a002" in bash_complete(["kpack", "rule", "a00"], 2)  # kpack rule a002 works too
+    assert bash_complete(["kpack", "rule", "grant-mode-u"], 2) == ["grant-mode-unknown"]
