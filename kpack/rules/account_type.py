@@ -485,12 +485,27 @@ _GO_FIELDS = frozenset(STACK_FIELDS)
 _MAP_FIELDS = ("extras", "fcm_credentials")  # Go maps: decoded objects merge, null clears
 
 
+# Keys repeat from document to document: their fields are remembered (short keys only, and
+# a bounded number of them, so a hostile run cannot grow it).
+_GO_FIELD_OF: dict[str, str | None] = {}
+_GO_FIELD_CACHE_MAX = 4096
+_GO_FIELD_KEY_MAX = 64
+
+
 def go_field(key: str) -> str | None:
     """The account-type field Go's encoding/json decodes member `key` into, if any."""
+    try:
+        return _GO_FIELD_OF[key]
+    except KeyError:
+        pass
     if key.startswith("_"):
-        return key if key in _GO_FIELDS else None
-    folded = go_fold(key)
-    return folded if folded in _GO_FIELDS else None
+        field = key if key in _GO_FIELDS else None
+    else:
+        folded = go_fold(key)
+        field = folded if folded in _GO_FIELDS else None
+    if len(key) <= _GO_FIELD_KEY_MAX and len(_GO_FIELD_OF) < _GO_FIELD_CACHE_MAX:
+        _GO_FIELD_OF[key] = field
+    return field
 
 
 def go_members(data: dict[str, Any]) -> dict[str, list[str]]:

@@ -116,6 +116,12 @@ def go_fold(key: str) -> str | None:
     any case, and the two non-ASCII letters of Unicode's simple folding that fold to ASCII
     (U+017F to s, U+212A to k). None when another non-ASCII character remains: no ASCII
     field matches it (unlike Python's casefold: `ß` is not `ss` for Go)."""
+    if key.isascii():
+        return key.lower()
+    return _go_fold_unicode(key)
+
+
+def _go_fold_unicode(key: str) -> str | None:
     if not key.isascii():
         key = key.replace("\u017f", "s").replace("\u212a", "k")
         if not key.isascii():

@@ -28,7 +28,10 @@ def environment_of(path: str) -> str | None:
         return named.pop()
     if named:
         return None  # `dev-to-prod.json`: no single environment
-    folder = os.path.basename(os.path.dirname(os.path.abspath(path))).lower()
+    folder = os.path.basename(os.path.dirname(path))
+    if folder in ("", ".", ".."):  # only then ask the file system's view of the path
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    folder = folder.lower()
     return ENVIRONMENTS.get(folder)
 
 
