@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,3 +91,19 @@ def stub_servers() -> Iterator[Callable[[type[BaseHTTPRequestHandler]], int]]:
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+# A git identity for the commits tests make (and the shadow commit pre-commit's try-repo
+# makes of uncommitted changes).
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+}
+
+
+def pre_commit_env(home: Path) -> dict[str, str]:
+    """The environment for a real pre-commit run: its own cache in `home`, no colours."""
+    return {
+        **os.environ, **GIT_IDENTITY,
+        "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1",
+    }

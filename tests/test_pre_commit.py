@@ -8,7 +8,6 @@ repository: this is what a user of the hook gets. It needs git and PyPI.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import REPO
+from tests.helpers import REPO, pre_commit_env
 
 HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
 
@@ -104,15 +103,7 @@ def user_repo(tmp_path: Path) -> Path:
 def try_repo(
     user_repo: Path, tmp_path: Path, *files: str, staged: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never",
-        "NO_COLOR": "1",
-        # A git identity for the shadow commit try-repo makes of uncommitted changes.
-        "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-    }
+    env = pre_commit_env(tmp_path / "pre-commit-home")
     # Neither --files nor --all-files: pre-commit's own default, the staged files.
     selection = [] if staged else ["--files", *files] if files else ["--all-files"]
     return subprocess.run(

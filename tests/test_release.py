@@ -17,16 +17,12 @@ import pytest
 import yaml
 
 from kpack import __version__, project
-from tests.helpers import REPO
+from tests.helpers import GIT_IDENTITY, REPO, pre_commit_env
 
 README = REPO / "README.md"
 CHANGELOG = REPO / "CHANGELOG.md"
 HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
 SEMVER = r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-    "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-}
 
 
 def readme_yaml_blocks() -> list[Any]:
@@ -185,9 +181,7 @@ def run_pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     if shutil.which("kpack", path=bin_dir) is None:
         pytest.skip("the kpack entry point is not installed next to this Python")
     env = {
-        **os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(home),
-        "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1",
-        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        **pre_commit_env(home), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
     }
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--all-files", "--verbose"], cwd=repo,

@@ -7,7 +7,6 @@ something, so the user reviews and stages the changes; the next run passes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import REPO
+from tests.helpers import REPO, pre_commit_env
 
 HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
 
@@ -59,14 +58,7 @@ def test_try_repo_kpack_fix_repairs_then_passes(tmp_path: Path) -> None:
     (repo / "README.md").write_text("not checked\n")
     git(repo, "init", "-q")
     git(repo, "add", ".")
-    env = {
-        **os.environ,
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never",
-        "NO_COLOR": "1",
-        "GIT_AUTHOR_NAME": "kpack tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "kpack tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-    }
+    env = pre_commit_env(tmp_path / "pre-commit-home")
 
     def try_repo() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
