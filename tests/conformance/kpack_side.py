@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kpack.check import CheckOptions, check_sources
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import read_source
 
+if TYPE_CHECKING:
+    from tests.conformance.conftest import Oracle
+
 _COUNTER = itertools.count()
+# What a test makes of one document: the oracle's answer against kpack's findings, as the
+# lines that say how they disagree (none when they agree).
+Judge = Callable[[bytes, dict[str, Any], list[Diagnostic]], list[str]]
 
 
 def kpack_check(
@@ -38,3 +46,18 @@ def first_token(pointer: str | None) -> str | None:
 
 def describe(diagnostics: list[Diagnostic]) -> str:
     return "; ".join(f"{d.code} {d.pointer or '/'}: {d.message}" for d in diagnostics) or "none"
+
+
+def assert_agree(
+    oracle: Oracle, question: str, documents: list[bytes], folder: Path, name: str,
+    kind: Kind, judge: Judge,
+) -> None:
+    """Ask the oracle about a batch of documents (one call), check each with kpack as the
+    file `name`, and fail with the first disagreements `judge` finds."""
+    answers = oracle.ask(question, documents)
+    failures = []
+    for data, answer in zip(documents, answers, strict=True):
+        problems = judge(data, answer, kpack_check(folder, name, data, kind))
+        if problems:
+            failures.append(f"{data!r}\n  " + "\n  ".join(problems))
+    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])

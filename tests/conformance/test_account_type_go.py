@@ -20,7 +20,7 @@ from kpack.diagnostics import Diagnostic, Kind
 from kpack.rules.account_type import go_decoded, go_field
 from kpack.rules.common import GoUrlError, go_url_parse
 from tests.conformance.conftest import Oracle, conformance_settings
-from tests.conformance.kpack_side import describe, errors, first_token, kpack_check
+from tests.conformance.kpack_side import assert_agree, describe, errors, first_token
 from tests.conformance.strategies import (
     BIG_NUMBERS,
     GRANT_MODE_SPELLINGS,
@@ -236,14 +236,7 @@ def account_types(draw: st.DrawFn) -> bytes:
 
 
 def _check_batch(oracle: Oracle, documents: list[bytes], tmp: Path) -> None:
-    answers = oracle.ask("account-type", documents)
-    failures = []
-    for data, answer in zip(documents, answers, strict=True):
-        found = kpack_check(tmp, NAME, data, Kind.ACCOUNT_TYPE)
-        problems = disagreements(data, answer, found)
-        if problems:
-            failures.append(f"{data!r}\n  " + "\n  ".join(problems))
-    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
+    assert_agree(oracle, "account-type", documents, tmp, NAME, Kind.ACCOUNT_TYPE, disagreements)
 
 
 @conformance_settings()

@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpack.diagnostics import Kind
+from kpack.diagnostics import Diagnostic, Kind
 from tests.conformance.conftest import Oracle, conformance_settings
-from tests.conformance.kpack_side import describe, errors, kpack_check
+from tests.conformance.kpack_side import assert_agree, describe, errors
 from tests.conformance.strategies import json_values
 
 NAME = "konnector-dev-config.json"
@@ -119,10 +119,9 @@ def test_dev_config_syntax_agrees_with_node(
     node_oracle: Oracle, tmp_path_factory: Any, documents: list[bytes]
 ) -> None:
     tmp: Path = tmp_path_factory.mktemp("dev")
-    answers = node_oracle.ask("dev-config", documents)
-    failures = []
-    for data, answer in zip(documents, answers, strict=True):
-        problem = disagreement(data, answer, kpack_check(tmp, NAME, data, Kind.DEV_CONFIG))
-        if problem:
-            failures.append(f"{data!r}\n  {problem}")
-    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
+    assert_agree(node_oracle, "dev-config", documents, tmp, NAME, Kind.DEV_CONFIG, _judge)
+
+
+def _judge(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
+    problem = disagreement(data, answer, found)
+    return [problem] if problem else []

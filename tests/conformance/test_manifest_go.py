@@ -15,7 +15,7 @@ from kpack.diagnostics import Diagnostic, Kind
 from kpack.rules.common import go_fold
 from kpack.rules.manifest import _go_member
 from tests.conformance.conftest import Oracle, conformance_settings
-from tests.conformance.kpack_side import describe, errors, kpack_check
+from tests.conformance.kpack_side import assert_agree, describe, errors
 from tests.conformance.strategies import (
     NEAR_MISSES,
     _case_variants,
@@ -147,10 +147,4 @@ def test_manifests_agree_with_go(
     go_oracle: Oracle, tmp_path_factory: Any, documents: list[bytes]
 ) -> None:
     tmp: Path = tmp_path_factory.mktemp("manifest")
-    answers = go_oracle.ask("manifest", documents)
-    failures = []
-    for data, answer in zip(documents, answers, strict=True):
-        problems = disagreements(data, answer, kpack_check(tmp, NAME, data, Kind.MANIFEST))
-        if problems:
-            failures.append(f"{data!r}\n  " + "\n  ".join(problems))
-    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
+    assert_agree(go_oracle, "manifest", documents, tmp, NAME, Kind.MANIFEST, disagreements)
