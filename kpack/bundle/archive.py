@@ -520,10 +520,12 @@ def open_selected(entry: Entry) -> BinaryIO:
             )
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    # Outside the try: when fdopen fails (Ctrl-C inside it), it has closed `fd` itself, and
+    # a second close would replace the KeyboardInterrupt with EBADF.
+    return os.fdopen(fd, "rb")
 
 
 # -- all or nothing -------------------------------------------------------------------------
