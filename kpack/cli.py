@@ -359,8 +359,8 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
+    from kpack.rules.catalogue import all_rules
     from kpack.rules.docs import fix_label
-    from kpack.rules.registry import all_rules
 
     rules = all_rules()
     if output_format == "json":
@@ -396,7 +396,7 @@ def _complete_rule(incomplete: str) -> list[str]:
     """Shell completion of `kpack rule`: the codes (and names) that start with the word,
     in any case, completed after what was typed (Typer keeps only what starts with it;
     `kpack rule a002` is `kpack rule A002`)."""
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     word = incomplete.lower()
     return [
@@ -413,8 +413,8 @@ def show_rule(
     ],
 ) -> None:
     """Explain one rule."""
+    from kpack.rules.catalogue import get_rule
     from kpack.rules.docs import rule_markdown
-    from kpack.rules.registry import get_rule
 
     rule = get_rule(code)
     if rule is None:

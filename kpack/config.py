@@ -205,7 +205,7 @@ def _unknown_selector(selectors: Iterable[str]) -> str | None:
     selectors = list(selectors)
     if not selectors:  # nothing to check: no need to import every rule module
         return None
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     rules = all_rules()
     for selector in selectors:

@@ -11,7 +11,7 @@ import enum
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from kpack.fix.model import Fix
+    from kpack.fixes import Fix
 
 
 class Severity(str, enum.Enum):
@@ -42,7 +42,7 @@ class Rule(NamedTuple):
     summary: str
     doc: str
     # The program that backs the rule in tests/conformance, or the documented fact it
-    # replays (kpack.rules.oracles).
+    # replays (kpack.oracles).
     oracle: str = ""
 
 
@@ -57,7 +57,7 @@ class Finding(NamedTuple):
     severity: Severity | None = None
     # Point at the member's key (default) or at its value (e.g. a bad array item).
     at_value: bool = False
-    # The repair, when the rule knows it (kpack.fix.model): `kpack check --fix`.
+    # The repair, when the rule knows it (kpack.fixes): `kpack check --fix`.
     fix: Fix | None = None
 
 
@@ -83,7 +83,7 @@ class Diagnostic(NamedTuple):
     column: int
     end_line: int
     end_column: int
-    fix: Fix | None = None  # with its text edits (kpack.fix.resolve)
+    fix: Fix | None = None  # with its text edits (kpack.load.resolve)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from kpack.check import CheckedRun, CheckOptions, check_run, check_source, reduced
+from kpack.check import CheckedRun, check_run, check_source, reduced
 from kpack.config import Settings
 from kpack.diagnostics import Kind
 from kpack.load.discover import FileToCheck, UsageError, kind_by_name
 from kpack.load.source import read_stream
+from kpack.options import CheckOptions
 
 STDIN = "-"
 

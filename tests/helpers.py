@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from kpack.check import CheckOptions, check_sources
+from kpack.check import check_sources
 from kpack.diagnostics import Diagnostic, Kind
 from kpack.load.discover import kind_by_name
 from kpack.load.source import read_source
+from kpack.options import CheckOptions
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

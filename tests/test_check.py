@@ -14,7 +14,6 @@ import pytest
 
 from kpack import check, parallel
 from kpack.check import (
-    CheckOptions,
     check_file,
     reduced,
     run_documents,
@@ -24,6 +23,7 @@ from kpack.cli import main
 from kpack.diagnostics import Kind
 from kpack.load.discover import discover
 from kpack.load.source import read_source
+from kpack.options import CheckOptions
 from tests.helpers import write
 
 Item = TypeVar("Item")

@@ -8,7 +8,7 @@ import pytest
 
 from kpack import schemas
 from kpack.cli import main
-from kpack.rules.registry import all_rules
+from kpack.rules.catalogue import all_rules
 
 
 def test_rules_lists_every_rule_as_text(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpack.diagnostics import Rule
+from kpack.rules.catalogue import all_rules
 from kpack.rules.docs import REGENERATE, rule_markdown, rules_markdown
-from kpack.rules.registry import all_rules
 from tests.helpers import REPO
 
 RULES_MD = REPO / "docs" / "rules.md"

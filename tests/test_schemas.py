@@ -57,7 +57,7 @@ def schema_errors(kind: str, instance: Any) -> list[str]:
 
 
 def test_shape_rules_exist_and_are_errors() -> None:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     by_name = {r.name: r for r in all_rules()}
     for kind, names in SHAPE_RULES.items():

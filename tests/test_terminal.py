@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpack.cli import main
-from kpack.rules.registry import all_rules
+from kpack.rules.catalogue import all_rules
 from kpack.terminal import auto_color, rules_table, width
 from tests.helpers import REPO
 

@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 from kpack import spec
-from kpack.bundle import rules as R
 from kpack.bundle.select import Selection, file_diagnostic
 from kpack.check import to_diagnostic
 from kpack.diagnostics import Diagnostic, Finding
 from kpack.documents import Document
 from kpack.load.source import SourceFile
+from kpack.rules import bundle as R
 
 MANIFEST = "manifest.konnector"
 ENTRY_POINT = "index.js"

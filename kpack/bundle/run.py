@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from kpack.bundle import rules as R
 from kpack.bundle.archive import (
     BuildError,
     DirSink,
@@ -33,6 +32,7 @@ from kpack.bundle.secrets import Scanner, harvest
 from kpack.bundle.select import Selection, file_diagnostic, select, shown
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
+from kpack.rules import bundle as R
 from kpack.signals import deferred_signals
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -184,8 +184,9 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
 def _steps(
     options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup
 ) -> Outcome:
-    from kpack.check import CheckOptions, check_sources
+    from kpack.check import check_sources
     from kpack.load.source import read_source
+    from kpack.options import CheckOptions
 
     directory = options.directory
     # Paths read as `kpack check` prints them: `index.js`, not `./index.js`.

@@ -16,11 +16,11 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from kpack.bundle import rules as R
 from kpack.bundle.ignore import IGNORE_FILE as IGNORE_FILE
 from kpack.bundle.ignore import IgnoreFile as IgnoreFile
 from kpack.diagnostics import Diagnostic, Kind, Rule, Severity
 from kpack.load.discover import DEV_CONFIG_NAME, kind_by_name, looks_like_account_type
+from kpack.rules import bundle as R
 
 # kpack.config's CONFIG_NAMES, written out (a test keeps them equal): importing the
 # settings module for two names cost `kpack build` 2-4 ms of start-up.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, split_pointer
-from kpack.fix.model import Change, Edit, Fix, RenameKey, applies
+from kpack.fixes import Change, Edit, Fix, RenameKey, applies
 
 if TYPE_CHECKING:
     from kpack.config import Settings
@@ -166,8 +166,9 @@ class Checker:
         self.settings = settings
 
     def check(self, raw: bytes) -> tuple[SourceFile, list[Diagnostic]]:
-        from kpack.check import CheckOptions, check_source
+        from kpack.check import check_source
         from kpack.load.source import load_bytes
+        from kpack.options import CheckOptions
 
         file = self.file
         source = load_bytes(file.path, file.display, file.kind, raw)

@@ -30,7 +30,7 @@ def fix_and_check(
     check, as a pre-commit hook should. Files in `context` (companions of the files given,
     read for the cross-file rules only) are never fixed."""
     from kpack.check import check_files
-    from kpack.fix.model import applies
+    from kpack.fixes import applies
 
     listed = list(configured)
     first = check_files(iter(listed), jobs, context)

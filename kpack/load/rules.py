@@ -1,7 +1,7 @@
 """Rules raised while reading a file, before any document rule can run."""
 
 from kpack.diagnostics import Severity
-from kpack.rules.registry import declare_fix, define
+from kpack.rulebook import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 

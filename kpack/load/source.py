@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Severity, Span
-from kpack.fix.model import Applicability, Edit, Fix
+from kpack.fixes import Applicability, Edit, Fix
 from kpack.load import rules as R
 from kpack.load.positions import PositionIndex, index_json, index_yaml
 

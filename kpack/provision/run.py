@@ -81,10 +81,11 @@ def _checked_documents(paths: list[str], context: str | None) -> list[Any] | Non
 
     With --context the rules run a second time on the ids as they will be stored
     (`NAME/<_id>`), so context-only problems (no `redirect_uri`...) are caught too."""
-    from kpack.check import CheckOptions, check_sources
+    from kpack.check import check_sources
     from kpack.diagnostics import Kind, Severity
     from kpack.load.discover import UsageError, discover
     from kpack.load.source import read_source
+    from kpack.options import CheckOptions
     from kpack.reporters import Report, get_reporter
 
     files: list[tuple[Path, str]] = []
@@ -118,8 +119,9 @@ def _checked_documents(paths: list[str], context: str | None) -> list[Any] | Non
 
 
 def _with_context(documents: list[Any], diagnostics: list[Any], context: str) -> list[Any]:
-    from kpack.check import CheckOptions, check_documents
+    from kpack.check import check_documents
     from kpack.documents import Document
+    from kpack.options import CheckOptions
 
     renamed = [
         Document(d.source, d.pointer, {**d.data, "_id": f"{context}/{d.data['_id']}"})

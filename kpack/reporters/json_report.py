@@ -7,7 +7,7 @@ from typing import Any
 
 from kpack.check import count_by_severity
 from kpack.diagnostics import Diagnostic, Severity
-from kpack.fix.model import Fix
+from kpack.fixes import Fix
 from kpack.reporters import Report
 
 FORMAT_VERSION = 1

@@ -172,7 +172,7 @@ def _with_fix(result: dict[str, Any], d: Diagnostic) -> dict[str, Any]:
 
 
 def build_log(report: Report) -> dict[str, Any]:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     catalogue = {rule.code: rule for rule in all_rules()}
     # Only the rules that appear, sorted by code, so ruleIndex is stable for a given set.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kpack.check import count_by_severity
 from kpack.diagnostics import Severity
 from kpack.escape import printable
-from kpack.fix.model import applies
+from kpack.fixes import applies
 from kpack.reporters import Report
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "34"}

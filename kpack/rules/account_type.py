@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
-from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document, type_name
-from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.fixes import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.options import CheckOptions
+from kpack.rulebook import declare_fix, define
 from kpack.rules.common import (
     GoUrlError,
     closest,
@@ -30,7 +31,6 @@ from kpack.rules.common import (
     is_local_dev_host,
     is_type,
 )
-from kpack.rules.registry import declare_fix, define
 from kpack.spec import (
     ACCOUNT_TYPE_FIELDS,
     CODE_EXCHANGE_FIELDS,

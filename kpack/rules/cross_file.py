@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kpack import spec
-from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
+from kpack.options import CheckOptions
 from kpack.realpath import ancestors, string_resolver
+from kpack.rulebook import define
 from kpack.rules.common import js
-from kpack.rules.registry import define
 
 OAUTH_ACCOUNT_TYPE_MISMATCH = define(
     "X001", "oauth-account-type-mismatch", Severity.ERROR, None,

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from kpack import spec
-from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
+from kpack.options import CheckOptions
+from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, is_local_dev_host, parse_url, type_name
 from kpack.rules.placeholders import is_env_reference, is_placeholder
-from kpack.rules.registry import define
 
 E, W = Severity.ERROR, Severity.WARNING
 DEV_CONFIG_NAME = "konnector-dev-config.json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpack.diagnostics import Rule
-from kpack.rules.registry import all_rules, fix_of
+from kpack.rules.catalogue import all_rules, fix_of
 
 _KIND_TITLES = {
     "L": "Loading (any file)",

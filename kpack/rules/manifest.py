@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kpack import spec
-from kpack.check import CheckOptions
 from kpack.diagnostics import Finding, Kind, Rule, Severity
 from kpack.documents import Document
-from kpack.fix.model import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.fixes import Fix, RenameKey, SetValue, safe, unsafe
+from kpack.options import CheckOptions
+from kpack.rulebook import declare_fix, define
 from kpack.rules.common import did_you_mean, go_fold, is_type, js, type_name
-from kpack.rules.registry import declare_fix, define
 
 E, W = Severity.ERROR, Severity.WARNING
 K = Kind.MANIFEST

@@ -207,7 +207,7 @@ def test_core_version() -> None:
 
 
 def test_rules_are_in_the_catalogue() -> None:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     bundle_rules = [r for r in all_rules() if r.code.startswith("B")]
     assert [r.code for r in bundle_rules] == [f"B{n:03d}" for n in range(1, 17)]

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpack.check import CheckOptions, check_sources
+from kpack.check import check_sources
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import read_source
+from kpack.options import CheckOptions
 
 if TYPE_CHECKING:
     from tests.conformance.conftest import Oracle

@@ -1,10 +1,10 @@
-"""Every rule says which oracle backs it (kpack.rules.oracles), and docs/rules.md shows it."""
+"""Every rule says which oracle backs it (kpack.oracles), and docs/rules.md shows it."""
 
 from __future__ import annotations
 
+from kpack.oracles import ORACLES
+from kpack.rules.catalogue import all_rules
 from kpack.rules.docs import rule_markdown
-from kpack.rules.oracles import ORACLES
-from kpack.rules.registry import all_rules
 
 
 def test_every_rule_names_its_oracle_or_its_documented_fact() -> None:

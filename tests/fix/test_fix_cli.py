@@ -343,7 +343,7 @@ def test_build_and_provision_reports_have_no_fix_hints(
 ) -> None:
     """Only `kpack check` has --fix: other commands' reports do not point at it."""
     from kpack.diagnostics import Diagnostic, Kind, Severity
-    from kpack.fix.model import Applicability, Edit, Fix
+    from kpack.fixes import Applicability, Edit, Fix
     from kpack.reporters import Report
     from kpack.reporters.text import render
 
@@ -372,7 +372,7 @@ def test_build_and_provision_reports_have_no_fix_hints(
 def test_overlapping_edits_wait_for_the_next_pass() -> None:
     from kpack.diagnostics import Diagnostic, Kind, Severity
     from kpack.fix.apply import apply_edits, choose
-    from kpack.fix.model import Applicability, Edit, Fix
+    from kpack.fixes import Applicability, Edit, Fix
 
     def finding(*edits: Edit) -> Diagnostic:
         fix = Fix(Applicability.SAFE, "m", (), edits)

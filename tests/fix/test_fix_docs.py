@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kpack.cli import main
+from kpack.rules.catalogue import all_rules, fix_of
 from kpack.rules.docs import rules_markdown
-from kpack.rules.registry import all_rules, fix_of
 from tests.helpers import REPO
 
 

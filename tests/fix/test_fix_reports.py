@@ -10,7 +10,7 @@ import pytest
 
 from kpack.cli import main
 from kpack.fix.apply import apply_edits
-from kpack.fix.model import Edit
+from kpack.fixes import Edit
 from tests.helpers import REPO
 from tests.reporters.test_sarif import assert_valid_sarif
 

@@ -24,10 +24,11 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from kpack.check import CheckOptions, check_sources
+from kpack.check import check_sources
 from kpack.diagnostics import Diagnostic, Kind, split_pointer
 from kpack.load.discover import kind_by_name
 from kpack.load.source import read_source
+from kpack.options import CheckOptions
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

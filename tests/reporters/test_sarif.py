@@ -16,7 +16,7 @@ from kpack import __version__
 from kpack.diagnostics import Severity
 from kpack.reporters import Report
 from kpack.reporters.sarif import build_log, path_to_uri, render
-from kpack.rules.registry import get_rule
+from kpack.rules.catalogue import get_rule
 from tests.reporters.samples import LOADER_ONLY, TRAILING_COMMA, diag, run_cli, write_account_type
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -260,7 +260,7 @@ def test_cli_sarif_with_every_rule_of_a_real_run_is_valid(
 
 
 def test_every_rule_of_the_catalogue_makes_a_valid_descriptor() -> None:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     rules = all_rules()
     diagnostics = [diag(code=r.code, name=r.name, severity=r.severity) for r in rules]
@@ -279,7 +279,7 @@ def github_anchor(heading: str) -> str:
 
 def test_every_rule_links_to_its_section_of_the_rule_docs() -> None:
     from kpack import project
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     anchors = {github_anchor(line.lstrip("#")) for line in docs.splitlines()

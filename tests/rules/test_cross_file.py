@@ -223,6 +223,6 @@ def test_connector_folder_through_the_cli(
 
 
 def test_every_cross_file_rule_is_tested() -> None:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     assert tuple(r.code for r in all_rules() if r.code.startswith("X")) == X_CODES

@@ -261,6 +261,6 @@ def test_without_git_installed_no_git_rule(
 
 
 def test_every_dev_config_rule_is_tested() -> None:
-    from kpack.rules.registry import all_rules
+    from kpack.rules.catalogue import all_rules
 
     assert tuple(r.code for r in all_rules() if r.code.startswith("D")) == D_CODES

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpack.check import CheckOptions
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.documents import Document
+from kpack.options import CheckOptions
 from kpack.rules.manifest import check_document, doctype_problem
 from tests.hardening.fuzzing import containers, resolves, value_at
 from tests.helpers import codes, lint, lint_files, only

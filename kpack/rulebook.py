@@ -1,28 +1,19 @@
-"""The rule catalogue: every rule has a code, a name, a default severity and a doc.
+"""Where rules are defined: every rule has a code, a name, a default severity and a doc.
 
-Rule modules call `define()` at import time; `all_rules()` imports them all, so the
-catalogue (and `docs/rules.md`, generated from it) always matches the code.
+Rule modules call `define()` at import time. This module sits below every layer that
+defines rules (the loader's L rules, the rule families, the bundle's B rules), so none of
+them imports upward; `kpack.rules.catalogue` imports them all to list the whole catalogue
+(and `docs/rules.md`, generated from it, always matches the code).
 """
 
 from __future__ import annotations
 
 import inspect
 
-from kpack import import_module
 from kpack.diagnostics import Kind, Rule, Severity
-from kpack.rules.oracles import ORACLES
+from kpack.oracles import ORACLES
 
 _CATALOGUE: dict[str, Rule] = {}
-
-# Modules that define rules, in the order the docs list them.
-RULE_MODULES = (
-    "kpack.load.rules",
-    "kpack.rules.account_type",
-    "kpack.rules.manifest",
-    "kpack.rules.dev_config",
-    "kpack.rules.cross_file",
-    "kpack.bundle.rules",
-)
 
 
 def define(
@@ -46,20 +37,11 @@ def declare_fix(rule: Rule, applicability: str, description: str) -> None:
     _FIXES[rule.code] = (applicability, inspect.cleandoc(description))
 
 
-def fix_of(rule: Rule) -> tuple[str, str] | None:
-    """The fix a rule's findings may carry (applicability, description), or None."""
-    all_rules()
-    return _FIXES.get(rule.code)
+def defined_fix(code: str) -> tuple[str, str] | None:
+    """The fix declared for `code` by its (already imported) rule module, or None."""
+    return _FIXES.get(code)
 
 
-def all_rules() -> list[Rule]:
-    for module in RULE_MODULES:
-        import_module(module)
+def defined_rules() -> list[Rule]:
+    """The rules the modules imported so far define, by code."""
     return sorted(_CATALOGUE.values(), key=lambda r: r.code)
-
-
-def get_rule(code_or_name: str) -> Rule | None:
-    for rule in all_rules():
-        if code_or_name.upper() == rule.code or code_or_name == rule.name:
-            return rule
-    return None

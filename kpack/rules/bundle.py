@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpack.diagnostics import Kind, Severity
-from kpack.rules.registry import define
+from kpack.rulebook import define
 
 E, W = Severity.ERROR, Severity.WARNING
 

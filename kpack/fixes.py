@@ -1,7 +1,7 @@
 """What a fix is: the repair a rule knows, and the text edits that carry it out.
 
 A rule writes its repair against the document (`RenameKey`, `SetValue`: JSON pointers);
-`kpack.fix.resolve` turns it into `Edit`s, character spans of the file's decoded text
+`kpack.load.resolve` turns it into `Edit`s, character spans of the file's decoded text
 (a UTF-8 byte order mark counts as its first character). The loader writes its syntax
 repairs (a trailing comma, a BOM) as edits directly. The data changes stay on the fix: the
 fix engine checks that the edited file parses to exactly the data they describe.
@@ -52,7 +52,7 @@ class Fix(NamedTuple):
     applicability: Applicability
     message: str  # what the fix does, e.g. 'rename "redirect_url" to "redirect_uri"'
     changes: tuple[Change, ...] = ()  # what the data becomes ((): the data stays the same)
-    edits: tuple[Edit, ...] = ()  # filled by kpack.fix.resolve, or by the loader
+    edits: tuple[Edit, ...] = ()  # filled by kpack.load.resolve, or by the loader
 
     @property
     def is_safe(self) -> bool:

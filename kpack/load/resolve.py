@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from kpack.fix.model import Edit, Fix, RenameKey
+from kpack.fixes import Edit, Fix, RenameKey
 
 if TYPE_CHECKING:
     from kpack.load.source import SourceFile
