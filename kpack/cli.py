@@ -1,23 +1,19 @@
-"""The command line: a thin Typer shell over `kpack.check`, `kpack.provision`, `kpack.build`.
+"""The command line: Typer declarations, each turned into one request for `kpack.commands`.
 
-Exit codes (ruff's): 0 clean, 1 findings, 2 usage or environment error.
+Exit codes (`kpack.status`, ruff's): 0 clean, 1 findings, 2 usage or environment error.
 """
 
 import contextlib
-import gc
 import os
 import sys
-from collections.abc import Collection, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from kpack import __version__
-
-if TYPE_CHECKING:
-    from kpack.load.discover import FileToCheck, FolderNames
+from kpack.status import ExitStatus
 
 app = typer.Typer(
     name="kpack",
@@ -57,45 +53,10 @@ class ColorChoice(str, Enum):
     never = "never"
 
 
-def fail(message: str) -> typer.Exit:
-    """Print a usage/environment error on stderr; the caller raises the result."""
-    from kpack.escape import printable
-
-    typer.echo(f"kpack: error: {printable(message)}", err=True)
-    return typer.Exit(EXIT_USAGE)
-
-
-def use_color(choice: ColorChoice, stream: object) -> bool:
-    """--color always/never, else NO_COLOR, FORCE_COLOR and the TTY (kpack.terminal)."""
-    if choice is ColorChoice.always:
-        return True
-    if choice is ColorChoice.never:
-        return False
-    from kpack.terminal import auto_color
-
-    return auto_color(stream)
-
-
-def write_output(
-    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = ()
-) -> None:
-    """stdout, or `--output-file` through kpack.fsutil (never one of `inputs`)."""
-    if output_file is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from kpack.fsutil import write_file
-
-    try:
-        write_file(output_file, text.encode("utf-8"), inputs)
-    except OSError as exc:
-        raise fail(f"cannot write {output_file}: {exc.strerror or exc}") from None
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"kpack {__version__}")
-        raise typer.Exit(EXIT_CLEAN)
+        raise typer.Exit(ExitStatus.CLEAN)
 
 
 @app.callback()
@@ -107,251 +68,151 @@ def _root(
     """Lint, provision and package Cozy Cloud connectors (konnectors)."""
 
 
+# `kpack check`'s options, declared once here so that the command stays a list of names.
+CheckPaths = Annotated[
+    Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
+    typer.Argument(
+        help="Files or connector folders (default: the current folder); "
+        "- reads standard input."
+    ),
+]
+CheckKind = Annotated[
+    Optional[KindOption],  # noqa: UP045
+    typer.Option("--kind", help="Treat every given file as this kind."),
+]
+CheckOutputFormat = Annotated[
+    OutputFormat, typer.Option("--format", "-o", help="Report format.")
+]
+CheckOutputFile = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output-file", help="Write the report to this file."),
+]
+CheckSelect = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--select", help="Only these codes or prefixes (repeatable, or comma-separated)."
+    ),
+]
+CheckIgnore = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
+    ),
+]
+CheckExtendSelect = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--extend-select", help="Also these codes or prefixes, on top of the selection."
+    ),
+]
+CheckExtendIgnore = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--extend-ignore", help="Also skip these codes or prefixes."),
+]
+CheckTarget = Annotated[
+    Optional[Target],  # noqa: UP045
+    typer.Option(
+        "--target",
+        help="stack: what cozy-stack accepts; registry: what the apps registry also demands.",
+    ),
+]
+CheckStrict = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
+CheckExitZero = Annotated[
+    bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+]
+CheckConfig = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config", help="Settings file (default: nearest .kpack.yaml or package.json)."
+    ),
+]
+CheckColor = Annotated[
+    ColorChoice, typer.Option("--color", help="Colour the text report.")
+]
+CheckStdinFilename = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--stdin-filename",
+        help="The name of the file read on standard input (editors): gives its kind, "
+        "its settings, and the name findings are reported under.",
+    ),
+]
+CheckJobs = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        help="Worker processes (0: one per CPU from 400 files on, else one). "
+        "The report is the same for any number.",
+    ),
+]
+CheckFix = Annotated[
+    bool, typer.Option("--fix", help="Apply the safe fixes in place, then report what is left.")
+]
+CheckUnsafeFixes = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-fixes", help="Also offer and apply the fixes that may change meaning."
+    ),
+]
+CheckDiff = Annotated[
+    bool,
+    typer.Option(
+        "--diff",
+        help="Print a unified diff of what --fix would change; write nothing "
+        "(exit 1 when there is something to fix).",
+    ),
+]
+CheckFixOnly = Annotated[
+    bool, typer.Option("--fix-only", help="Apply fixes, but do not report what is left.")
+]
+CheckExitNonZeroOnFix = Annotated[
+    bool,
+    typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
+]
+
+
 @app.command()
 def check(
-    paths: Annotated[
-        Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
-        typer.Argument(
-            help="Files or connector folders (default: the current folder); "
-            "- reads standard input."
-        ),
-    ] = None,
-    kind: Annotated[
-        Optional[KindOption],  # noqa: UP045
-        typer.Option("--kind", help="Treat every given file as this kind."),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-o", help="Report format.")
-    ] = OutputFormat.text,
-    output_file: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--output-file", help="Write the report to this file."),
-    ] = None,
-    select: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--select", help="Only these codes or prefixes (repeatable, or comma-separated)."
-        ),
-    ] = None,
-    ignore: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
-        ),
-    ] = None,
-    extend_select: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--extend-select", help="Also these codes or prefixes, on top of the selection."
-        ),
-    ] = None,
-    extend_ignore: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--extend-ignore", help="Also skip these codes or prefixes."),
-    ] = None,
-    target: Annotated[
-        Optional[Target],  # noqa: UP045
-        typer.Option(
-            "--target",
-            help="stack: what cozy-stack accepts; registry: what the apps registry also demands.",
-        ),
-    ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
-    ] = False,
-    config: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--config", help="Settings file (default: nearest .kpack.yaml or package.json)."
-        ),
-    ] = None,
-    color: Annotated[
-        ColorChoice, typer.Option("--color", help="Colour the text report.")
-    ] = ColorChoice.auto,
-    stdin_filename: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--stdin-filename",
-            help="The name of the file read on standard input (editors): gives its kind, "
-            "its settings, and the name findings are reported under.",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=0,
-            help="Worker processes (0: one per CPU from 400 files on, else one). "
-            "The report is the same for any number.",
-        ),
-    ] = 0,
-    fix: Annotated[
-        bool, typer.Option("--fix", help="Apply the safe fixes in place, then report what is left.")
-    ] = False,
-    unsafe_fixes: Annotated[
-        bool,
-        typer.Option(
-            "--unsafe-fixes", help="Also offer and apply the fixes that may change meaning."
-        ),
-    ] = False,
-    diff: Annotated[
-        bool,
-        typer.Option(
-            "--diff",
-            help="Print a unified diff of what --fix would change; write nothing "
-            "(exit 1 when there is something to fix).",
-        ),
-    ] = False,
-    fix_only: Annotated[
-        bool, typer.Option("--fix-only", help="Apply fixes, but do not report what is left.")
-    ] = False,
-    exit_non_zero_on_fix: Annotated[
-        bool,
-        typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
-    ] = False,
+    paths: CheckPaths = None,
+    kind: CheckKind = None,
+    output_format: CheckOutputFormat = OutputFormat.text,
+    output_file: CheckOutputFile = None,
+    select: CheckSelect = None,
+    ignore: CheckIgnore = None,
+    extend_select: CheckExtendSelect = None,
+    extend_ignore: CheckExtendIgnore = None,
+    target: CheckTarget = None,
+    strict: CheckStrict = False,
+    exit_zero: CheckExitZero = False,
+    config: CheckConfig = None,
+    color: CheckColor = ColorChoice.auto,
+    stdin_filename: CheckStdinFilename = None,
+    jobs: CheckJobs = 0,
+    fix: CheckFix = False,
+    unsafe_fixes: CheckUnsafeFixes = False,
+    diff: CheckDiff = False,
+    fix_only: CheckFixOnly = False,
+    exit_non_zero_on_fix: CheckExitNonZeroOnFix = False,
 ) -> None:
     """Check manifests, account types and dev configs."""
-    from kpack.check import check_files
-    from kpack.config import Settings, SettingsLookup
-    from kpack.diagnostics import Kind, Severity
-    from kpack.errors import WorkerError
-    from kpack.load.discover import FileToCheck, FolderNames, UsageError, iter_discover
-    from kpack.reporters import Report, get_reporter
+    from kpack.commands.check import CheckRequest, run
 
-    with fewer_collections():
-        chosen = (
-            _split(select),
-            _split(ignore),
-            target.value if target else None,
-            _split(extend_select),
-            _split(extend_ignore),
-        )
-        try:
-            listed: FolderNames = {}  # filled by the walk, read by the settings lookup
-            forced = Kind(kind.value) if kind else None
-            from kpack.stdin import wants_stdin
-
-            reading_stdin = wants_stdin(paths, stdin_filename)
-            inputs: set[tuple[int, int]] = set()
-            fixed = 0
-            if not reading_stdin:
-                files = iter_discover(paths or ["."], forced, listed)
-                if output_file is not None:
-                    files = _noting_inputs(files, output_file, inputs)
-            Settings(root=Path.cwd()).with_cli(*chosen)  # a bad --select fails at once
-            settings_of = SettingsLookup(
-                config, lambda settings: settings.with_cli(*chosen), listed
-            )
-            if reading_stdin:
-                if fix or fix_only or diff:
-                    raise UsageError("--fix, --fix-only and --diff change files: give paths, not -")
-                from kpack.stdin import check_stdin, stdin_file
-
-                file = stdin_file(stdin_filename, forced)
-                run = check_stdin(sys.stdin.buffer, file, settings_of(file))
-            else:
-                # Files are checked as discovery finds them; then, for files given by name,
-                # their connectors' other files, for the rules across files only.
-                seen: set[str] = set()
-                context: set[str] = set()
-                every = _with_companions(files, paths or [], seen, context, listed)
-                configured: Iterator[tuple[Settings, FileToCheck]] = (
-                    (settings_of(file), file) for file in every
-                )
-                if fix or fix_only or diff:
-                    from kpack.fix.command import fix_and_check, report_fixes
-
-                    done, run = fix_and_check(configured, jobs, unsafe_fixes, diff, context)
-                    if diff or fix_only:
-                        raise typer.Exit(report_fixes(done, diff, exit_non_zero_on_fix))
-                    fixed = done.fixed
-                else:
-                    run = check_files(configured, jobs, context)
-        except (UsageError, WorkerError) as exc:
-            raise fail(str(exc)) from None
-        if not run.files:
-            from kpack.escape import printable
-
-            typer.echo(
-                "kpack: warning: no manifest.konnector, account type or "
-                "konnector-dev-config.json found in " + printable(", ".join(paths or ["."])),
-                err=True,
-            )
-        diagnostics = run.diagnostics
-        stream = sys.stdout if output_file is None else None
-        report = Report(
-            diagnostics, run.files, color=use_color(color, stream), paths=run.paths,
-            fixed=fixed, unsafe_fixes=unsafe_fixes, fix_hints=True,
-        )
-        write_output(get_reporter(output_format.value)(report), output_file, inputs)
-        if output_file is not None and output_format is OutputFormat.text:
-            from kpack.reporters.text import summary_line
-
-            typer.echo(summary_line(report), err=True)
-        failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-        if not exit_zero and any(d.severity in failing for d in diagnostics):
-            raise typer.Exit(EXIT_FINDINGS)
-        if exit_non_zero_on_fix and fixed:
-            raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(run(CheckRequest(
+        paths=tuple(paths or ()), kind=kind.value if kind else None,
+        output_format=output_format.value, output_file=output_file,
+        select=_split(select), ignore=_split(ignore),
+        extend_select=_split(extend_select), extend_ignore=_split(extend_ignore),
+        target=target.value if target else None, strict=strict, exit_zero=exit_zero,
+        config=config, color=color.value, stdin_filename=stdin_filename, jobs=jobs, fix=fix,
+        unsafe_fixes=unsafe_fixes, diff=diff, fix_only=fix_only,
+        exit_non_zero_on_fix=exit_non_zero_on_fix,
+    )))
 
 
-def _noting_inputs(
-    files: "Iterator[FileToCheck]", output_file: Path, inputs: set[tuple[int, int]]
-) -> "Iterator[FileToCheck]":
-    """Pass the files on; when `--output-file` exists, note their (device, inode): the
-    report must never be written over one of them (kpack.fsutil refuses it)."""
-    from kpack.fsutil import file_id
-
-    if file_id(output_file) is None:  # a new file cannot be an input: no stat per file
-        yield from files
-        return
-    for file in files:
-        found = file_id(file.path)
-        if found is not None:
-            inputs.add(found)
-        yield file
-
-
-def _with_companions(
-    files: "Iterator[FileToCheck]", given: list[str], seen: set[str], context: set[str],
-    listed: "FolderNames",
-) -> "Iterator[FileToCheck]":
-    """The discovered files, then the companions of the files given by name (their real
-    paths go into `context`)."""
-    from kpack.load.discover import iter_companions
-
-    for file in files:
-        seen.add(file.real)
-        yield file
-    for file in iter_companions(given, seen, listed):
-        context.add(file.real)
-        yield file
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Let the garbage collector run less often during a check.
-
-    A check builds hundreds of thousands of small objects that live until its end
-    (documents, diagnostics, what workers send back) and few reference cycles; with the
-    default threshold (a collection every 700 allocations) the collector walks them over
-    and over: 0.13 s of a 1.7 s run on 6,000 files, 0.3 s in a parallel run's main
-    process. Restored afterwards (tests call `main` many times in one process).
-    """
-    previous = gc.get_threshold()
-    gc.freeze()  # what exists now (the imported modules) is not garbage
-    gc.set_threshold(10_000, 10, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
 
 
 @app.command("rules")
@@ -359,50 +220,15 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
-    from kpack.rules.catalogue import all_rules
-    from kpack.rules.docs import fix_label
+    from kpack.commands.rules import list_rules
 
-    rules = all_rules()
-    if output_format == "json":
-        import json
-
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "code": r.code,
-                        "name": r.name,
-                        "severity": r.severity.value,
-                        "kind": r.kind.value if r.kind else None,
-                        "summary": r.summary,
-                        "fix": fix_label(r),
-                    }
-                    for r in rules
-                ],
-                indent=2,
-            )
-        )
-        return
-    if output_format != "text":
-        raise fail("--format must be text or json")
-    from kpack.escape import printable
-    from kpack.terminal import rules_table, width
-
-    for line in rules_table(rules, width(sys.stdout)):
-        typer.echo(printable(line))
+    raise typer.Exit(list_rules(output_format))
 
 
 def _complete_rule(incomplete: str) -> list[str]:
-    """Shell completion of `kpack rule`: the codes (and names) that start with the word,
-    in any case, completed after what was typed (Typer keeps only what starts with it;
-    `kpack rule a002` is `kpack rule A002`)."""
-    from kpack.rules.catalogue import all_rules
+    from kpack.commands.rules import complete_rule
 
-    word = incomplete.lower()
-    return [
-        incomplete + value[len(incomplete):]
-        for r in all_rules() for value in (r.code, r.name) if value.lower().startswith(word)
-    ]
+    return complete_rule(incomplete)
 
 
 @app.command("rule")
@@ -413,15 +239,9 @@ def show_rule(
     ],
 ) -> None:
     """Explain one rule."""
-    from kpack.rules.catalogue import get_rule
-    from kpack.rules.docs import rule_markdown
+    from kpack.commands.rules import show_rule
 
-    rule = get_rule(code)
-    if rule is None:
-        raise fail(f"no rule {code!r} (see `kpack rules`)")
-    from kpack.escape import printable_lines
-
-    typer.echo(printable_lines(rule_markdown(rule)))
+    raise typer.Exit(show_rule(code))
 
 
 @app.command("schema")
@@ -438,27 +258,146 @@ def show_schema(
     ] = False,
 ) -> None:
     """Print the JSON Schema of a document kind (usable by editors and check-jsonschema)."""
-    from kpack.schemas import installed_path
+    from kpack.commands.rules import show_schema
 
-    if kind is None and not path:
-        raise fail("give a kind (manifest, account-type or dev-config), or --path")
-    where = installed_path(kind.value if kind else None)
-    if path:
-        typer.echo(str(where))
-        return
-    try:
-        text = where.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot read {where}: {exc.strerror or exc} (reinstall kpack)") from None
-    sys.stdout.write(text)
+    raise typer.Exit(show_schema(kind.value if kind else None, path))
 
 
-# Commands with their own modules (each imports its heavy parts only when it runs).
-from kpack.bundle.command import build  # noqa: E402
-from kpack.provision.command import provision  # noqa: E402
+class PayloadFormat(str, Enum):
+    curl = "curl"
+    http = "http"
+    json = "json"
 
-app.command("provision")(provision)
-app.command("build")(build)
+
+@app.command("provision")
+def provision(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045 - Typer needs Optional on Python 3.10
+        typer.Argument(help="Account-type files or folders (default: the current folder)."),
+    ] = None,
+    output_format: Annotated[
+        Optional[PayloadFormat],  # noqa: UP045
+        typer.Option("--format", "-o", help="curl (a sh script, default), http or json."),
+    ] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option("--bulk", help='With --format json: the _bulk_docs body {"docs": [...]}.'),
+    ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Upsert into CouchDB yourself instead of printing.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what --apply would change; write nothing.")
+    ] = False,
+    context: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--context", metavar="NAME", help="Provision NAME/<_id>: the override for a context."
+        ),
+    ] = None,
+    env_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--env-file", metavar="FILE",
+            help="dotenv file with placeholder values (the environment wins).",
+        ),
+    ] = None,
+    couchdb: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--couchdb", metavar="URL", help="CouchDB URL (default: $COUCHDB_URL, else http://localhost:5984)."),
+    ] = None,
+    user: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--user", metavar="NAME", help="CouchDB user (password: COUCHDB_PASSWORD, or asked)."
+        ),
+    ] = None,
+    reveal_secrets: Annotated[
+        bool,
+        typer.Option("--reveal-secrets", help="Print secret values instead of masking them."),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", help="Seconds for each request to CouchDB, to the last byte.", min=0.1
+        ),
+    ] = 10.0,
+    total_timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--total-timeout", metavar="SECONDS", min=0.1,
+            help="Seconds for all the requests of --apply together (default: 6 x --timeout).",
+        ),
+    ] = None,
+) -> None:
+    """Provision account types into CouchDB: print a payload, or --apply it."""
+    from kpack.commands.provision import run
+    from kpack.provision.run import Request
+
+    raise typer.Exit(run(Request(
+        paths=paths or ["."], output_format=output_format.value if output_format else None,
+        bulk=bulk, apply=apply or dry_run, dry_run=dry_run, context=context,
+        env_file=env_file, couchdb=couchdb, user=user, reveal_secrets=reveal_secrets,
+        timeout=timeout, total_timeout=total_timeout,
+    )))
+
+
+class BuildFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("build")
+def build(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The connector's root folder.")
+    ] = Path("."),
+    from_path: Annotated[
+        Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.10
+        typer.Option("--from", help="Bundle this folder instead of DIR/build (e.g. --from .)."),
+    ] = None,
+    out_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--dir",
+            help="Write the bundle as a folder, for `cozy-stack konnectors install <slug> file://DIR`.",
+        ),
+    ] = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="Show what would go in and why the rest is left out.")
+    ] = False,
+    allow_secret: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--allow-secret", metavar="PATH",
+            help="Accept secret-scan hits in this bundled file (repeatable).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        BuildFormat, typer.Option("--format", "-o", help="Summary format (json for CI).")
+    ] = BuildFormat.text,
+    target: Annotated[
+        Optional[Target],  # noqa: UP045
+        typer.Option(
+            "--target",
+            help="Manifest rules for the stack or the registry "
+            "(default: registry for an archive, stack for --dir).",
+        ),
+    ] = None,
+) -> None:
+    """Build a reproducible, secret-free bundle: dist/<slug>-<version>.tar.gz (+ .sha256)."""
+    from kpack.bundle.run import BuildOptions
+    from kpack.commands.build import run
+
+    raise typer.Exit(run(BuildOptions(
+        directory=directory,
+        from_path=from_path,
+        out_dir=out_dir,
+        list_only=list_only,
+        allow_secret=list(allow_secret or []),
+        output_format=output_format.value,
+        target=target.value if target else None,
+    )))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,17 +407,19 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="kpack")
     except SystemExit as exc:
         code = exc.code
-        if code == EXIT_INTERRUPTED:  # Typer's answer to Ctrl-C, silent until now
+        if code == ExitStatus.INTERRUPTED:  # Typer's answer to Ctrl-C, silent until now
             typer.echo("kpack: interrupted", err=True)
-        return code if isinstance(code, int) else (EXIT_CLEAN if code is None else EXIT_USAGE)
+        if isinstance(code, int):
+            return code
+        return ExitStatus.CLEAN if code is None else ExitStatus.USAGE
     except KeyboardInterrupt:
         typer.echo("kpack: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`kpack check | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_CLEAN
-    return EXIT_CLEAN
+        return ExitStatus.CLEAN
+    return ExitStatus.CLEAN
 
 
 def run() -> NoReturn:
@@ -499,5 +440,5 @@ def run() -> NoReturn:
         except OSError as exc:  # e.g. a full disk under a redirection: the report is cut
             with contextlib.suppress(OSError):
                 os.write(2, f"kpack: error: cannot write the output: {exc}\n".encode())
-            code = EXIT_USAGE
+            code = ExitStatus.USAGE
     os._exit(code)

@@ -34,8 +34,9 @@ from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
 from kpack.rules import bundle as R
 from kpack.signals import deferred_signals
+from kpack.status import ExitStatus
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitStatus.CLEAN, ExitStatus.FINDINGS, ExitStatus.USAGE
 WARN_BYTES = 10 * 1024 * 1024
 MAX_BYTES = 20 * 1024 * 1024
 MAX_CONTENT_BYTES = 200 * 1024 * 1024  # uncompressed (B016): a decompression bomb's bound

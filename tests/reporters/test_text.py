@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kpack.cli import ColorChoice, use_color
+from kpack.cli import ColorChoice
+from kpack.commands.output import use_color
 from kpack.diagnostics import Severity
 from kpack.reporters import Report, get_reporter
 from kpack.reporters.text import render, summary_line
