@@ -19,4 +19,6 @@ fi
 
 .venv/bin/ruff check kpack tests bench
 .venv/bin/mypy --strict kpack tests
+# The layers (docs/architecture.md): no import from a lower layer to a higher one.
+.venv/bin/lint-imports
 .venv/bin/python -m pytest "$@"
