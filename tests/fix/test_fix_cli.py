@@ -239,7 +239,7 @@ def test_two_misspellings_of_one_key_fix_only_one(
 def test_a_key_with_several_candidates_is_not_renamed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kpack.rules.account_type as rules
+    import kpack.rules.account_type.keys as rules
 
     path = tmp_path / "account-type.json"
     path.write_text('{"_id": "x", "redirect_uro": "https://a/"}')

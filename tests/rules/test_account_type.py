@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kpack.diagnostics import Diagnostic, Kind, Severity, split_pointer
 from kpack.rules import account_type as A
+from kpack.rules.account_type import domains as D
 from kpack.spec import ACCOUNT_TYPE_FIELDS, CODE_GRANT_MODES, GRANT_MODE_REQUIREMENTS, GRANT_MODES
 from tests.helpers import codes, lint, lint_files, only, write
 
@@ -534,14 +535,14 @@ def test_provider_families_are_domains_in_one_family_each() -> None:
 
 
 def test_psl_is_loaded_only_when_the_last_two_labels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(A, "_PSL", None)
+    monkeypatch.setattr(D, "_PSL", None)
     assert A.same_site("accounts.google.com", "www.googleapis.com") is False
     assert A.same_site("Service.Example.", "service.example") is True
     assert A.same_site("127.0.0.1", "localhost") is False
-    assert A._PSL is None
+    assert D._PSL is None
     assert A.same_site("a.example.co.uk", "b.example.co.uk") is True
     assert A.same_site("example.co.uk", "other.co.uk") is False
-    assert A._PSL is not None
+    assert D._PSL is not None
 
 
 # --- A015 extras-standard-parameter --------------------------------------------------------
