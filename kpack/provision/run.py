@@ -70,7 +70,7 @@ def _run(request: Request) -> int:
     if request.env_file is not None:
         from kpack.provision.env import read_env_file
 
-        env = {**read_env_file(request.env_file), **os.environ}
+        env = {**read_env_file(request.env_file).values, **os.environ}
     if request.apply:
         return _apply(request, prepared, env)
     return _print(request, prepared, env)
