@@ -135,7 +135,9 @@ def expected(folder: Path, docs: list[dict[str, Any]], env: dict[str, str],
              context_args: list[str]) -> list[Any] | None:
     """What `--format json` says will be stored; None when the rules refuse the files, or an
     `_id` holds a "/" (a context) when --context adds one."""
-    code, out, err = kpack(folder, docs, env, "-o", "json", "--reveal-secrets", *context_args)
+    # A and B fill fields outside the secret ones too: named with --env.
+    code, out, err = kpack(folder, docs, env, "-o", "json", "--reveal-secrets", "--env", "A",
+                           "--env", "B", *context_args)
     if code == 1 or (code == 2 and err.endswith("already has a context; drop --context or the "
                                                 "prefix\n")):
         return None
