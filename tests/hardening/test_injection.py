@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kpack.cli import main
+from kpack.escape import printable
 from tests.hardening.conftest import fuzz_settings
 from tests.provision.conftest import Server
 
@@ -182,7 +183,8 @@ def test_curl_script_stores_exactly_the_json_documents(
     assert run.returncode == 0, run.stderr.decode("utf-8", "replace")
     assert run.stderr == b""
     ids = [d["_id"] for d in want]
-    assert run.stdout.decode("utf-8") == "".join(f"created {i}\n" for i in ids)
+    # Ids as kpack prints them: control characters escaped (issue 18, item 7).
+    assert run.stdout.decode("utf-8") == "".join(f"created {printable(i)}\n" for i in ids)
     assert stored(couch_server, ids) == want
 
 

@@ -138,7 +138,7 @@ def test_curl_format_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "set -eu" in lines
     assert '  "client_secret": "\'"$kpack_v_COZY_FB_CLIENT_SECRET"\'",' in lines
     assert "  -H 'Content-Type: application/json' --data-binary @- <<kpack_EOF" in lines
-    assert "kpack_id='ctx/facebook'" in lines
+    assert "kpack_shown='ctx/facebook'" in lines
     assert "kpack_request GET \"$kpack_db\"'/_all_docs?key=%22ctx%2Ffacebook%22'" in lines
     assert ("kpack_request PUT \"$kpack_db\"'/ctx%2Ffacebook'\"${kpack_rev:+?rev=$kpack_rev}\" \\"
             in lines)
