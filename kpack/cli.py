@@ -302,6 +302,14 @@ def provision(
             help="dotenv file with placeholder values (the environment wins).",
         ),
     ] = None,
+    env_names: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--env", metavar="NAME",
+            help="Let NAME from the environment fill placeholders outside the secret fields "
+            "(json, --apply); repeatable.",
+        ),
+    ] = None,
     couchdb: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--couchdb", metavar="URL", help="CouchDB URL (default: $COUCHDB_URL, else http://localhost:5984)."),
@@ -338,7 +346,7 @@ def provision(
         paths=paths or ["."], output_format=output_format.value if output_format else None,
         bulk=bulk, apply=apply or dry_run, dry_run=dry_run, context=context,
         env_file=env_file, couchdb=couchdb, user=user, reveal_secrets=reveal_secrets,
-        timeout=timeout, total_timeout=total_timeout,
+        timeout=timeout, total_timeout=total_timeout, env_names=tuple(env_names or ()),
     )))
 
 

@@ -7,6 +7,12 @@ one `git ls-files` and one `git check-ignore --stdin`, whatever the number of fi
 
 Without git, outside a work tree, or when git refuses (e.g. "dubious ownership"), the
 answer is simply "unknown" (no entry in the result): a linter must not fail on that.
+
+The folders kpack checks are not kpack's: their `.git/config` may name programs for git to
+run (`core.fsmonitor` runs one for `ls-files` and `check-ignore`, `gpg.program` one for
+`log` with `log.showSignature`). Every git kpack starts goes through `git_argv` and
+`git_env`, which switch those off on the command line (it wins over every config file), as
+security-conscious tools that run git in untrusted checkouts do.
 """
 
 from __future__ import annotations
@@ -30,6 +36,43 @@ _REPOSITORY_ENV_VARS = (
     "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
     "GIT_COMMON_DIR", "GIT_INTERNAL_SUPER_PREFIX",
 )
+
+
+# `-c` settings that win over the repository's config: no program named by the checked
+# folder runs. fsmonitor is a program or a hook; hooks, pagers, external diff and textconv
+# drivers, signature checks (gpg.program) and automatic maintenance all run programs.
+SAFE_CONFIG = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.untrackedCache=false",
+    "diff.external=",
+    "log.showSignature=false",
+    "gpg.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+    "gc.auto=0",
+    "maintenance.auto=false",
+)
+# Programs or settings the environment could name for git.
+_UNSAFE_ENV_VARS = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_ASKPASS",
+                    "SSH_ASKPASS", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_EDITOR")
+
+
+def git_argv(work_tree: Path | str, args: Sequence[str], program: str = "git") -> list[str]:
+    """The command line of `git ARGS` run in `work_tree`, with SAFE_CONFIG and no pager."""
+    safe = [item for setting in SAFE_CONFIG for item in ("-c", setting)]
+    return [program, "--no-pager", *safe, "-C", str(work_tree), *args]
+
+
+def git_env() -> dict[str, str]:
+    """The environment for git: no system config, no prompt, no program from the
+    environment, and nothing that ties git to another repository (a hook's GIT_DIR)."""
+    drop = (*_REPOSITORY_ENV_VARS, *_UNSAFE_ENV_VARS)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat",
+               GIT_OPTIONAL_LOCKS="0")  # a linter must not take the index lock
+    return env
 
 
 class GitState(NamedTuple):
@@ -120,15 +163,13 @@ def ignored_files(work_tree: Path, relatives: Sequence[str]) -> set[str] | None:
 
 
 def _start_git(work_tree: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
-    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_ENV_VARS}
-    env["GIT_OPTIONAL_LOCKS"] = "0"  # a linter must not take the index lock
     try:
         return subprocess.Popen(
-            ["git", "-C", str(work_tree), *args],
+            git_argv(work_tree, args),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env=git_env(),
         )
     except (OSError, subprocess.SubprocessError):  # git not installed, not runnable
         return None

@@ -100,7 +100,9 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
     paths = [repo / "tracked.json", repo / "secret.json", repo / "loose.json", other / "x.json"]
     states = git_states(paths)
     assert set(states) == set(paths)
-    commands = sorted(next(a for a in args[3:] if not a.startswith("--")) for args in calls)
+    commands = sorted(
+        next(a for a in args[args.index("-C") + 2 :] if not a.startswith("--")) for args in calls
+    )
     assert commands == ["check-ignore", "check-ignore", "ls-files", "ls-files"]
 
 
@@ -175,3 +177,77 @@ def test_a_hook_environment_does_not_redirect_the_question(
     monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
     assert git_states([repo / "tracked.json"])[repo / "tracked.json"].tracked
     assert os.environ["GIT_DIR"] == str(other / ".git")
+
+
+# -- a checked folder's .git/config runs no program (issue 18, item 10) ----------------------
+
+
+def _planted_repository(tmp_path: Path) -> tuple[Path, Path]:
+    """A connector in a repository whose .git/config names programs: an fsmonitor hook (run
+    by ls-files and check-ignore) and a gpg.program with log.showSignature (run by `git log`
+    on a signed commit). Each program creates the marker."""
+    root = tmp_path / "connector"
+    marker = tmp_path / "marker"
+    program = tmp_path / "planted.sh"
+    program.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\nexit 1\n")
+    program.chmod(0o755)
+    from tests.bundle.helpers import connector
+
+    connector(root)
+    (root / "konnector-dev-config.json").write_text('{"fields": {"password": "pw-123456"}}')
+    run_git(root, "init", "-q")
+    run_git(root, "add", ".")
+    tree = subprocess.run(["git", "-C", str(root), "write-tree"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    signed = (f"tree {tree}\nauthor a <a@b> 1600000000 +0000\n"
+              "committer a <a@b> 1600000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n"
+              " \n abc\n -----END PGP SIGNATURE-----\n\nsigned\n")
+    commit = subprocess.run(["git", "-C", str(root), "hash-object", "-t", "commit", "-w",
+                             "--stdin"], input=signed, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    run_git(root, "update-ref", "HEAD", commit)
+    for key, value in (("core.fsmonitor", str(program)), ("log.showSignature", "true"),
+                       ("gpg.program", str(program)), ("core.hooksPath", str(tmp_path)),
+                       ("core.pager", str(program))):
+        run_git(root, "config", key, value)
+    # The control: plain git runs the planted programs (so the test can see them).
+    subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True)
+    subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True)
+    assert marker.read_text().count("\n") >= 2, "the planted programs did not run"
+    marker.unlink()
+    return root, marker
+
+
+@needs_git
+def test_a_checked_folders_git_config_runs_no_program(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kpack.cli import main
+
+    root, marker = _planted_repository(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # so that build runs `git log`
+    # check: ls-files and check-ignore for the dev config (D004 / D005 need git's answer).
+    code = main(["check", str(root)])
+    out = capsys.readouterr().out
+    assert code == 0 and "D004" in out and "tracked by git" in out
+    # build: `git log` for the entries' mtime, check-ignore for the dist/ hint.
+    code = main(["build", str(root), "--list"])
+    assert code == 0, capsys.readouterr().err
+    code = main(["build", str(root)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "mtime 1600000000 (last git commit)" in out, err
+    assert "hint: git does not ignore" in err
+    assert not marker.exists(), marker.read_text()
+
+
+def test_every_git_command_line_neutralises_the_repositorys_programs() -> None:
+    from kpack.git import git_argv, git_env
+
+    argv = git_argv("/repo", ["status"])
+    settings = dict(argv[i + 1].split("=", 1) for i, a in enumerate(argv) if a == "-c")
+    assert argv[0] == "git" and argv[-1] == "status"
+    assert {k: settings.get(k) for k in ("core.fsmonitor", "core.hooksPath",
+                                         "log.showSignature")} == {
+        "core.fsmonitor": "false", "core.hooksPath": "/dev/null", "log.showSignature": "false"}
+    env = git_env()
+    assert env["GIT_CONFIG_NOSYSTEM"] == "1" and "GIT_EXTERNAL_DIFF" not in env

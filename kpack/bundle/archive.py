@@ -76,9 +76,11 @@ class MtimeLookup:
         git = shutil.which("git") if self.value is None else None
         if git is not None:
             with contextlib.suppress(OSError, subprocess.SubprocessError):
+                from kpack.git import git_argv, git_env  # no program the folder names runs
+
                 self.process = subprocess.Popen(
-                    [git, "-C", str(connector_dir), "log", "-1", "--format=%ct", "--", "."],
-                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                    git_argv(connector_dir, ["log", "-1", "--format=%ct", "--", "."], git),
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=git_env(),
                 )
 
     def result(self) -> tuple[int, str]:

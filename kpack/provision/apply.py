@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from kpack.provision.couch import Client, CouchError, one_line
 from kpack.provision.payload import DATABASE
+from kpack.provision.scrub import server_words
 
 MAX_ATTEMPTS = 3
 # Kept from the stored document: attachments are not ours to drop.
@@ -149,9 +150,7 @@ def _bulk_write(
             conflicts[doc_id] = conflicts.get(doc_id, 0) + 1
             retry.append(doc_id)
         elif row.get("error"):
-            reason = one_line(
-                client.scrub(f"{row.get('error')}: {row.get('reason', '')}".rstrip(": "))
-            )
+            reason = one_line(client.scrub(server_words(row) or "refused"))
             outcomes[doc_id] = Outcome(doc_id, "failed", [], reason)
     for write in writes:
         if write["_id"] not in answered:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from kpack.provision.env import ProvisionError
+from kpack.provision.scrub import server_words
 
 DEFAULT_URL = "http://localhost:5984"
 
@@ -244,7 +245,8 @@ class Client:
                 raise self._error("the answer is not HTTP") from None
             except OSError as exc:
                 self.close()
-                raise self._error(exc.strerror or str(exc) or type(exc).__name__) from None
+                raise self._error(exc.strerror or _local(str(exc)) or type(exc).__name__) \
+                    from None
         try:
             data = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, ValueError, RecursionError):
@@ -308,13 +310,11 @@ class Client:
         return self._scrubber.scrub(message)
 
     def fail(self, response: Response, doing: str) -> CouchError:
-        """The message for an unexpected status while `doing` something."""
+        """The message for an unexpected status while `doing` something: the status and
+        CouchDB's own words (`server_words`), never the server's free text."""
         status = response.status
-        reason = ""
-        if isinstance(response.data, dict):
-            error, why = response.data.get("error"), response.data.get("reason")
-            reason = ": " + ", ".join(str(x) for x in (error, why) if x) if error or why else ""
-            reason = one_line(self.scrub(reason))
+        words = server_words(response.data)
+        reason = one_line(self.scrub(f": {words}")) if words else ""
         if status == 401:
             what = "401 Unauthorized: check the credentials (--user, COUCHDB_USER/COUCHDB_PASSWORD)"
         elif status == 403:
@@ -328,6 +328,15 @@ class Client:
         else:
             what = f"unexpected status {status}{reason}"
         return self._error(f"{doing}: {what}")
+
+
+def _local(text: str) -> str:
+    """An OSError's text, except the one http.client makes of a proxy's answer to CONNECT
+    ("Tunnel connection failed: 407 <the proxy's reason phrase>"): its status only."""
+    tunnel = re.match(r"Tunnel connection failed: (\d{3})", text)
+    if tunnel:
+        return f"the proxy refused the tunnel: status {tunnel.group(1)}"
+    return text
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -4,8 +4,8 @@ A string value becomes a `Template`: literal text and variable references, in or
 `$$` stands for a literal `$` (docker compose's convention), so a literal secret that
 contains `$NAME` can still be written. A `$` followed by anything else stays literal.
 
-Dotenv files (`--env-file`) are read by python-dotenv, as docker compose and most tools
-read them, `${OTHER}` expansion included.
+Dotenv files (`--env-file`) are parsed by python-dotenv, as docker compose and most tools
+read them; `${OTHER}` is expanded as python-dotenv expands it, with a bound on the size.
 """
 
 from __future__ import annotations
@@ -76,21 +76,34 @@ def parse_template(text: str, where: str) -> str | Template:
 # --- dotenv -----------------------------------------------------------------------------
 
 MAX_ENV_FILE = 2 * 1024 * 1024
+# Characters of all the file's values once `${OTHER}` is expanded. Nested references
+# double at each line (`B=${A}${A}`, `C=${B}${B}`...): 482 bytes made 1.1 GB in
+# python-dotenv, 2.5 KB a MemoryError. The bound is counted before any value is built.
+MAX_EXPANDED = 4 * 1024 * 1024
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """The values of a dotenv file, read by python-dotenv as `dotenv_values` reads them
+class EnvFile(NamedTuple):
+    """The values of a dotenv file, and for each name the variables its value was made
+    from (`A=${B}` and `B=${COUCHDB_PASSWORD}`: A comes from B and COUCHDB_PASSWORD), so the
+    substitution policy sees through the file."""
+
+    values: dict[str, str]
+    sources: dict[str, frozenset[str]]
+
+
+def read_env_file(path: Path) -> EnvFile:
+    """The values of a dotenv file, parsed by python-dotenv as `dotenv_values` parses them
     (KEY=VALUE, `export`, quotes, escapes in "…", comments, values spanning lines), with
     `${OTHER}` and `${OTHER:-default}` expanded from the file's earlier lines, else the
-    environment, as python-dotenv and docker compose do. A line python-dotenv cannot parse
-    is an error naming the line, never its content (it may hold a secret); a `${OTHER}` set
-    nowhere is a warning (it expands to an empty string). A bare `NAME` line sets nothing.
+    environment, as python-dotenv and docker compose do (`_expand`: the same result, its
+    size bounded). A line python-dotenv cannot parse is an error naming the line, never its
+    content (it may hold a secret); a `${OTHER}` set nowhere is a warning (it expands to an
+    empty string). A bare `NAME` line sets nothing.
     """
     import io
     import os
     import sys
 
-    from dotenv import dotenv_values  # lazily: only --env-file needs it
     from dotenv.parser import parse_stream
     from dotenv.variables import Variable, parse_variables
 
@@ -102,6 +115,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ProvisionError(f"cannot read the env file {path}: {reason}") from None
     known = set(os.environ)
+    bindings = []
     for binding in parse_stream(io.StringIO(text)):
         line = binding.original.line
         if binding.error:
@@ -119,8 +133,48 @@ def read_env_file(path: Path) -> dict[str, str]:
                 )
         if binding.value is not None:
             known.add(binding.key)
-    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
-    return {name: value for name, value in values.items() if value is not None}
+        bindings.append((binding.key, binding.value, line))
+    return _expand(bindings, str(path), os.environ)
+
+
+def _expand(
+    bindings: list[tuple[str, str | None, int]], where: str, environ: Mapping[str, str],
+) -> EnvFile:
+    """python-dotenv's `resolve_variables` (override=True, as `dotenv_values`): each
+    `${NAME}` is the file's earlier value (a bare `NAME` line: empty), else the
+    environment's, else the default, else empty. Sizes are added up before any value is
+    joined, so an expansion past MAX_EXPANDED ends in one line, having built nothing big."""
+    from dotenv.variables import Variable, parse_variables
+
+    values: dict[str, str | None] = {}
+    sources: dict[str, frozenset[str]] = {}
+    total = 0
+    for key, value, line in bindings:
+        if value is None:
+            values[key], sources[key] = None, frozenset()
+            continue
+        pieces: list[str] = []
+        names: set[str] = set()
+        for atom in parse_variables(value):
+            if isinstance(atom, Variable):
+                names.add(atom.name)
+                if atom.name in values:
+                    piece = values[atom.name] or ""
+                    names |= sources[atom.name]
+                else:
+                    piece = environ.get(atom.name, atom.default or "")
+            else:
+                piece = atom.resolve({})
+            total += len(piece)
+            if total > MAX_EXPANDED:
+                raise ProvisionError(
+                    f"{where}:{line}: the ${{...}} references make the env file's values "
+                    f"longer than {MAX_EXPANDED // 2**20} MiB: refused"
+                )
+            pieces.append(piece)
+        values[key], sources[key] = "".join(pieces), frozenset(names)
+    return EnvFile({k: v for k, v in values.items() if v is not None},
+                   {k: sources[k] for k, v in values.items() if v is not None})
 
 
 def _unterminated(statement: str) -> str | None:

@@ -2,9 +2,10 @@
 parsed, secrets masked for display.
 
 A document body is a JSON tree whose strings may be `Template`s (values with placeholders).
-`resolve` fills them from an environment (json format, --apply); `json_parts` serialises the
-tree to JSON text interleaved with `Var`s, which the curl and http renderers turn into
-run-time references, so a secret given as a placeholder never has to be printed.
+`kpack.provision.substitute` fills them (json format, --apply) or keeps them, under its
+policy; `json_parts` serialises the tree to JSON text interleaved with `Var`s, which the
+curl and http renderers turn into run-time references, so a secret given as a placeholder
+never has to be printed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import secrets as _random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from kpack.documents import Document
@@ -120,88 +121,6 @@ def variables(prepared: Iterable[Prepared]) -> list[str]:
             if isinstance(value, Template):
                 names.update(dict.fromkeys(value.names))
     return list(names)
-
-
-def secret_values(bodies: Iterable[dict[str, Any]]) -> list[str]:
-    """Every string under a secret field of resolved documents."""
-    return [
-        value
-        for body in bodies
-        for key in SECRET_KEYS
-        for value in _walk(body.get(key))
-        if isinstance(value, str) and value
-    ]
-
-
-def secret_variables(prepared: Iterable[Prepared]) -> set[str]:
-    names: set[str] = set()
-    for doc in prepared:
-        for key in SECRET_KEYS:
-            for value in _walk(doc.body.get(key)):
-                if isinstance(value, Template):
-                    names.update(value.names)
-    return names
-
-
-def missing_variables(prepared: list[Prepared], env: Mapping[str, str]) -> list[str]:
-    return [name for name in variables(prepared) if name not in env]
-
-
-def resolve(prepared: list[Prepared], env: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The documents with every placeholder filled; names the missing variables, never values."""
-    missing = missing_variables(prepared, env)
-    if missing:
-        raise ProvisionError(
-            f"environment variable{'s' if len(missing) > 1 else ''} not set: "
-            f"{', '.join(missing)} "
-            f"(export {'them' if len(missing) > 1 else 'it'} or use --env-file)"
-        )
-    return [_resolve(doc.body, env) for doc in prepared]
-
-
-def _resolve(value: Any, env: Mapping[str, str]) -> Any:
-    if isinstance(value, Template):
-        return value.resolve(env)
-    if isinstance(value, list):
-        return [_resolve(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: _resolve(v, env) for k, v in value.items()}
-    return value
-
-
-# --- masking ----------------------------------------------------------------------------
-
-
-class Masked(NamedTuple):
-    body: dict[str, Any]
-    fields: list[str]  # "id: field" for each secret field whose literal value was hidden
-
-
-def mask(doc_id: str, body: dict[str, Any], keep_templates: bool, reveal: bool) -> Masked:
-    """Hide secret values. `keep_templates`: placeholders stay (they print as references)."""
-    if reveal:
-        return Masked(body, [])
-    out = dict(body)
-    fields = []
-    for key in SECRET_KEYS:
-        if key in out:
-            hidden, changed = _mask(out[key], keep_templates)
-            out[key] = hidden
-            if changed:
-                fields.append(f"{doc_id}: {key}")
-    return Masked(out, fields)
-
-
-def _mask(value: Any, keep_templates: bool) -> tuple[Any, bool]:
-    if isinstance(value, Template) and keep_templates:
-        return value, False
-    if isinstance(value, list):
-        items = [_mask(v, keep_templates) for v in value]
-        return [v for v, _ in items], any(c for _, c in items)
-    if isinstance(value, dict):
-        pairs = {k: _mask(v, keep_templates) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
-    return MASK, True
 
 
 # --- serialisation with references ------------------------------------------------------

@@ -56,8 +56,10 @@ def _first(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
 
 def proxy_for(scheme: str, host: str, port: int, env: Mapping[str, str]) -> Proxy | None:
     """The proxy to reach scheme://host:port, or None for a direct connection."""
-    names = ("http_proxy",) if scheme == "http" else ("https_proxy", "HTTPS_PROXY")
-    found = _first(env, *names, "all_proxy", "ALL_PROXY")
+    if scheme == "http":
+        found = _first(env, "http_proxy", "all_proxy", "ALL_PROXY")
+    else:
+        found = _first(env, "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
     if found is None or bypassed(host, port, env):
         return None
     return parse_proxy(*found)

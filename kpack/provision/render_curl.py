@@ -12,6 +12,10 @@ What the script does, and why:
   The script's own variables all start with `kpack_`: a placeholder with that prefix, or
   named like a variable sh sets itself (`IFS`, `PWD`...), is refused (it could not read
   the caller's value).
+- What the script prints when it runs holds no control character: ids are printed as
+  kpack prints them (`kpack_shown`: `kpack.escape.printable`, the report's escaping,
+  computed when the script is printed), and of CouchDB's answer only the status and an
+  `error` token kpack knows (`couch.KNOWN_ERRORS`), never its free text.
 - A script printed with a masked secret (`********`) refuses to run: it writes nothing
   rather than store the mask over the real secret.
 - Credentials come from COUCHDB_USER/COUCHDB_PASSWORD at run time and reach curl through
@@ -31,8 +35,10 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from kpack.escape import printable
 from kpack.provision.env import ProvisionError, Var
 from kpack.provision.payload import DATABASE, json_parts
+from kpack.provision.scrub import KNOWN_ERRORS
 
 RESERVED_PREFIX = "kpack_"
 # Variables sh (dash, bash as sh, busybox) sets or resets itself, and the one the script
@@ -88,19 +94,28 @@ kpack_ctl=$kpack_ctl$(printf '\021\022\023\024\025\026\027\030\031\032\033\034\0
 kpack_status=
 kpack_body=
 
+# kpack_fail WHAT: the status and CouchDB's error token when it is a known one; never the
+# answer's free text, which may quote the request (credentials, secrets) or hold escapes.
 kpack_fail() {
   case $kpack_status in
     401) kpack_hint=' (set COUCHDB_USER and COUCHDB_PASSWORD)' ;;
     409) kpack_hint=' (changed by someone else meanwhile: run the script again)' ;;
     *) kpack_hint= ;;
   esac
-  printf 'kpack: %s: HTTP %s%s: %s\n' "$1" "$kpack_status" "$kpack_hint" "$kpack_body" >&2
+  kpack_error=$(printf '%s\n' "$kpack_body" | tr -d '\n' |
+    sed -n 's/.*"error" *: *"\([a-z_]*\)".*/\1/p')
+  case $kpack_error in
+    __KNOWN_ERRORS__) kpack_error=" $kpack_error" ;;
+    *) kpack_error= ;;
+  esac
+  printf 'kpack: %s: HTTP %s%s%s\n' "$1" "$kpack_status" "$kpack_error" "$kpack_hint" >&2
   exit 1
 }
 
-# kpack_say WHAT: "created <id>" or "updated <id>" on stdout.
+# kpack_say WHAT: "created <id>" or "updated <id>" on stdout, the id as kpack prints it
+# (control, bidi and line-separator characters escaped: kpack_shown).
 kpack_say() {
-  printf '%s %s\n' "$1" "$kpack_id"
+  printf '%s %s\n' "$1" "$kpack_shown"
 }
 
 # kpack_masked FIELD...: the script holds masked secrets; it stops before writing anything.
@@ -198,13 +213,15 @@ def render_curl(
         lines.append(f"#   {', '.join(variables)}  (the placeholders' values)")
     lines.append("# Values from the files are sh single-quoted words, never in comments.")
     lines.append("kpack_default_url=" + sh_quote(default_url))
-    lines.append(_FUNCTIONS.replace("__DATABASE__", url_segment(DATABASE)).rstrip("\n"))
+    functions = _FUNCTIONS.replace("__DATABASE__", url_segment(DATABASE))
+    functions = functions.replace("__KNOWN_ERRORS__", "|".join(sorted(KNOWN_ERRORS)))
+    lines.append(functions.rstrip("\n"))
     masked = [field for _, _, fields in documents for field in fields]  # "id: key"
     if masked:
         lines += [
             "",
             "# Masked secrets: this script refuses to run (it would store the mask).",
-            "kpack_masked " + " ".join(sh_quote(field) for field in masked),
+            "kpack_masked " + " ".join(sh_quote(printable(field)) for field in masked),
         ]
     lines.append(_CREDENTIALS.rstrip("\n"))
     if variables:
@@ -235,9 +252,9 @@ def render_curl(
         lines += [
             "",
             f"# --- document {number} of {count} ---",
-            "kpack_id=" + sh_quote(doc_id),
+            "kpack_shown=" + sh_quote(printable(doc_id)),
             'kpack_request GET "$kpack_db"' + sh_quote(f"/_all_docs?key={key}"),
-            '[ "$kpack_status" = 200 ] || kpack_fail "cannot read $kpack_id"',
+            '[ "$kpack_status" = 200 ] || kpack_fail "cannot read $kpack_shown"',
             "kpack_rev=$(printf '%s' \"$kpack_body\" | "
             "sed -n 's/.*\"value\":{\"rev\":\"\\([^\"]*\\)\".*/\\1/p')",
             "kpack_doc=" + _sh_json(body),
@@ -249,7 +266,7 @@ def render_curl(
             "case $kpack_status in",
             '  201|202) if [ -n "$kpack_rev" ]; then kpack_say updated; '
             "else kpack_say created; fi ;;",
-            '  *) kpack_fail "cannot write $kpack_id" ;;',
+            '  *) kpack_fail "cannot write $kpack_shown" ;;',
             "esac",
         ]
     return "\n".join(lines) + "\n"

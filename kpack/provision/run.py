@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.provision.env import ProvisionError
 from kpack.status import ExitStatus
+
+if TYPE_CHECKING:
+    from kpack.provision.substitute import Environment
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitStatus.CLEAN, ExitStatus.FINDINGS, ExitStatus.USAGE
 
@@ -30,6 +33,7 @@ class Request(NamedTuple):
     reveal_secrets: bool = False
     timeout: float = 10.0
     total_timeout: float | None = None
+    env_names: tuple[str, ...] = ()  # --env NAME: may fill placeholders anywhere
 
 
 def _err(message: str) -> None:
@@ -67,11 +71,14 @@ def _run(request: Request) -> int:
     from kpack.provision import payload as P
 
     prepared = P.prepare(documents, request.context)
-    env = dict(os.environ)
+    from kpack.provision.substitute import environment
+
+    env_file = None
     if request.env_file is not None:
         from kpack.provision.env import read_env_file
 
-        env = {**read_env_file(request.env_file), **os.environ}
+        env_file = read_env_file(request.env_file)
+    env = environment(dict(os.environ), env_file, request.env_names)
     if request.apply:
         return _apply(request, prepared, env)
     return _print(request, prepared, env)
@@ -138,32 +145,27 @@ def _with_context(documents: list[Any], diagnostics: list[Any], context: str) ->
     return sorted([*diagnostics, *extra], key=lambda d: d.sort_key)
 
 
-def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
+def _print(request: Request, prepared: list[Any], env: Environment) -> int:
     from kpack.provision import payload as P
     from kpack.provision.couch import locate
+    from kpack.provision.substitute import substitute
 
     output_format = request.output_format or "curl"
-    masked_fields: list[str] = []
-    if output_format == "json":
-        resolved = P.resolve(prepared, env)
-        bodies = []
-        for doc, body in zip(prepared, resolved, strict=True):
-            masked = P.mask(doc.id, body, keep_templates=False, reveal=request.reveal_secrets)
-            masked_fields += masked.fields
-            bodies.append(masked.body)
+    now = output_format == "json"
+    result = substitute(prepared, env, now=now, reveal=request.reveal_secrets)
+    masked_fields = [field for doc in result.documents for field in doc.masked]
+    if now:
+        bodies = [doc.shown for doc in result.documents]
         _out(P.plain_json({"docs": bodies} if request.bulk else bodies) + "\n")
-        _secrets_note(masked_fields, request.reveal_secrets, prepared, "this JSON", literal=False)
+        _filled_note(result.filled)
+        _secrets_note(masked_fields, request.reveal_secrets, result.sensitive, "this JSON",
+                      literal=False)
         return EXIT_OK
 
     # The script reads COUCHDB_URL at run time; the default printed in it has no credentials.
-    url_env = {k: v for k, v in env.items() if k == "COUCHDB_URL"}
+    url_env = {k: v for k, v in env.values.items() if k == "COUCHDB_URL"}
     default_url = locate(request.couchdb, None, url_env).display
-    documents = []
-    for doc in prepared:
-        masked = P.mask(doc.id, doc.body, keep_templates=True, reveal=request.reveal_secrets)
-        masked_fields += masked.fields
-        documents.append((doc.id, masked.body, masked.fields))
-    names = P.variables(prepared)
+    documents = [(doc.id, doc.shown, doc.masked) for doc in result.documents]
     if output_format == "curl":
         from kpack.provision.render_curl import render_curl
 
@@ -174,24 +176,30 @@ def _print(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
                     "cannot carry: use --format json or --apply"
                 )
 
-        _out(render_curl(documents, names, default_url))
+        _out(render_curl(documents, result.references, default_url))
     else:
         from kpack.provision.render_http import render_http
 
         _out(render_http(documents, default_url))
-    unset = P.missing_variables(prepared, env)
+    unset = [name for name in result.references if name not in env.values]
     if unset:
         _err(f"kpack: note: the {output_format} payload reads {', '.join(unset)} from the "
              "environment when it runs (not set here)")
-    _secrets_note(masked_fields, request.reveal_secrets, prepared, f"the {output_format} payload")
+    _secrets_note(masked_fields, request.reveal_secrets, result.sensitive,
+                  f"the {output_format} payload")
     return EXIT_OK
 
 
-def _secrets_note(
-    masked: list[str], reveal: bool, prepared: list[Any], what: str, literal: bool = True,
-) -> None:
-    from kpack.provision.payload import SECRET_KEYS
+def _filled_note(filled: dict[str, str]) -> None:
+    """The names filled and where from: never the values."""
+    if filled:
+        _err("kpack: note: placeholders filled: "
+             + ", ".join(f"{name} (from {origin})" for name, origin in filled.items()))
 
+
+def _secrets_note(
+    masked: list[str], reveal: bool, sensitive: bool, what: str, literal: bool = True,
+) -> None:
     if masked:
         refusal = {
             "the curl payload": " (the script refuses to run rather than store the mask)",
@@ -205,18 +213,18 @@ def _secrets_note(
             f"kpack: warning: {len(masked)} secret value{'s' if len(masked) > 1 else ''} masked "
             f"({'; '.join(masked)}): {what} will not work as printed{refusal}. {advice}"
         )
-    elif reveal and any(
-        key in doc.body for doc in prepared for key in SECRET_KEYS
-    ):
+    elif reveal and sensitive:
         _err(f"kpack: warning: --reveal-secrets: {what} may show secret values in clear")
 
 
-def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
+def _apply(request: Request, prepared: list[Any], env: Environment) -> int:
     from kpack.provision import payload as P
     from kpack.provision.apply import upsert
     from kpack.provision.couch import Client, locate
+    from kpack.provision.substitute import substitute
 
-    resolved = P.resolve(prepared, env)
+    result = substitute(prepared, env, now=True, reveal=request.reveal_secrets)
+    resolved = [doc.body for doc in result.documents]
     prompt = None
     if request.user is not None and sys.stdin.isatty():
         import getpass
@@ -224,19 +232,20 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
         def prompt() -> str:
             return getpass.getpass(f"CouchDB password for {request.user}: ")
 
-    location = locate(request.couchdb, request.user, env, prompt)
+    values = env.values
+    location = locate(request.couchdb, request.user, values, prompt)
     from kpack.provision.proxy import ignored_note
 
-    note = ignored_note(location.scheme, env)
+    note = ignored_note(location.scheme, values)
     if note:
         _err(f"kpack: note: {note}")
-    client = Client(location, request.timeout, request.total_timeout, env)
-    client.hide(P.secret_values(resolved))
+    client = Client(location, request.timeout, request.total_timeout, values)
+    client.hide(result.hidden)
     try:
         outcomes = upsert(client, resolved, request.dry_run)
     finally:
         client.close()
-    by_id = {body["_id"]: body for body in resolved}
+    shown = {doc.id: doc.shown for doc in result.documents}
     lines = []
     for outcome in outcomes:
         line = f"{outcome.status:<12} {outcome.id}"
@@ -246,7 +255,7 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
             line += f" — {outcome.note}"
         lines.append(line)
         if request.dry_run and outcome.status == "would-update":
-            lines += _diff_lines(outcome.changes, by_id[outcome.id], request.reveal_secrets)
+            lines += _diff_lines(outcome.changes, shown[outcome.id])
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -257,21 +266,22 @@ def _apply(request: Request, prepared: list[Any], env: dict[str, str]) -> int:
     lines.append(f"{verb} {where}: {summary} ({client.requests} HTTP request"
                  f"{'s' if client.requests != 1 else ''}).")
     _out("\n".join(lines) + "\n")
+    _filled_note(result.filled)
     return EXIT_USAGE if counts.get("failed") else EXIT_OK
 
 
-def _diff_lines(changes: list[tuple[str, str]], ours: dict[str, Any], reveal: bool) -> list[str]:
+def _diff_lines(changes: list[tuple[str, str]], shown: dict[str, Any]) -> list[str]:
+    """The dry run's changes, with the values as printed (secrets masked)."""
     import json
 
-    from kpack.provision.payload import MASK, SECRET_KEYS
+    from kpack.provision.payload import MASK
 
     lines = []
     for field, sign in changes:
         if sign == "-":
             lines.append(f"    - {field}")
             continue
-        value = ours[field]
-        secret = field in SECRET_KEYS and not reveal
-        shown = MASK if secret else json.dumps(value, ensure_ascii=False)
-        lines.append(f"    {sign} {field}: {shown}")
+        value = shown[field]
+        text = MASK if value == MASK else json.dumps(value, ensure_ascii=False)
+        lines.append(f"    {sign} {field}: {text}")
     return lines

@@ -11,6 +11,11 @@ hidden in all of these forms:
   longer encoded text (`user:password`): the characters that depend only on the secret's
   bytes are hidden, so at most a few bits next to the edges stay visible.
 Secrets shorter than 3 characters are not hidden (they would hide common text).
+
+The scrubber is the second line. The first is structural: of a server's answer, kpack
+repeats only CouchDB's own fixed words (`server_words`), never free text, which may quote
+the request in an encoding no scrubber can list (hex, upper case, HTML entities, double
+percent-encoding, base32...).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "****"
 MIN_LENGTH = 3
@@ -93,3 +99,39 @@ class Scrubber:
         for _ in range(2):
             text = self._pattern.sub(MASK, text)
         return text
+
+
+# The only words of an answer kpack repeats: CouchDB's (and PouchDB's) `error` tokens, and
+# their fixed `reason`s. Anything else a server, proxy or validation function says is free
+# text that may quote the request (the password, a document's secret) in any encoding
+# (hex, upper case, HTML entities, double percent-encoding, base32...): it is not printed.
+KNOWN_ERRORS = frozenset({
+    "bad_request", "unauthorized", "forbidden", "not_found", "conflict", "file_exists",
+    "illegal_database_name", "illegal_docid", "doc_validation", "missing_stub",
+    "bad_content_type", "method_not_allowed", "not_acceptable", "precondition_failed",
+    "request_entity_too_large", "unsupported_media_type", "query_parse_error",
+    "no_usable_index", "invalid_json", "unknown_error", "internal_server_error", "timeout",
+    "too_many_requests", "service_unavailable", "db_not_found", "database_does_not_exist",
+})
+KNOWN_REASONS = frozenset({
+    "missing", "deleted", "no_db_file", "Database does not exist.",
+    "Document update conflict.", "You are not a server admin.",
+    "Name or password is incorrect.", "You are not allowed to access this db.",
+    "function_clause", "Only reserved document ids may start with underscore.",
+    "Invalid rev format", "Document must be a JSON object",
+    "The database could not be created, the file already exists.",
+})
+
+
+def server_words(data: Any) -> str:
+    """CouchDB's `error` token and its `reason` when each is a known fixed word or phrase;
+    `(reason withheld)` for any other reason; "" when the answer has neither."""
+    if not isinstance(data, dict):
+        return ""
+    error, reason = data.get("error"), data.get("reason")
+    words = [error] if isinstance(error, str) and error in KNOWN_ERRORS else []
+    if isinstance(reason, str) and reason in KNOWN_REASONS:
+        words.append(reason)
+    elif reason not in (None, ""):
+        words.append("(reason withheld: it may quote what was sent)")
+    return ", ".join(words)

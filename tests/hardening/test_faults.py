@@ -227,8 +227,8 @@ PROVISION_FAULTS = [
     ("409-on-two-writes", on_write("409", 2), 2, "unexpected status 409"),
     ("conflicts-on-two-writes", on_write("conflicts", 2), 0, ""),
     ("conflicts-on-every-write", on_write("conflicts"), 2, "run again"),
-    ("500-on-the-write", on_write("500"), 2, "server error 500: x, boom"),
-    ("500-on-the-read", on_read("500"), 2, "server error 500: x, boom"),
+    ("500-on-the-write", on_write("500"), 2, "server error 500: (reason withheld"),
+    ("500-on-the-read", on_read("500"), 2, "server error 500: (reason withheld"),
 ]
 
 

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kpack.cli import main
+from kpack.escape import printable
 from tests.hardening.conftest import fuzz_settings
 from tests.provision.conftest import Server
 
@@ -135,7 +136,9 @@ def expected(folder: Path, docs: list[dict[str, Any]], env: dict[str, str],
              context_args: list[str]) -> list[Any] | None:
     """What `--format json` says will be stored; None when the rules refuse the files, or an
     `_id` holds a "/" (a context) when --context adds one."""
-    code, out, err = kpack(folder, docs, env, "-o", "json", "--reveal-secrets", *context_args)
+    # A and B fill fields outside the secret ones too: named with --env.
+    code, out, err = kpack(folder, docs, env, "-o", "json", "--reveal-secrets", "--env", "A",
+                           "--env", "B", *context_args)
     if code == 1 or (code == 2 and err.endswith("already has a context; drop --context or the "
                                                 "prefix\n")):
         return None
@@ -180,7 +183,8 @@ def test_curl_script_stores_exactly_the_json_documents(
     assert run.returncode == 0, run.stderr.decode("utf-8", "replace")
     assert run.stderr == b""
     ids = [d["_id"] for d in want]
-    assert run.stdout.decode("utf-8") == "".join(f"created {i}\n" for i in ids)
+    # Ids as kpack prints them: control characters escaped (issue 18, item 7).
+    assert run.stdout.decode("utf-8") == "".join(f"created {printable(i)}\n" for i in ids)
     assert stored(couch_server, ids) == want
 
 

@@ -83,7 +83,8 @@ def connector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "build").mkdir(parents=True)
     (root / "account-types.json").write_text(json.dumps(VALID, indent=2))
     (root / "konnector-dev-config.json").write_text(json.dumps(DEV_CONFIG, indent=2))
-    (root / ".env").write_text(f"DOTENV_SECRET={SENTINEL}\nexport OTHER='x'\n")
+    # CLIENT_ID fills client_id, outside the secret fields: only from the file (or --env).
+    (root / ".env").write_text(f"DOTENV_SECRET={SENTINEL}\nexport OTHER='x'\nCLIENT_ID=c\n")
     (root / "manifest.konnector").write_text(json.dumps(MANIFEST, indent=2))
     (root / "build" / "manifest.konnector").write_text(json.dumps(MANIFEST, indent=2))
     (root / "build" / "index.js").write_text("module.exports = () => 42\n")

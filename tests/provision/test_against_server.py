@@ -50,6 +50,8 @@ DOCS: list[dict[str, Any]] = [
         "secret": {"token": "$COZY_TOKEN", "list": ["$COZY_ID"], "deep": {"k": "${COZY_SECRET}"}},
     },
 ]
+# COZY_ID fills client_id and extras, outside the secret fields: named with --env.
+ALLOW = ["--env", "COZY_ID"]
 EXPECTED = {
     "service.example": {
         **DOCS[0],
@@ -106,7 +108,7 @@ def test_printed_curl_script_runs_twice(
     assert couch.doc("ctx/google")["_rev"].startswith("2-") and rev.startswith("1-")
     assert_stored(couch, EXPECTED)
     # What --apply computes is byte-for-byte what the script stored: nothing to change.
-    applied = run_kpack(["account-types.json", "--apply"], env, tmp_path)
+    applied = run_kpack(["account-types.json", "--apply", "--env", "COZY_ID"], env, tmp_path)
     assert applied.returncode == 0, applied.stderr
     assert applied.stdout.splitlines()[:2] == ["unchanged    service.example",
                                                "unchanged    ctx/google"]
@@ -146,7 +148,7 @@ def test_apply_reports_created_updated_unchanged(
 ) -> None:
     write(tmp_path, "account-types.json", DOCS)
     env = {**kpack_env, **ENV}
-    first = run_kpack(["account-types.json", "--apply"], env, tmp_path)
+    first = run_kpack(["account-types.json", "--apply", *ALLOW], env, tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
         "created      service.example",
@@ -156,13 +158,13 @@ def test_apply_reports_created_updated_unchanged(
     ]
     assert_stored(couch, EXPECTED)
     rev = couch.doc("service.example")["_rev"]
-    again = run_kpack(["account-types.json", "--apply"], env, tmp_path)
+    again = run_kpack(["account-types.json", "--apply", *ALLOW], env, tmp_path)
     assert again.stdout.splitlines()[-1].endswith(": 2 unchanged (1 HTTP request).")
     assert couch.doc("service.example")["_rev"] == rev  # no write, no new revision
 
     changed = [{**DOCS[0], "token_mode": "get", "client_secret": "$COZY_TOKEN"}, DOCS[1]]
     write(tmp_path, "account-types.json", changed)
-    dry = run_kpack(["account-types.json", "--dry-run"], env, tmp_path)
+    dry = run_kpack(["account-types.json", "--dry-run", *ALLOW], env, tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[:3] == [
         "would-update service.example",
@@ -170,7 +172,7 @@ def test_apply_reports_created_updated_unchanged(
         '    ~ token_mode: "get"',
     ]
     assert couch.doc("service.example")["_rev"] == rev  # a dry run writes nothing
-    done = run_kpack(["account-types.json", "--apply"], env, tmp_path)
+    done = run_kpack(["account-types.json", "--apply", *ALLOW], env, tmp_path)
     assert done.stdout.splitlines()[:2] == [
         "updated      service.example (client_secret, token_mode)",
         "unchanged    ctx/google",
@@ -184,7 +186,8 @@ def test_dry_run_on_a_missing_database_creates_nothing(
     tmp_path: Path, couch: Server, kpack_env: dict[str, str],
 ) -> None:
     write(tmp_path, "account-types.json", DOCS)
-    dry = run_kpack(["account-types.json", "--dry-run"], {**kpack_env, **ENV}, tmp_path)
+    dry = run_kpack(["account-types.json", "--dry-run", *ALLOW], {**kpack_env, **ENV},
+                    tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[0] == "would-create service.example — new database"
     assert couch.request("GET", DB_PATH)[0] == 404

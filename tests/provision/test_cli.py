@@ -22,6 +22,8 @@ FACEBOOK = {
     "redirect_uri": "https://oauthcallback.cozy.tools/accounts/facebook/redirect",
 }
 ENV_SECRET = "env-Secret-4f9a"
+# client_id is outside the secret fields: --format json fills it with --env only.
+ALLOW = ("--env", "COZY_FB_CLIENT_ID")
 LITERAL_SECRET = "literal-Secret-7c2e"
 
 
@@ -77,13 +79,13 @@ def test_json_format_is_the_stored_documents(
     monkeypatch.setenv("COZY_FB_CLIENT_ID", "the-id")
     monkeypatch.setenv("COZY_FB_CLIENT_SECRET", ENV_SECRET)
     path = write(tmp_path, "account-type.json", {**FACEBOOK, "_rev": "1-x"})
-    code, out, err = run(capsys, str(path), "-o", "json", "--context", "ctx")
+    code, out, err = run(capsys, str(path), "-o", "json", "--context", "ctx", *ALLOW)
     assert code == 0
     [doc] = json.loads(out)
     assert doc == {**FACEBOOK, "_id": "ctx/facebook", "client_id": "the-id",
                    "client_secret": "********"}
     assert "1 secret value masked (ctx/facebook: client_secret)" in err
-    code, out, _ = run(capsys, str(path), "-o", "json", "--bulk", "--reveal-secrets")
+    code, out, _ = run(capsys, str(path), "-o", "json", "--bulk", "--reveal-secrets", *ALLOW)
     assert json.loads(out)["docs"][0]["client_secret"] == ENV_SECRET
 
 
@@ -92,7 +94,7 @@ def test_missing_variable_names_it_never_a_value(
 ) -> None:
     monkeypatch.setenv("COZY_FB_CLIENT_ID", "the-id-value")
     path = write(tmp_path, "account-type.json", FACEBOOK)
-    code, out, err = run(capsys, str(path), "-o", "json")
+    code, out, err = run(capsys, str(path), "-o", "json", *ALLOW)
     assert (code, out) == (2, "")
     assert err == ("kpack: error: environment variable not set: COZY_FB_CLIENT_SECRET "
                    "(export it or use --env-file)\n")
@@ -136,7 +138,7 @@ def test_curl_format_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "set -eu" in lines
     assert '  "client_secret": "\'"$kpack_v_COZY_FB_CLIENT_SECRET"\'",' in lines
     assert "  -H 'Content-Type: application/json' --data-binary @- <<kpack_EOF" in lines
-    assert "kpack_id='ctx/facebook'" in lines
+    assert "kpack_shown='ctx/facebook'" in lines
     assert "kpack_request GET \"$kpack_db\"'/_all_docs?key=%22ctx%2Ffacebook%22'" in lines
     assert ("kpack_request PUT \"$kpack_db\"'/ctx%2Ffacebook'\"${kpack_rev:+?rev=$kpack_rev}\" \\"
             in lines)
@@ -156,12 +158,12 @@ def test_secrets_never_printed_unless_revealed(
          "secret": {"api_key": LITERAL_SECRET}},
     ]
     path = write(tmp_path, "account-types.json", docs)
-    code, out, err = run(capsys, str(path), "-o", fmt)
+    code, out, err = run(capsys, str(path), "-o", fmt, *ALLOW)
     assert code == 0
     assert ENV_SECRET not in out + err
     assert LITERAL_SECRET not in out + err
     assert "service: secret" in err and "will not work as printed" in err
-    code, out, err = run(capsys, str(path), "-o", fmt, "--reveal-secrets")
+    code, out, err = run(capsys, str(path), "-o", fmt, "--reveal-secrets", *ALLOW)
     assert code == 0
     assert LITERAL_SECRET in out
     assert (ENV_SECRET in out) is (fmt == "json")  # curl and http keep the reference

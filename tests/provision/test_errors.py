@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -167,3 +168,73 @@ def test_credentials_from_the_environment_are_sent_never_shown(
         code, _, err = apply(tmp_path, capsys, f"http://127.0.0.1:{serve(Handler)}")
     assert seen == ["Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()]
     assert code == 2 and "401 Unauthorized" in err
+
+
+# -- issue 18, item 12: a server's free text is never printed --------------------------------
+
+
+def password_forms(secret: str) -> list[str]:
+    """Forms of a secret the scrubber of issue 15 did not know."""
+    import html
+    from urllib.parse import quote
+
+    raw = secret.encode()
+    return [secret.upper(), raw.hex(), raw.hex().upper(), html.escape(secret),
+            "".join(f"&#{b};" for b in raw), "".join(f"&#x{b:x};" for b in raw),
+            quote(quote(secret, safe=""), safe=""), base64.b32encode(raw).decode()]
+
+
+HTML_PASSWORD = "pw<Never>&Shown 91"  # HTML-escaping and percent-encoding change it
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "expected"),
+    [
+        (500, {"error": "unknown_error", "reason": " ".join(password_forms(HTML_PASSWORD))},
+         "server error 500: unknown_error, (reason withheld: it may quote what was sent)\n"),
+        # An `error` that is not one of CouchDB's tokens is free text too.
+        (403, {"error": " ".join(password_forms(HTML_PASSWORD))},
+         "403 Forbidden: this user may not do that\n"),
+    ],
+)
+def test_a_server_quoting_the_password_in_any_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch, status: int, answer: dict[str, str], expected: str,
+) -> None:
+    """A real CouchDB does not quote credentials back; a proxy or a broken server can."""
+    url = fake(status, json.dumps(answer).encode()).replace(f"admin:{PASSWORD}@", "")
+    monkeypatch.setenv("COUCHDB_USER", "admin")
+    monkeypatch.setenv("COUCHDB_PASSWORD", HTML_PASSWORD)
+    code, out, err = apply(tmp_path, capsys, url)
+    assert (code, out) == (2, "")
+    assert err.startswith("kpack: error: CouchDB at http://127.0.0.1:") and err.endswith(expected)
+    for form in password_forms(HTML_PASSWORD):
+        assert form not in err, form
+
+
+def test_a_proxy_refusing_the_tunnel_is_reported_by_its_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """http.client puts the proxy's reason phrase in its error: kpack keeps the status."""
+    phrase = " ".join(password_forms(HTML_PASSWORD)).replace("\n", " ")
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen()
+        port = proxy.getsockname()[1]
+
+        def refuse() -> None:
+            connection, _ = proxy.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(f"HTTP/1.1 407 {phrase}\r\nContent-Length: 0\r\n\r\n".encode())
+
+        thread = threading.Thread(target=refuse, daemon=True)
+        thread.start()
+        credentials = f"u:{quote(HTML_PASSWORD, safe='')}"
+        monkeypatch.setenv("https_proxy", f"http://{credentials}@127.0.0.1:{port}")
+        code, out, err = apply(tmp_path, capsys, "https://couch.invalid:6984")
+        thread.join(5)
+    assert (code, out) == (2, "")
+    assert err == ("kpack: error: CouchDB at https://couch.invalid:6984 (through the proxy "
+                   f"http://127.0.0.1:{port} from https_proxy): the proxy refused the tunnel: "
+                   "status 407\n")

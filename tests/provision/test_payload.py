@@ -12,16 +12,8 @@ from kpack.diagnostics import Kind
 from kpack.documents import split_documents
 from kpack.load.source import read_source
 from kpack.provision.env import ProvisionError, Template, Var
-from kpack.provision.payload import (
-    MASK,
-    Prepared,
-    json_parts,
-    mask,
-    missing_variables,
-    prepare,
-    resolve,
-    variables,
-)
+from kpack.provision.payload import MASK, Prepared, json_parts, prepare, variables
+from kpack.provision.substitute import environment, substitute
 from tests.helpers import write
 
 
@@ -62,15 +54,15 @@ def test_variables_and_resolution(tmp_path: Path) -> None:
         "extras": {"a": "x-$ID-y"}, "secret": {"nested": ["$TOKEN"]},
     })
     assert variables(docs) == ["ID", "SECRET", "TOKEN"]
-    assert missing_variables(docs, {"ID": "1"}) == ["SECRET", "TOKEN"]
     with pytest.raises(ProvisionError) as error:
-        resolve(docs, {"ID": "the-id-value"})
+        substitute(docs, environment({"ID": "the-id-value"}, allowed=["ID"]), True, False)
     assert str(error.value) == (
         "environment variables not set: SECRET, TOKEN (export them or use --env-file)"
     )
     assert "the-id-value" not in str(error.value)
-    [body] = resolve(docs, {"ID": "1", "SECRET": "s", "TOKEN": "t"})
-    assert body == {
+    env = environment({"ID": "1", "SECRET": "s", "TOKEN": "t"}, allowed=["ID"])
+    [filled] = substitute(docs, env, True, True).documents
+    assert filled.body == filled.shown == {
         "_id": "fb", "client_id": "1", "client_secret": "s", "extras": {"a": "x-1-y"},
         "secret": {"nested": ["t"]},
     }
@@ -81,15 +73,19 @@ def test_mask_hides_literal_secrets_keeps_references() -> None:
         "_id": "fb", "client_id": "public", "client_secret": "literal-s3cret",
         "secret": {"token": Template((Var("TOKEN"),)), "pin": 1234},
     }
-    masked = mask("fb", body, keep_templates=True, reveal=False)
-    assert masked.body["client_id"] == "public"
-    assert masked.body["client_secret"] == MASK
-    assert masked.body["secret"] == {"token": Template((Var("TOKEN"),)), "pin": MASK}
-    assert masked.fields == ["fb: client_secret", "fb: secret"]
-    # Resolved documents (json format): everything under a secret key is hidden.
-    resolved = {"_id": "fb", "client_secret": "from-env"}
-    assert mask("fb", resolved, keep_templates=False, reveal=False).body["client_secret"] == MASK
-    assert mask("fb", body, keep_templates=True, reveal=True).body is body
+    doc = Prepared("fb", "f.json", body)
+    env = environment({"TOKEN": "from-env"})
+    [kept] = substitute([doc], env, now=False, reveal=False).documents
+    assert kept.shown["client_id"] == "public"
+    assert kept.shown["client_secret"] == MASK
+    assert kept.shown["secret"] == {"token": Template((Var("TOKEN"),)), "pin": MASK}
+    assert kept.masked == ["fb: client_secret", "fb: secret"]
+    assert kept.body is body
+    # Filled documents (json format): everything under a secret key is hidden.
+    [filled] = substitute([doc], env, now=True, reveal=False).documents
+    assert filled.shown["secret"] == {"token": MASK, "pin": MASK}
+    assert filled.body["secret"] == {"token": "from-env", "pin": 1234}
+    assert substitute([doc], env, now=False, reveal=True).documents[0].shown is body
 
 
 def test_json_parts_interleaves_references() -> None:

@@ -131,6 +131,7 @@ def test_upper_case_http_proxy_is_ignored_as_curl_does(
     assert result.stderr == (
         "kpack: note: HTTP_PROXY is ignored, as curl ignores it (a CGI request can set it): "
         "set http_proxy to use a proxy for http:// URLs\n"
+        "kpack: note: placeholders filled: TOKEN (from the environment)\n"
     )
 
 
