@@ -5,10 +5,11 @@ The stack decodes the manifest with Go's `encoding/json` into typed fields (cozy
 `model/app/konnector.go`): a wrong JSON type on one of them fails the whole install, while
 every other member is kept as raw JSON and read by the registry or the home app. Go's
 decoder matches struct fields case-insensitively and ignores `null`; the checks do the
-same (`decoding`) so they never report what the stack accepts.
+same (through `typed`'s helpers) so they never report what the stack accepts.
 
 The families, each with its rules' definitions next to their checks:
-- `typed` (M001): the members the stack decodes into typed Go fields;
+- `typed` (M001): the members the stack decodes into typed Go fields, and how Go reads
+  members (case-insensitively, nulls ignored) for every family;
 - `identity` (M002-M005): slug, type, version, editor;
 - `permissions` (M006-M009): permission rules, doctypes and verbs;
 - `fields` (M010-M011): the schedule and the account form the home app reads;
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.options import CheckOptions
-from kpack.rules.manifest import decoding, fields, identity, keys, oauth, permissions, store, typed
+from kpack.rules.manifest import fields, identity, keys, oauth, permissions, store, typed
 from kpack.rules.manifest.permissions import doctype_problem
 
 RUN_MEMBERS: tuple[str, ...] = ()  # no rule compares manifests with each other
@@ -38,11 +39,11 @@ def check_run(
 
 
 def check_document(doc: Document, options: CheckOptions) -> Iterator[Finding]:
-    decoding.forget()  # one document's objects at a time (a caller may change data between)
+    typed.forget()  # one document's objects at a time (a caller may change data between)
     try:
         yield from _check_manifest(doc, options)
     finally:
-        decoding.forget()
+        typed.forget()
 
 
 def _check_manifest(doc: Document, options: CheckOptions) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.decoding import Findings, K, W
+from kpack.rules.manifest.typed import Findings, K, W
 
 UNKNOWN_FREQUENCY = define(
     "M010", "unknown-frequency", W, K, "`frequency` is not hourly, daily, weekly or monthly.",

@@ -14,7 +14,7 @@ from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.decoding import E, Findings, K, W, go_member, severity
+from kpack.rules.manifest.typed import E, Findings, K, W, go_member, severity
 
 INVALID_SLUG = define(
     "M002", "invalid-slug", E, K, "`slug` is missing, empty or not `^[a-z0-9-]+$`.",

@@ -15,8 +15,8 @@ from kpack.documents import Document
 from kpack.fixes import Fix, RenameKey, safe
 from kpack.rulebook import declare_fix, define
 from kpack.rules.common import did_you_mean, js
-from kpack.rules.manifest.decoding import Findings, K, W
 from kpack.rules.manifest.store import is_misplaced_locale
+from kpack.rules.manifest.typed import Findings, K, W
 
 UNKNOWN_KEY = define(
     "M019", "unknown-manifest-key", W, K, "A top-level key no consumer of the manifest reads.",

@@ -13,7 +13,7 @@ from kpack.documents import Document
 from kpack.fixes import Fix, SetValue, unsafe
 from kpack.rulebook import declare_fix, define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.decoding import E, Findings, K, W
+from kpack.rules.manifest.typed import E, Findings, K, W
 
 INVALID_OAUTH = define(
     "M014", "invalid-oauth", E, K, "`oauth` is not an object.",
@@ -96,7 +96,7 @@ def check_oauth(doc: Document) -> Findings:
             )
 
 
-# --- M015/M016 scope --------------------------------------------------------------------------
+# --- M015/M016 scope ------------------------------------------------------------------------
 
 
 def _scope(doc: Document, scope: Any) -> Findings:
@@ -199,7 +199,7 @@ def _duplicate_scopes(items: list[tuple[str, str]]) -> Findings:
             seen.add(scope)
 
 
-# --- M018 account_type ------------------------------------------------------------------------
+# --- M018 account_type ----------------------------------------------------------------------
 
 
 def _oauth_account_type(doc: Document, value: Any) -> Findings:

@@ -16,7 +16,7 @@ from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.decoding import (
+from kpack.rules.manifest.typed import (
     NONE,
     E,
     Findings,

@@ -16,7 +16,7 @@ from kpack.diagnostics import Finding, Rule
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.decoding import Findings, K, W
+from kpack.rules.manifest.typed import Findings, K, W
 
 UNKNOWN_CATEGORY = define(
     "M012", "unknown-category", W, K, "A category is outside the registry's documented list.",
@@ -111,7 +111,7 @@ def _listed_values(
             )
 
 
-# --- M021 vendor_link -------------------------------------------------------------------------
+# --- M021 vendor_link -----------------------------------------------------------------------
 
 
 def check_vendor_link(doc: Document) -> Findings:
