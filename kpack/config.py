@@ -340,7 +340,7 @@ def _parse_file(path: Path) -> Settings:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    from kpack.load.source import MAX_YAML_VALUES, yaml_values_over
+    from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
 
     try:
         text = _read_config_text(path)

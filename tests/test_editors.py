@@ -183,7 +183,7 @@ def example_files(kind: Kind) -> list[Path]:
 
 @pytest.mark.parametrize("kind", schemas.KINDS)
 def test_the_shipped_schemas_accept_the_clean_example(kind: str, tmp_path: Path) -> None:
-    from kpack.load.source import blank_comments
+    from kpack.load.json_text import blank_comments
 
     files = [p for p in example_files(KIND_OF[kind]) if "oauth-connector" in p.parts]
     assert files, kind

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpack.diagnostics import Diagnostic, Kind, Severity
-from kpack.load.source import MANIFEST_MAX_BYTES, SourceFile, blank_comments, read_source
+from kpack.load.json_text import blank_comments
+from kpack.load.source import MANIFEST_MAX_BYTES, SourceFile, read_source
 from tests.helpers import write
 
 

@@ -210,6 +210,9 @@ _NEXT_SCALAR_ITEM = re.compile(
 )
 
 
+_NEXT_SCALAR_ITEM_MATCH = _NEXT_SCALAR_ITEM.match
+
+
 class _Container:
     """An object or array being scanned."""
 
@@ -242,7 +245,6 @@ def index_json(text: str) -> PositionIndex:
     key_start, key_end = _NONE, 0
     expected = _VALUE
     match = _TOKEN.match
-    next_item = _NEXT_SCALAR_ITEM.match
     pos = 0
     while (token := match(text, pos)) is not None:
         group = token.lastindex or 0
@@ -267,16 +269,7 @@ def index_json(text: str) -> PositionIndex:
             keys.append(key)
             expected = _AFTER
             if container is not None and container.keys is None:
-                # The next scalar items of the array, one match each (a million numbers).
-                count = container.count
-                while (item := next_item(text, pos)) is not None:
-                    count += 1
-                    group = item.lastindex or 0
-                    pos = item.end()
-                    spans.extend((_NONE, count, item.start(group), pos))
-                    parents.append(parent)
-                    keys.append(None)
-                container.count = count
+                pos = _scalar_items(text, pos, container, spans, parents, keys)
         elif expected == _VALUE and char in "{[":
             parent = len(keys)
             spans.extend((key_start, key_end, start, pos))  # the end is set when it closes
@@ -310,6 +303,24 @@ def index_json(text: str) -> PositionIndex:
     for unclosed in open_:
         spans[4 * unclosed.id + 3] = spans[4 * unclosed.id + 2]
     return PositionIndex(text, tree, duplicates)
+
+
+def _scalar_items(
+    text: str, pos: int, container: _Container,
+    spans: array[int], parents: array[int], keys: list[str | None],
+) -> int:
+    """Index the scalar items that follow at `pos` in the array `container` (`index_json`'s
+    tree), one match each and no trip through the scanner's states (an array of a million
+    numbers); return the offset after the last one."""
+    parent, count = container.id, container.count
+    while (item := _NEXT_SCALAR_ITEM_MATCH(text, pos)) is not None:
+        count += 1
+        pos = item.end()
+        spans.extend((_NONE, count, item.start(item.lastindex or 0), pos))
+        parents.append(parent)
+        keys.append(None)
+    container.count = count
+    return pos
 
 
 # --- YAML ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kpack import spec
 from kpack.diagnostics import Diagnostic, Kind
 from kpack.rules.common import go_fold
-from kpack.rules.manifest import _go_member
+from kpack.rules.manifest.typed import go_member as _go_member
 from tests.conformance.conftest import Oracle, conformance_settings
 from tests.conformance.kpack_side import assert_agree, describe, errors
 from tests.conformance.strategies import (

@@ -143,7 +143,7 @@ def _type_tag(value: Any) -> str:
 
 
 def _read_json(path: Path) -> Any:
-    from kpack.load.source import blank_comments
+    from kpack.load.json_text import blank_comments
 
     return json.loads(blank_comments(path.read_text(encoding="utf-8")))
 

@@ -1,0 +1,136 @@
+"""The manifest as cozy-stack's Go decoder reads it, and M001: the members it decodes
+into typed Go fields (`model/app/konnector.go`).
+
+Go's `encoding/json` matches struct fields case-insensitively and ignores `null`: every
+family looks members up through the helpers here so it never reports what the stack
+accepts. A wrong JSON type on a typed field fails the whole install; every other member
+is kept as raw JSON and read by the registry or the home app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kpack import spec
+from kpack.diagnostics import Finding, Kind, Severity
+from kpack.documents import Document
+from kpack.rulebook import define
+from kpack.rules.common import go_fold, is_type, type_name
+
+E, W = Severity.ERROR, Severity.WARNING
+K = Kind.MANIFEST
+
+Findings = Iterator[Finding]
+
+FIELD_TYPE = define(
+    "M001", "manifest-field-type", E, K, "A field the stack decodes has the wrong JSON type.",
+    """
+    cozy-stack decodes `slug`, `source`, `version`, `name`, `icon`, `language`,
+    `on_delete_account` (strings), `clientSide` (boolean), `parameters`, `permissions`,
+    `terms` and `notifications` (objects) into typed Go fields (`model/app/konnector.go`).
+    One wrong type, such as `"clientSide": "true"` or `"version": 1.2`, makes Go's JSON
+    decoder fail and the whole install stops with "Application manifest is invalid or
+    malformed". The same holds for `terms.url` and `terms.version` (strings). `null` is
+    accepted (Go leaves the field empty), and Go matches keys case-insensitively, so
+    `"ClientSide"` is decoded (and checked) too.
+    """,
+)
+
+
+# --- how Go reads members, for every family -------------------------------------------------
+
+
+# The non-null members of each object looked up, by their key's case-folded form (in
+# document order), so each key is folded once and not once per field looked up. Keyed by
+# id(): each entry holds its object, which keeps the id from being reused meanwhile.
+_FOLDED: dict[int, tuple[dict[str, Any], dict[str, list[tuple[str, Any]]]]] = {}
+NONE: list[tuple[str, Any]] = []
+
+
+def forget() -> None:
+    """Drop the folded members: one document's objects at a time."""
+    _FOLDED.clear()
+
+
+def go_members(obj: dict[str, Any], name: str) -> list[tuple[str, Any]]:
+    """Every member Go's decoder decodes into the field `name`: each key equal to it
+    ignoring case, in document order, leaving out nulls (Go ignores them). The list is
+    shared: read it, do not change it."""
+    return folded(obj).get(name.lower(), NONE)
+
+
+def folded(obj: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
+    """`obj`'s non-null members by case-folded key: loops over many fields take it once
+    and look each (already folded) field up, with no call per field."""
+    entry = _FOLDED.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        index: dict[str, list[tuple[str, Any]]] = {}
+        for key, value in obj.items():
+            if value is not None:
+                name = go_fold(key)  # Go's folding, not Python's casefold
+                if name is not None:
+                    index.setdefault(name, []).append((key, value))
+        entry = _FOLDED[id(obj)] = (obj, index)
+    return entry[1]
+
+
+def go_member(obj: dict[str, Any], name: str) -> tuple[str, Any] | None:
+    """The member whose value the field ends up with (the last one decoded), or None."""
+    members = go_members(obj, name)
+    return members[-1] if members else None
+
+
+def severity(registry: bool) -> Severity:
+    """What the registry requires and the stack does without: an error for the registry."""
+    return E if registry else W
+
+
+def token(key: str) -> str:
+    """`key` as a JSON pointer token."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+# --- M001 typed fields ----------------------------------------------------------------------
+
+
+def check_typed_fields(doc: Document) -> Findings:
+    data = doc.data
+    members = folded(data)
+    for folded_name, json_type in _TYPED_FIELDS_FOLDED:
+        for key, value in members.get(folded_name, NONE):
+            if not is_type(value, json_type):
+                yield Finding(
+                    FIELD_TYPE, doc.at(key),
+                    f'"{key}" must be {_expected(json_type)}, not {type_name(value)}: the '
+                    f"stack refuses the whole manifest",
+                    _type_help(value, json_type),
+                )
+    for terms_key, terms in go_members(data, "terms"):
+        if not isinstance(terms, dict):
+            continue
+        for name in ("url", "version"):
+            for key, value in go_members(terms, name):
+                if not isinstance(value, str):
+                    yield Finding(
+                        FIELD_TYPE, doc.at(terms_key, key),
+                        f'"terms.{key}" must be a string, not {type_name(value)}',
+                    )
+
+
+_TYPED_FIELDS_FOLDED = [
+    (name.lower(), json_type) for name, json_type in spec.MANIFEST_TYPED_FIELDS.items()
+]
+
+
+def _expected(json_type: str) -> str:
+    return {"string": "a string", "boolean": "a boolean", "object": "an object",
+            "array": "an array"}[json_type]
+
+
+def _type_help(value: Any, json_type: str) -> str | None:
+    if json_type == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+        return f"write {value.lower()} without quotes"
+    if json_type == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'write it as a string: "{value}"'
+    return None
