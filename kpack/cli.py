@@ -101,7 +101,7 @@ def _complete_selectors(incomplete: str) -> list[str]:
     head = done + comma
     found = complete_rule(last)
     if "all".startswith(last.lower()):
-        found.insert(0, last + "ALL"[len(last):])
+        found.insert(0, last + ("all" if last.islower() else "ALL")[len(last):])
     return [head + item for item in found]
 
 
