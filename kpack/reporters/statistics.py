@@ -18,7 +18,7 @@ from kpack.reporters import Report
 class Statistic(NamedTuple):
     code: str
     name: str
-    count: int
+    found: int  # findings of this rule (`count` is a tuple's method)
     fixable_count: int
 
 
@@ -29,13 +29,13 @@ def statistics(report: Report) -> list[Statistic]:
         tally[0] += 1
         tally[1] += applies(d.fix, report.unsafe_fixes)
     rows = [Statistic(code, name, n, fixable) for (code, name), (n, fixable) in counts.items()]
-    rows.sort(key=lambda s: (-s.count, s.code, s.name))
+    rows.sort(key=lambda s: (-s.found, s.code, s.name))
     return rows
 
 
 def render_json(report: Report) -> str:
     rows = [
-        {"code": s.code, "name": s.name, "count": s.count, "fixable": s.fixable_count > 0,
+        {"code": s.code, "name": s.name, "count": s.found, "fixable": s.fixable_count > 0,
          "fixable_count": s.fixable_count}
         for s in statistics(report)
     ]
@@ -48,16 +48,16 @@ def render_text(report: Report) -> str:
     rows = statistics(report)
     lines = []
     if rows:
-        count_width = max(len(str(s.count)) for s in rows)
+        count_width = max(len(str(s.found)) for s in rows)
         code_width = max(len(s.code) for s in rows)
         any_fixable = any(s.fixable_count for s in rows)
         for s in rows:
             mark = ""
             if any_fixable:
-                mark = "[*] " if s.fixable_count == s.count else (
+                mark = "[*] " if s.fixable_count == s.found else (
                     "[~] " if s.fixable_count else "[ ] "
                 )
-            lines.append(f"{s.count:>{count_width}}\t{s.code:<{code_width}}\t{mark}{s.name}")
+            lines.append(f"{s.found:>{count_width}}\t{s.code:<{code_width}}\t{mark}{s.name}")
     if report.summary:
         lines.append(summary_line(report))
         fixable = fixable_line(report)
