@@ -23,6 +23,8 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # `-h` as `--help`, as ruff has it; click hands it down to every command.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -81,33 +83,55 @@ CheckKind = Annotated[
     typer.Option("--kind", help="Treat every given file as this kind."),
 ]
 CheckOutputFormat = Annotated[
-    OutputFormat, typer.Option("--format", "-o", help="Report format.")
+    OutputFormat,
+    typer.Option("--format", "--output-format", "-o", help="Report format."),
 ]
 CheckOutputFile = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--output-file", help="Write the report to this file."),
 ]
+
+
+def _complete_selectors(incomplete: str) -> list[str]:
+    """--select and co.: rule codes and names as `kpack rule` completes them, and ALL;
+    in a comma-separated value, the last item."""
+    from kpack.commands.rules import complete_rule
+
+    done, comma, last = incomplete.rpartition(",")
+    head = done + comma
+    found = complete_rule(last)
+    if "all".startswith(last.lower()):
+        found.insert(0, last + ("all" if last.islower() else "ALL")[len(last):])
+    return [head + item for item in found]
+
+
 CheckSelect = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
-        "--select", help="Only these codes or prefixes (repeatable, or comma-separated)."
+        "--select", help="Only these codes or prefixes (repeatable, or comma-separated).",
+        autocompletion=_complete_selectors,
     ),
 ]
 CheckIgnore = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
-        "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated)."
+        "--ignore", help="Skip these codes or prefixes (repeatable, or comma-separated).",
+        autocompletion=_complete_selectors,
     ),
 ]
 CheckExtendSelect = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
-        "--extend-select", help="Also these codes or prefixes, on top of the selection."
+        "--extend-select", help="Also these codes or prefixes, on top of the selection.",
+        autocompletion=_complete_selectors,
     ),
 ]
 CheckExtendIgnore = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--extend-ignore", help="Also skip these codes or prefixes."),
+    typer.Option(
+        "--extend-ignore", help="Also skip these codes or prefixes.",
+        autocompletion=_complete_selectors,
+    ),
 ]
 CheckTarget = Annotated[
     Optional[Target],  # noqa: UP045
@@ -171,6 +195,38 @@ CheckExitNonZeroOnFix = Annotated[
     bool,
     typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
 ]
+CheckQuiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print the findings, but nothing else (no summary)."),
+]
+CheckSilent = Annotated[
+    bool,
+    typer.Option(
+        "--silent", "-s",
+        help="Print no report and no warning (but still exit 1 upon findings).",
+    ),
+]
+CheckStatistics = Annotated[
+    bool,
+    typer.Option(
+        "--statistics", help="Show counts for every rule with at least one finding."
+    ),
+]
+CheckShowSettings = Annotated[
+    bool,
+    typer.Option(
+        "--show-settings",
+        help="See the settings kpack uses for the first file given: where they come "
+        "from, target, selection, severities, per-file-ignores.",
+    ),
+]
+CheckShowFiles = Annotated[
+    bool,
+    typer.Option(
+        "--show-files",
+        help="See the files kpack would check, with the kind of each.",
+    ),
+]
 
 
 @app.command()
@@ -195,6 +251,11 @@ def check(
     diff: CheckDiff = False,
     fix_only: CheckFixOnly = False,
     exit_non_zero_on_fix: CheckExitNonZeroOnFix = False,
+    quiet: CheckQuiet = False,
+    silent: CheckSilent = False,
+    statistics: CheckStatistics = False,
+    show_settings: CheckShowSettings = False,
+    show_files: CheckShowFiles = False,
 ) -> None:
     """Check manifests, account types and dev configs."""
     from kpack.commands.check import CheckRequest, run
@@ -207,7 +268,8 @@ def check(
         target=target.value if target else None, strict=strict, exit_zero=exit_zero,
         config=config, color=color.value, stdin_filename=stdin_filename, jobs=jobs, fix=fix,
         unsafe_fixes=unsafe_fixes, diff=diff, fix_only=fix_only,
-        exit_non_zero_on_fix=exit_non_zero_on_fix,
+        exit_non_zero_on_fix=exit_non_zero_on_fix, quiet=quiet, silent=silent,
+        statistics=statistics, show_settings=show_settings, show_files=show_files,
     )))
 
 
@@ -217,7 +279,9 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 @app.command("rules")
 def list_rules(
-    output_format: Annotated[str, typer.Option("--format", "-o", help="text or json.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "--output-format", "-o", help="text or json.")
+    ] = "text",
 ) -> None:
     """List every rule: code, name, default severity, summary."""
     from kpack.commands.rules import list_rules

@@ -100,3 +100,22 @@ def test_root_help_lists_every_command() -> None:
     assert result.returncode == 0
     for name in commands():
         assert re.search(rf"^\s+{name}\b", result.stdout, re.MULTILINE), name
+
+
+@pytest.mark.parametrize("name", ["", *sorted(commands())])
+def test_dash_h_is_help_for_every_command(name: str) -> None:
+    """ruff's `-h`: the same text as `--help`, which lists it."""
+    args = [name] if name else []
+    short, long = run_kpack(*args, "-h"), run_kpack(*args, "--help")
+    assert short.returncode == long.returncode == 0, short.stderr
+    assert short.stdout == long.stdout
+    assert re.search(r"^\s+-h, --help\s", long.stdout, re.MULTILINE), long.stdout
+
+
+def test_check_help_lists_ruffs_habits() -> None:
+    """The options issue 20 added to `kpack check`, under ruff's names (and short forms)."""
+    shown = run_kpack("check", "--help", columns=200).stdout
+    for names in ["-o, --format, --output-format", "-q, --quiet", "-s, --silent",
+                  "--statistics", "--show-settings", "--show-files"]:
+        assert re.search(rf"^\s+{re.escape(names)}\s", shown, re.MULTILINE), (names, shown)
+    assert "--output-format" in run_kpack("rules", "--help").stdout

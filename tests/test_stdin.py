@@ -38,6 +38,9 @@ def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, st
         ("manifest.konnector", BAD_MANIFEST),
         ("secrets/google.account-type.yaml", BAD_YAML_ACCOUNT_TYPE),
         ("account-types.json", (SEED / "account-types.json").read_text(encoding="utf-8")),
+        # Named otherwise, an account type is told by its content, on disk as on stdin.
+        ("providers.json", (SEED / "account-types.json").read_text(encoding="utf-8")),
+        ("secrets/providers.yml", BAD_YAML_ACCOUNT_TYPE),
         # Comments are allowed in dev configs only: the kind decides the parser.
         ("konnector-dev-config.json",
          (SEED / "konnector-dev-config.json").read_text(encoding="utf-8")),
@@ -171,3 +174,180 @@ def test_through_the_installed_command() -> None:
     )
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("konnectors/x/manifest.konnector:"), result.stdout
+
+
+def test_a_usage_error_does_not_wait_for_the_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Standard input is read only when needed: `kpack check -` typed in a terminal
+    says at once that it needs a name, instead of waiting for an end of file."""
+
+    class Unread(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            raise AssertionError("standard input was read")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(Unread())))
+    assert main(["check", "-"]) == 2
+    assert main(["check", "-", "--stdin-filename", "notes.txt"]) == 2  # not a data file
+    assert main(["check", "-", "--stdin-filename", "package.json"]) == 2  # never one
+    assert "cannot tell what kind" in capsys.readouterr().err
+
+
+# --- --fix, --fix-only and --diff on the buffer (ruff's `check --fix -`) ---------------
+
+TRAILING_COMMA = b'{\r\n  "slug": "Bad_Slug",\r\n  "type": "konnector",\r\n}\r\n'
+
+
+def fix_on_disk(
+    tmp_path: Path, name: str, raw: bytes, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[bytes, str]:
+    """What `kpack check --fix` makes of the same bytes saved as `name`, and what `--diff`
+    prints for it: what the buffer's answers must be."""
+    path = tmp_path / "disk" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        main(["check", "--diff", name, *args])
+        diff = capsys.readouterr().out
+        main(["check", "--fix", name, *args])
+        capsys.readouterr()
+    finally:
+        os.chdir(cwd)
+    return path.read_bytes(), diff
+
+
+def fix_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raw: bytes,
+    *args: str,
+) -> tuple[int, bytes, str]:
+    feed(monkeypatch, raw)
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    return code, captured.out.encode("utf-8"), captured.err
+
+
+def test_fix_prints_the_whole_fixed_buffer_and_reports_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixed, _ = fix_on_disk(tmp_path, "manifest.konnector", TRAILING_COMMA, capsys)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, TRAILING_COMMA, "--fix", "-", "--stdin-filename",
+        "manifest.konnector",
+    )
+    assert out == fixed != TRAILING_COMMA  # the CRLF line endings kept, the comma gone
+    assert code == 1  # M002 is left
+    assert "M002" in err and "L003" not in err
+    assert "Fixed 1 finding." in err
+    assert not (tmp_path / "manifest.konnector").exists()  # nothing written
+
+
+def test_fix_with_nothing_to_fix_prints_the_buffer_as_it_came(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = b'\xef\xbb\xbf{"slug": "Bad_Slug"}'  # a BOM is fixable: ignored here
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, raw, "--fix", "--stdin-filename", "manifest.konnector",
+        "--select", "M002",
+    )
+    assert (code, out) == (1, raw)
+    assert "M002" in err
+
+
+def test_fix_reports_in_the_format_asked_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, TRAILING_COMMA, "--fix", "--stdin-filename", "manifest.konnector",
+        "--format", "json",
+    )
+    assert out.startswith(b"{\r\n") and b",\r\n}" not in out
+    assert {d["code"] for d in json.loads(err)["diagnostics"]} >= {"M002"}
+    assert code == 1
+
+
+def test_diff_on_the_buffer_prints_the_diff_of_the_same_file_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, diff = fix_on_disk(tmp_path, "manifest.konnector", TRAILING_COMMA, capsys)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, TRAILING_COMMA, "--diff", "-", "--stdin-filename",
+        "manifest.konnector",
+    )
+    assert code == 1
+    assert out.decode() == diff and diff.startswith("--- a/manifest.konnector")
+    assert err == "Would fix 1 finding.\n"
+    assert "change" not in err
+    assert not (tmp_path / "manifest.konnector").exists()
+
+
+def test_diff_on_a_clean_buffer_prints_nothing_and_exits_zero(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, b'{"slug": "Bad_Slug"}', "--diff", "--stdin-filename",
+        "manifest.konnector",
+    )
+    assert (code, out, err) == (0, b"", "No fixes available.\n")
+
+
+def test_fix_only_prints_the_buffer_and_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, TRAILING_COMMA, "--fix-only", "--stdin-filename",
+        "manifest.konnector",
+    )
+    assert code == 0
+    assert out == TRAILING_COMMA.replace(b",\r\n}", b"\r\n}")
+    assert err == "Fixed 1 finding in 1 file.\n"
+    feed(monkeypatch, TRAILING_COMMA)
+    assert main(["check", "--fix-only", "--exit-non-zero-on-fix", "--stdin-filename",
+                 "manifest.konnector"]) == 1
+
+
+def test_unsafe_fixes_apply_to_the_buffer_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = (SEED / "account-types.json").read_bytes()  # refresh_token: an unsafe fix
+    args = ("--fix", "--stdin-filename", "account-types.json", "--select", "A002")
+    code, out, err = fix_stdin(monkeypatch, capsys, raw, *args)
+    assert (code, out) == (1, raw)
+    assert "1 hidden fix can be enabled" in err
+    code, out, err = fix_stdin(monkeypatch, capsys, raw, *args, "--unsafe-fixes")
+    assert code == 0
+    assert out == raw.replace(b'"refresh_token"', b'"authorization_code"')
+
+
+def test_fix_passes_a_buffer_over_the_size_limit_through_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not parsed, so not fixed; but stdout is still the whole buffer: an editor that
+    replaces its text with it must not lose the end."""
+    raw = b'{"slug": "x",' + b" " * MANIFEST_MAX_BYTES + b'"type": "konnector",}\n'
+    code, out, err = fix_stdin(
+        monkeypatch, capsys, raw, "--fix", "--stdin-filename", "manifest.konnector"
+    )
+    assert code == 1
+    assert out == raw
+    assert "L008" in err
+
+
+def test_fix_through_the_installed_command_keeps_every_byte() -> None:
+    script = shutil.which("kpack", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the kpack entry point is not installed next to this Python")
+    result = subprocess.run(
+        [script, "check", "--fix", "-", "--stdin-filename", "konnectors/x/manifest.konnector"],
+        input=TRAILING_COMMA, capture_output=True, check=False, timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == TRAILING_COMMA.replace(b",\r\n}", b"\r\n}")
+    assert result.stderr.startswith(b"konnectors/x/manifest.konnector:")

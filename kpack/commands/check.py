@@ -17,15 +17,18 @@ from kpack.commands.output import (
     print_error,
     use_color,
     warn,
+    write_bytes,
     write_output,
 )
 from kpack.status import ExitStatus, findings_status
 
 if TYPE_CHECKING:
     from kpack.check import CheckedRun
+    from kpack.commands.stdin import StdinBuffer
     from kpack.config import Settings, SettingsLookup
     from kpack.diagnostics import Kind
     from kpack.load.discover import FileToCheck, FolderNames
+    from kpack.reporters import Report
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,19 @@ class CheckRequest:
     diff: bool = False
     fix_only: bool = False
     exit_non_zero_on_fix: bool = False
+    quiet: bool = False  # the findings only: no summary, no warning
+    silent: bool = False  # no report, no warning: the exit status only
+    statistics: bool = False  # a count per rule instead of the findings
+    show_settings: bool = False  # the settings of the first file, then exit 0
+    show_files: bool = False  # the files and their kinds, then exit 0
 
     @property
     def fixing(self) -> bool:
         return self.fix or self.fix_only or self.diff
+
+    @property
+    def showing(self) -> bool:
+        return self.show_files or self.show_settings
 
     def with_cli(self, settings: Settings) -> Settings:
         """The settings of a file, with this command line's selection on top."""
@@ -66,6 +78,7 @@ class _Checked(NamedTuple):
     run: CheckedRun
     fixed: int  # findings `--fix` repaired
     inputs: frozenset[tuple[int, int]]  # files read, that --output-file must not replace
+    on_stderr: bool = False  # stdout holds the fixed buffer (`--fix -`): report on stderr
 
 
 def run(request: CheckRequest) -> ExitStatus:
@@ -74,12 +87,22 @@ def run(request: CheckRequest) -> ExitStatus:
 
     with fewer_collections():
         try:
+            _refuse_conflicts(request)
             checked = _check(request)
             if isinstance(checked, ExitStatus):  # --diff, --fix-only: their own report
                 return checked
             return _report(request, checked)
         except (UsageError, WorkerError, CommandError) as exc:
             return print_error(str(exc))
+
+
+def _refuse_conflicts(request: CheckRequest) -> None:
+    from kpack.load.discover import UsageError
+
+    if request.quiet and request.silent:
+        raise UsageError("--quiet and --silent cannot be used together")
+    if request.show_files and request.show_settings:
+        raise UsageError("--show-files and --show-settings cannot be used together")
 
 
 def _check(request: CheckRequest) -> _Checked | ExitStatus:
@@ -95,19 +118,76 @@ def _check(request: CheckRequest) -> _Checked | ExitStatus:
     settings_of = SettingsLookup(request.config, request.with_cli, listed)
     if reading_stdin:
         return _check_stdin(request, forced, settings_of)
+    if request.showing:
+        from kpack.load.discover import iter_discover
+
+        return _show(request, iter_discover(paths or ["."], forced, listed), settings_of)
     return _check_paths(request, forced, settings_of, listed)
+
+
+def _show(
+    request: CheckRequest, files: Iterator[FileToCheck], settings_of: SettingsLookup
+) -> ExitStatus:
+    """--show-files, --show-settings (kpack.commands.show)."""
+    from kpack.commands.show import show_files, show_settings
+    from kpack.load.discover import UsageError
+
+    where = ", ".join(request.paths or ["."])
+    if request.show_files:
+        status, count = show_files(files)
+        if not count and not (request.quiet or request.silent):
+            warn(f"no manifest.konnector, account type or konnector-dev-config.json in {where}")
+        return status
+    first = next(files, None)
+    if first is None:
+        raise UsageError(f"--show-settings: no file to check in {where}")
+    return show_settings(first, settings_of(first))
 
 
 def _check_stdin(
     request: CheckRequest, forced: Kind | None, settings_of: SettingsLookup
-) -> _Checked:
-    from kpack.commands.stdin import check_stdin, stdin_file
-    from kpack.load.discover import UsageError
+) -> _Checked | ExitStatus:
+    from kpack.commands.stdin import StdinBuffer, check_stdin, stdin_file
 
+    buffer = StdinBuffer(sys.stdin.buffer)
+    file = stdin_file(request.stdin_filename, forced, buffer.read)
+    if request.showing:
+        return _show(request, iter([file]), settings_of)
     if request.fixing:
-        raise UsageError("--fix, --fix-only and --diff change files: give paths, not -")
-    file = stdin_file(request.stdin_filename, forced)
-    return _Checked(check_stdin(sys.stdin.buffer, file, settings_of(file)), 0, frozenset())
+        return _fix_stdin(request, buffer, file, settings_of(file))
+    return _Checked(check_stdin(buffer.read(), file, settings_of(file)), 0, frozenset())
+
+
+def _fix_stdin(
+    request: CheckRequest, buffer: StdinBuffer, file: FileToCheck, settings: Settings
+) -> _Checked | ExitStatus:
+    """`--fix -` prints the whole fixed buffer on stdout, and the report of what is left
+    on stderr; `--fix-only -` the buffer only; `--diff -` the diff only (ruff's three)."""
+    from kpack.commands.fix import FixRun, report_fixes
+    from kpack.commands.stdin import STDIN_MAX_BYTES, check_stdin, fix_stdin
+    from kpack.fixes import applies
+
+    raw = buffer.read()
+    first, fixed, count = fix_stdin(raw, file, settings, request.unsafe_fixes)
+    changed = fixed != raw
+    hidden = 0 if request.unsafe_fixes else sum(
+        applies(d.fix, True) and not applies(d.fix, False) for d in first.diagnostics
+    )
+    done = FixRun(count, int(changed), 0, hidden)
+    quiet = request.quiet or request.silent
+    if request.diff:
+        if changed:
+            from kpack.fix.apply import FileFix, unified_diff
+
+            write_output(unified_diff(FileFix(file, raw, fixed, count)), None)
+        return ExitStatus(report_fixes(done, True, request.exit_non_zero_on_fix, quiet))
+    write_bytes(fixed)
+    if len(raw) > STDIN_MAX_BYTES:  # not parsed, not fixed: the rest follows as it is
+        buffer.copy_rest(sys.stdout)
+    if request.fix_only:
+        return ExitStatus(report_fixes(done, False, request.exit_non_zero_on_fix, quiet))
+    after = check_stdin(fixed, file, settings) if changed else first
+    return _Checked(after, count, frozenset(), on_stderr=True)
 
 
 def _check_paths(
@@ -135,27 +215,32 @@ def _check_paths(
         configured, request.jobs, request.unsafe_fixes, request.diff, context
     )
     if request.diff or request.fix_only:
-        return ExitStatus(report_fixes(done, request.diff, request.exit_non_zero_on_fix))
+        quiet = request.quiet or request.silent
+        return ExitStatus(report_fixes(done, request.diff, request.exit_non_zero_on_fix, quiet))
     return _Checked(checked, done.fixed, frozenset(inputs))
 
 
 def _report(request: CheckRequest, checked: _Checked) -> ExitStatus:
-    from kpack.reporters import Report, get_reporter
+    from kpack.reporters import Report
 
     run = checked.run
-    if not run.files:
+    quiet = request.quiet or request.silent
+    if not run.files and not quiet:
         warn(
             "no manifest.konnector, account type or konnector-dev-config.json found in "
             + ", ".join(request.paths or ["."])
         )
-    stream = sys.stdout if request.output_file is None else None
+    stream = sys.stderr if checked.on_stderr else sys.stdout
     report = Report(
-        run.diagnostics, run.files, color=use_color(request.color, stream), paths=run.paths,
-        fixed=checked.fixed, unsafe_fixes=request.unsafe_fixes, fix_hints=True,
+        run.diagnostics, run.files,
+        color=use_color(request.color, stream if request.output_file is None else None),
+        paths=run.paths, fixed=checked.fixed, unsafe_fixes=request.unsafe_fixes,
+        fix_hints=True, summary=not request.quiet,
     )
-    write_output(get_reporter(request.output_format)(report), request.output_file,
-                 checked.inputs)
-    if request.output_file is not None and request.output_format == "text":
+    # --silent prints nothing; a report asked for by --output-file is still written.
+    if not request.silent or request.output_file is not None:
+        write_output(_rendered(request, report), request.output_file, checked.inputs, stream)
+    if request.output_file is not None and request.output_format == "text" and not quiet:
         from kpack.reporters.text import summary_line
 
         print(summary_line(report), file=sys.stderr)
@@ -164,6 +249,16 @@ def _report(request: CheckRequest, checked: _Checked) -> ExitStatus:
     if status is ExitStatus.CLEAN and request.exit_non_zero_on_fix and checked.fixed:
         return ExitStatus.FINDINGS
     return status
+
+
+def _rendered(request: CheckRequest, report: Report) -> str:
+    if request.statistics:
+        from kpack.reporters.statistics import render
+
+        return render(report, request.output_format)
+    from kpack.reporters import get_reporter
+
+    return get_reporter(request.output_format)(report)
 
 
 def _noting_inputs(

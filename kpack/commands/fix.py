@@ -82,8 +82,11 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def report_fixes(done: FixRun, diff: bool, exit_non_zero_on_fix: bool) -> int:
-    """The one line `--diff` and `--fix-only` print (on stderr), and their exit code."""
+def report_fixes(
+    done: FixRun, diff: bool, exit_non_zero_on_fix: bool, quiet: bool = False
+) -> int:
+    """The one line `--diff` and `--fix-only` print (on stderr; not with `quiet`), and
+    their exit code."""
     findings = plural(done.fixed, "finding")
     hint = (
         f" ({done.hidden} hidden fix{'' if done.hidden == 1 else 'es'} can be enabled with the "
@@ -91,12 +94,14 @@ def report_fixes(done: FixRun, diff: bool, exit_non_zero_on_fix: bool) -> int:
     )
     if diff:
         line = f"Would fix {findings}" if done.changed else "No fixes available"
-        print(f"{line}{hint}.", file=sys.stderr)
+        if not quiet:
+            print(f"{line}{hint}.", file=sys.stderr)
         return 1 if done.changed else 0
     line = f"Fixed {findings} in {plural(done.changed, 'file')}" if done.changed else (
         "No fixes applied"
     )
-    print(f"{line}{hint}.", file=sys.stderr)
+    if not quiet:
+        print(f"{line}{hint}.", file=sys.stderr)
     if done.failed:
         return 2
     return 1 if exit_non_zero_on_fix and done.changed else 0

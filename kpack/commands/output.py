@@ -7,6 +7,7 @@ import gc
 import sys
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from kpack.status import ExitStatus
 
@@ -21,6 +22,19 @@ def print_error(message: str) -> ExitStatus:
 
     print(f"kpack: error: {printable(message)}", file=sys.stderr)
     return ExitStatus.USAGE
+
+
+def write_bytes(raw: bytes) -> None:
+    """Bytes on stdout as they are (`kpack check --fix -`: the fixed buffer, BOM, line
+    endings and all)."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text-only stream (an embedding): the text it stands for
+        sys.stdout.write(raw.decode("utf-8", "replace"))
+        sys.stdout.flush()
+        return
+    binary.write(raw)
+    binary.flush()
 
 
 def warn(message: str) -> None:
@@ -41,12 +55,15 @@ def use_color(choice: str, stream: object) -> bool:
 
 
 def write_output(
-    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = ()
+    text: str, output_file: Path | None, inputs: Collection[tuple[int, int]] = (),
+    stream: TextIO | None = None,
 ) -> None:
-    """stdout, or `--output-file` through kpack.fsutil (never one of `inputs`)."""
+    """`stream` (stdout by default), or `--output-file` through kpack.fsutil (never one
+    of `inputs`)."""
     if output_file is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        out = sys.stdout if stream is None else stream
+        out.write(text)
+        out.flush()
         return
     from kpack.fsutil import write_file
 

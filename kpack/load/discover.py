@@ -21,6 +21,7 @@ LEGACY_DEV_CONFIG_NAME = "env_fields.json"
 SKIPPED_DIRS = frozenset({"node_modules", ".git", "build", "data", ".hg", ".svn", ".venv"})
 ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def")
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
+SNIFF_BYTES = 1024 * 1024  # how much of a data file content sniffing reads
 # JSON files of the JS ecosystem that are never account types: not worth opening.
 NEVER_ACCOUNT_TYPES = frozenset(
     {
@@ -83,7 +84,7 @@ def _kind_of_name(name: str) -> Kind | None:
 
 def looks_like_account_type(path: Path) -> bool:
     """Content sniffing: a data file that mentions `grant_mode` as a key."""
-    if path.suffix.lower() not in DATA_SUFFIXES or path.name in NEVER_ACCOUNT_TYPES:
+    if not may_be_account_type(path.name):
         return False
     try:
         # Non-blocking: opening a FIFO named `*.json` must not wait for a writer forever.
@@ -91,10 +92,23 @@ def looks_like_account_type(path: Path) -> bool:
         with open(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return False
-            head = handle.read(1024 * 1024)
+            head = handle.read(SNIFF_BYTES)
     except OSError:
         return False
-    if path.suffix.lower() == ".json":
+    return account_type_content(path.name, head)
+
+
+def may_be_account_type(name: str) -> bool:
+    """Whether a file of this name may be an account type by its content (a data file)."""
+    return os.path.splitext(name)[1].lower() in DATA_SUFFIXES and name not in NEVER_ACCOUNT_TYPES
+
+
+def account_type_content(name: str, head: bytes) -> bool:
+    """`looks_like_account_type` on bytes already read (standard input), as the file `name`."""
+    if not may_be_account_type(name):
+        return False
+    head = head[:SNIFF_BYTES]
+    if os.path.splitext(name)[1].lower() == ".json":
         return b'"grant_mode"' in head
     return b"grant_mode:" in head or b'"grant_mode"' in head
 

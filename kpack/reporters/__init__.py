@@ -18,6 +18,7 @@ class Report(NamedTuple):
     # which have no --fix, do not.
     fix_hints: bool = False
     paths: tuple[str, ...] = ()  # which (as displayed), when known
+    summary: bool = True  # the text's summary and fix-hint lines (not with `--quiet`)
 
 
 Reporter = Callable[[Report], str]

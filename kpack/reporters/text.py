@@ -61,8 +61,9 @@ def render(report: Report) -> str:
         lines.append(f"{location} {code} {mark}{severity} {printable(d.message)}")
         if d.help:
             lines.append(f"  {_paint('help:', '36', color)} {printable(d.help)}")
-    lines.append(summary_line(report))
-    fixable = fixable_line(report) if report.fix_hints else None
-    if fixable:
-        lines.append(fixable)
-    return "\n".join(lines) + "\n"
+    if report.summary:
+        lines.append(summary_line(report))
+        fixable = fixable_line(report) if report.fix_hints else None
+        if fixable:
+            lines.append(fixable)
+    return "".join(line + "\n" for line in lines)
