@@ -54,10 +54,31 @@ def assert_agree(
 ) -> None:
     """Ask the oracle about a batch of documents (one call), check each with kpack as the
     file `name`, and fail with the first disagreements `judge` finds."""
+    from tests.conformance.conftest import REPRODUCE, within_budget
+
+    if not within_budget(question):
+        return
     answers = oracle.ask(question, documents)
     failures = []
     for data, answer in zip(documents, answers, strict=True):
         problems = judge(data, answer, kpack_check(folder, name, data, kind))
         if problems:
             failures.append(f"{data!r}\n  " + "\n  ".join(problems))
-    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
+    assert not failures, (
+        f"{len(failures)} disagreements ({REPRODUCE}):\n" + "\n".join(failures[:5])
+    )
+
+
+def pointer_of(tokens: list[str]) -> str:
+    """The JSON pointer of a path of keys and indexes."""
+    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def related(pointer: str | None, target: str) -> bool:
+    """A finding at `pointer` is about the part at `target`: one holds the other (a finding
+    on the member when Go names an item of it, or on an item when Go names the member)."""
+    if not pointer or not target:
+        return pointer == target
+    return pointer == target or pointer.startswith(target + "/") or target.startswith(
+        pointer + "/"
+    )

@@ -1,4 +1,10 @@
-"""Hypothesis strategies for documents around each rule's boundary."""
+"""Hypothesis strategies for documents around each rule's boundary.
+
+The fields, their JSON names and their Go types come from the Go oracle's own structs
+(`oracle -schema`, tests/conformance/go_schema.py), never from kpack.spec: a field kpack
+does not know is generated all the same. The edge cases (spellings, URL shapes, odd
+values) are the tests' own tables.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from kpack import spec
+from tests.conformance.go_schema import GoType, schema
 
 # --- keys -----------------------------------------------------------------------------------
 
@@ -66,11 +72,31 @@ def json_values(max_leaves: int = 6) -> st.SearchStrategy[Any]:
     )
 
 
+# Spellings around the values the stack's code compares with (the oracle's enums add
+# the exact ones).
 GRANT_MODE_SPELLINGS = (
-    *spec.GRANT_MODES, "refresh_token", "Authorization_Code", "TOKEN", "secret ", " secret",
+    "refresh_token", "Authorization_Code", "TOKEN", "secret ", " secret",
     "authorization-code", "bi_webauth+Secret", "implicit", "", " ",
 )
-TOKEN_MODE_SPELLINGS = (*spec.TOKEN_MODES, "Basic", "GET", "post", "", " form", "FORM")
+TOKEN_MODE_SPELLINGS = ("Basic", "GET", "post", "", " form", "FORM")
+VERB_SPELLINGS = ("get", "Get", "HEAD", "", "ALL ", "all")
+APP_TYPE_SPELLINGS = ("konnector", "konnector", "konnector", "node", "Konnector", "Webapp", "")
+SLUGS = ("my-konnector", "My-Konnector", "my_konnector", "", "a", "-", "caf\u00e9", "a b", "1")
+DOCTYPES = (
+    "io.cozy.files", "io.cozy.bills", "io.cozy.calendar.*", "io.cozy.*", "IO.cozy.files",
+    "io..cozy", ".io.cozy", "io.cozy.", "io-cozy", "io.cozy.\u00e9v\u00e9nements", "", "*",
+    "io.cozy.files.*", "com.bank.accounts", "io.cozy.files ", "io.\u0131ozy",
+)
+# RFC 3339 and its near misses (time.Time's decoder: time.Parse(time.RFC3339, ...)).
+TIMES = (
+    "2020-01-01T00:00:00Z", "2020-01-01T00:00:00.123456789Z", "2020-01-01T00:00:00+01:00",
+    "2020-01-01T00:00:00.1234567891Z", "2020-01-01T00:00:00-00:00", "2020-02-29T23:59:59Z",
+    "2020-01-01", "2020-01-01 00:00:00Z", "2020-13-01T00:00:00Z", "2021-02-29T00:00:00Z",
+    "2020-01-01T00:00:00+25:00", "2020-01-01T00:00:00+24:00", "2020-01-01T00:00:00+01:61",
+    "2020-01-01t00:00:00z", "2020-01-01T1:00:00Z", "2020-01-01T00:00:00,5Z", "0000-01-01T00:00:00Z",
+    "2020-01-01T24:00:00Z", "2020-01-01T00:00:60Z", "2020-01-01T00:00:00.Z", "2020-01-01T00:00:00",
+    "", "now", " 2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z ", "+2020-01-01T00:00:00Z",
+)
 
 SCHEMES = ("https", "http", "HTTPS", "hTTp", "ftp", "", "h2", "1http", "ht_tp", "javascript")
 USERINFO = ("", "user@", "u:p@", "u%20s@", "us er@", "u%zz@", "\u00fc@", "a@b@", ":@", "u:p:q@")
@@ -109,21 +135,17 @@ def url_shapes(draw: st.DrawFn) -> str:
     return draw(st.sampled_from((url, url, wrap + url, url + wrap)))
 
 
+BLANKS = ("", " ", "  ", "\t", "\n", "\u00a0", " \r\n")
+
+
 def urls() -> st.SearchStrategy[str]:
+    """URL shapes, blanks, and now and then any short string of URL characters."""
     alphabet = st.sampled_from(list("ab:/?#[]@%{} _.-~!$&'()*+,;=<>\"|^`\\\u00e9\x00\x7f12"))
-    return st.one_of(url_shapes(), url_shapes(), st.text(alphabet, max_size=20))
+    return st.one_of(url_shapes(), url_shapes(), url_shapes(), st.sampled_from(BLANKS),
+                     st.text(alphabet, max_size=20))
 
 
 # --- documents ------------------------------------------------------------------------------
-
-
-def dump_members(members: list[tuple[str, Any]], *, trailing_comma: bool = False) -> str:
-    """A JSON object written member by member: duplicate keys stay duplicates."""
-    body = ", ".join(
-        f"{json.dumps(key)}: {value.raw if isinstance(value, Raw) else json.dumps(value)}"
-        for key, value in members
-    )
-    return "{" + body + ("," if trailing_comma and members else "") + "}"
 
 
 class Raw:
@@ -136,12 +158,113 @@ class Raw:
         return f"Raw({self.raw!r})"
 
 
+class Members(list[tuple[str, Any]]):
+    """A JSON object written member by member: duplicate keys stay duplicates."""
+
+
+def dump(value: Any) -> str:
+    """JSON text of a value that may hold Raw values and Members objects at any depth."""
+    if isinstance(value, Raw):
+        return value.raw
+    if isinstance(value, dict):
+        value = Members(value.items())
+    if isinstance(value, Members):
+        return "{" + ", ".join(f"{json.dumps(k)}: {dump(v)}" for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(dump(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def dump_members(members: list[tuple[str, Any]]) -> str:
+    return dump(Members(members))
+
+
 def raw_values() -> st.SearchStrategy[Raw]:
     return st.one_of(
         st.sampled_from(BIG_NUMBERS).map(Raw),
         st.integers(1, 700).map(lambda depth: Raw("[" * depth + "]" * depth)),
         st.integers(1, 200).map(lambda depth: Raw('{"a":' * depth + "1" + "}" * depth)),
     )
+
+
+def edgy(typed: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly `typed` (so most documents decode and the field rules are compared), any
+    JSON value now and then, an edge-case literal rarely."""
+    return st.integers(0, 39).flatmap(
+        lambda pick: typed if pick < 36 else json_values() if pick < 39 else raw_values()
+    )
+
+
+def special_values(name: str) -> st.SearchStrategy[Any] | None:
+    """The tests' own edge cases for the fields whose values the stack compares."""
+    enums = schema().enums
+    if name in schema().url_fields:
+        return urls()
+    table: dict[str, tuple[str, ...]] = {
+        "grant_mode": (*enums["grant_mode"], *GRANT_MODE_SPELLINGS),
+        "token_mode": (*enums["token_mode"], *TOKEN_MODE_SPELLINGS),
+        "slug": SLUGS,
+        "type": (*APP_TYPE_SPELLINGS, *enums["refused_app_types"]),
+    }
+    if name not in table:
+        return None
+    return st.one_of(st.sampled_from(table[name]), st.sampled_from(table[name]),
+                     st.text(max_size=8))
+
+
+def value_of(go_type: GoType, name: str = "", depth: int = 0) -> st.SearchStrategy[Any]:
+    """A value of the Go type `go_type` (the JSON its decoder accepts), for the field
+    `name`: well typed at this level, with edge cases inside."""
+    special = special_values(name)
+    if special is not None and go_type.kind == "string":
+        return special
+    kind, elem = go_type.kind, go_type.elem
+    if kind == "string":
+        return st.text(max_size=10)
+    if kind == "bool":
+        return st.booleans()
+    if kind == "integer":  # int64 (time.Duration): fractions, exponents and overflow fail
+        return st.one_of(st.integers(-(10**6), 10**6), st.integers(-(2**70), 2**70),
+                         st.sampled_from((1.5, -0.0, 1e3)), st.sampled_from(("1h", "5")))
+    if kind in ("any", "raw"):
+        return st.one_of(json_values(), json_values(), st.sampled_from(BIG_NUMBERS).map(Raw))
+    if kind == "time":
+        return st.one_of(st.sampled_from(TIMES), st.none())
+    if kind == "verbs":
+        verbs = (*schema().enums["verbs"], *VERB_SPELLINGS)
+        return st.lists(st.sampled_from(verbs), max_size=4)
+    if kind == "array":
+        assert elem is not None
+        return st.lists(edgy(value_of(elem, depth=depth + 1)), max_size=3)
+    if kind in ("object", "set"):
+        assert elem is not None
+        names = st.sampled_from(("files", "bills", "x", "Files", "a b")) if kind == "set" \
+            else st.text(max_size=5)
+        items = value_of(elem, depth=depth + 1)
+        if elem.kind == "string":  # a map of strings (extras, templates): null is ""
+            items = st.one_of(items, items, st.none())
+        return st.lists(st.tuples(names, edgy(items)), max_size=3).map(Members)
+    if kind == "struct":
+        return struct_value(go_type, depth)
+    raise AssertionError(f"no strategy for {go_type}")
+
+
+@st.composite
+def struct_value(draw: st.DrawFn, go_type: GoType, depth: int = 0) -> Members:
+    """An object of the struct's fields (keys in any case, near misses, duplicates)."""
+    members = Members()
+    for _ in range(draw(st.integers(0, 4))):
+        field = draw(st.sampled_from(go_type.fields))
+        key = draw(st.one_of(st.just(field.json), st.just(field.json), _case_variants(field.json)))
+        if field.json == "type" and go_type.go == "permission.Rule":
+            value = draw(st.one_of(st.sampled_from(DOCTYPES), st.sampled_from(DOCTYPES),
+                                   json_values()))
+        else:
+            value = draw(edgy(value_of(field.type, field.json, depth + 1)))
+        members.append((key, value))
+    if go_type.go == "permission.Rule" and draw(st.integers(0, 3)):
+        members.insert(0, ("type", draw(st.sampled_from(DOCTYPES))))
+    return members
 
 
 @st.composite

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kpack import spec
 from kpack.diagnostics import Kind
-from tests.conformance.conftest import Oracle, conformance_settings
+from tests.conformance.conftest import Oracle, conformance_settings, within_budget
 from tests.conformance.kpack_side import describe, errors, kpack_check
 
 NAME = "manifest.konnector"
@@ -89,6 +89,8 @@ def disagreements(manifest: dict[str, Any], answer: dict[str, Any], codes: set[s
 def test_registry_target_agrees_with_cozy_app_publish(
     node_oracle: Oracle, tmp_path_factory: Any, documents: list[dict[str, Any]]
 ) -> None:
+    if not within_budget("publish"):
+        return
     tmp: Path = tmp_path_factory.mktemp("registry")
     texts = [json.dumps(m) for m in documents]
     answers = node_oracle.ask("publish", texts)
