@@ -36,7 +36,11 @@ class GoType:
     fields: tuple[Field, ...]
 
     def field(self, json_name: str) -> Field:
-        return next(f for f in self.fields if f.json == json_name)
+        return self.fields_by_json[json_name]
+
+    @property
+    def fields_by_json(self) -> dict[str, Field]:
+        return {f.json: f for f in self.fields}
 
 
 @dataclass(frozen=True)

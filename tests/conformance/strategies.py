@@ -8,6 +8,7 @@ values) are the tests' own tables.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -15,9 +16,14 @@ from hypothesis import strategies as st
 
 from tests.conformance.go_schema import GoType, schema
 
+# Every builder is memoized: a strategy built once is validated once; building strategies
+# anew at each draw cost most of the suite's time.
+cached = functools.cache
+
 # --- keys -----------------------------------------------------------------------------------
 
 
+@cached
 def _case_variants(name: str) -> st.SearchStrategy[str]:
     """`name`, other cases of it, and Unicode letters Go folds to ASCII (U+017F → s, U+212A → k)."""
 
@@ -54,6 +60,7 @@ NEAR_MISSES = (
 BIG_NUMBERS = ("12345678901234567890123", "1e400", "-1e400", "1E-400", "0.1e1", "-0", "1.0")
 
 
+@cached
 def json_scalars() -> st.SearchStrategy[Any]:
     return st.one_of(
         st.none(), st.booleans(), st.integers(-(2**70), 2**70),
@@ -61,6 +68,7 @@ def json_scalars() -> st.SearchStrategy[Any]:
     )
 
 
+@cached
 def json_values(max_leaves: int = 6) -> st.SearchStrategy[Any]:
     return st.recursive(
         json_scalars(),
@@ -116,14 +124,20 @@ QUERIES = ("", "?", "?a=b", "?a=%zz", "?a b", "??", "?x#")
 FRAGMENTS = ("", "#f", "#%zz", "#a b", "#", "#\x01")
 
 
+@cached
 def _part(choices: tuple[str, ...], good: str) -> st.SearchStrategy[str]:
     """Mostly the well-formed `good` part, sometimes any of `choices`."""
     return st.integers(0, 9).flatmap(lambda pick: st.just(good) if pick < 7 else
                                      st.sampled_from(choices))
 
 
+@cached
+def url_shapes() -> st.SearchStrategy[str]:
+    return _url_shapes()
+
+
 @st.composite
-def url_shapes(draw: st.DrawFn) -> str:
+def _url_shapes(draw: st.DrawFn) -> str:
     """A URL of the usual shape with a few of its parts swapped for an edge case."""
     url = (
         draw(_part(SCHEMES, "https")) + draw(_part(("://", ":", ":/", ":///", "//", ""), "://"))
@@ -131,13 +145,15 @@ def url_shapes(draw: st.DrawFn) -> str:
         + draw(_part(PORTS, "")) + draw(_part(PATHS, "/auth"))
         + draw(_part(QUERIES, "")) + draw(_part(FRAGMENTS, ""))
     )
-    wrap = draw(st.sampled_from(("", "", "", "", "", " ", "\n", "\u00a0")))
-    return draw(st.sampled_from((url, url, wrap + url, url + wrap)))
+    wrap, where = draw(_WRAPS), draw(st.integers(0, 3))
+    return wrap + url if where == 2 else url + wrap if where == 3 else url
 
 
+_WRAPS = st.sampled_from(("", "", "", "", "", " ", "\n", "\u00a0"))
 BLANKS = ("", " ", "  ", "\t", "\n", "\u00a0", " \r\n")
 
 
+@cached
 def urls() -> st.SearchStrategy[str]:
     """URL shapes, blanks, and now and then any short string of URL characters."""
     alphabet = st.sampled_from(list("ab:/?#[]@%{} _.-~!$&'()*+,;=<>\"|^`\\\u00e9\x00\x7f12"))
@@ -179,6 +195,7 @@ def dump_members(members: list[tuple[str, Any]]) -> str:
     return dump(Members(members))
 
 
+@cached
 def raw_values() -> st.SearchStrategy[Raw]:
     return st.one_of(
         st.sampled_from(BIG_NUMBERS).map(Raw),
@@ -187,6 +204,7 @@ def raw_values() -> st.SearchStrategy[Raw]:
     )
 
 
+@cached
 def edgy(typed: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly `typed` (so most documents decode and the field rules are compared), any
     JSON value now and then, an edge-case literal rarely."""
@@ -195,6 +213,7 @@ def edgy(typed: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     )
 
 
+@cached
 def special_values(name: str) -> st.SearchStrategy[Any] | None:
     """The tests' own edge cases for the fields whose values the stack compares."""
     enums = schema().enums
@@ -212,7 +231,8 @@ def special_values(name: str) -> st.SearchStrategy[Any] | None:
                      st.text(max_size=8))
 
 
-def value_of(go_type: GoType, name: str = "", depth: int = 0) -> st.SearchStrategy[Any]:
+@cached
+def value_of(go_type: GoType, name: str = "") -> st.SearchStrategy[Any]:
     """A value of the Go type `go_type` (the JSON its decoder accepts), for the field
     `name`: well typed at this level, with edge cases inside."""
     special = special_values(name)
@@ -235,45 +255,70 @@ def value_of(go_type: GoType, name: str = "", depth: int = 0) -> st.SearchStrate
         return st.lists(st.sampled_from(verbs), max_size=4)
     if kind == "array":
         assert elem is not None
-        return st.lists(edgy(value_of(elem, depth=depth + 1)), max_size=3)
+        return st.lists(edgy(value_of(elem)), max_size=3)
     if kind in ("object", "set"):
         assert elem is not None
         names = st.sampled_from(("files", "bills", "x", "Files", "a b")) if kind == "set" \
             else st.text(max_size=5)
-        items = value_of(elem, depth=depth + 1)
+        items = value_of(elem)
         if elem.kind == "string":  # a map of strings (extras, templates): null is ""
             items = st.one_of(items, items, st.none())
         return st.lists(st.tuples(names, edgy(items)), max_size=3).map(Members)
     if kind == "struct":
-        return struct_value(go_type, depth)
+        return struct_value(go_type)
     raise AssertionError(f"no strategy for {go_type}")
 
 
-@st.composite
-def struct_value(draw: st.DrawFn, go_type: GoType, depth: int = 0) -> Members:
-    """An object of the struct's fields (keys in any case, near misses, duplicates)."""
-    members = Members()
-    for _ in range(draw(st.integers(0, 4))):
-        field = draw(st.sampled_from(go_type.fields))
-        key = draw(st.one_of(st.just(field.json), st.just(field.json), _case_variants(field.json)))
-        if field.json == "type" and go_type.go == "permission.Rule":
-            value = draw(st.one_of(st.sampled_from(DOCTYPES), st.sampled_from(DOCTYPES),
-                                   json_values()))
-        else:
-            value = draw(edgy(value_of(field.type, field.json, depth + 1)))
-        members.append((key, value))
-    if go_type.go == "permission.Rule" and draw(st.integers(0, 3)):
-        members.insert(0, ("type", draw(st.sampled_from(DOCTYPES))))
-    return members
+@cached
+def key_of(name: str) -> st.SearchStrategy[str]:
+    """Mostly the exact key, sometimes another case of it."""
+    return st.one_of(st.just(name), st.just(name), _case_variants(name))
 
 
-@st.composite
+@cached
+def key_or_near_miss(name: str) -> st.SearchStrategy[str]:
+    """Another case of the key, or a near miss of some key."""
+    return st.one_of(_case_variants(name), _case_variants(name), st.sampled_from(NEAR_MISSES))
+
+
+@cached
+def _doctypes() -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(DOCTYPES), st.sampled_from(DOCTYPES), json_values())
+
+
+@cached
+def struct_value(go_type: GoType) -> st.SearchStrategy[Members]:
+    """An object of the struct's fields (keys in any case, duplicates)."""
+    fields = st.sampled_from(go_type.fields)
+    rule = go_type.go == "permission.Rule"
+
+    @st.composite
+    def draw_struct(draw: st.DrawFn) -> Members:
+        members = Members()
+        for _ in range(draw(st.integers(0, 4))):
+            field = draw(fields)
+            key = draw(key_of(field.json))
+            if field.json == "type" and rule:
+                value = draw(_doctypes())
+            else:
+                value = draw(edgy(value_of(field.type, field.json)))
+            members.append((key, value))
+        if rule and draw(st.integers(0, 3)):
+            members.insert(0, ("type", draw(st.sampled_from(DOCTYPES))))
+        return members
+
+    return draw_struct()
+
+
+_VARIANTS = st.sampled_from(
+    ("plain",) * 24 + ("bom", "line-comment", "block-comment", "trailing-comma",
+                      "trailing-garbage", "crlf", "nul")
+)
+
+
 def syntax_variant(draw: st.DrawFn, text: str) -> bytes:
     """The document, sometimes with a JSON syntax edge case around it."""
-    variant = draw(st.sampled_from(
-        ("plain",) * 24 + ("bom", "line-comment", "block-comment", "trailing-comma",
-                          "trailing-garbage", "crlf", "nul")
-    ))
+    variant = draw(_VARIANTS)
     if variant == "bom":
         return b"\xef\xbb\xbf" + text.encode()
     if variant == "line-comment":

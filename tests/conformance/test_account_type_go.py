@@ -8,6 +8,7 @@ until issue 19's phase 2, a named entry of phase2.PHASE2.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -33,10 +34,9 @@ from tests.conformance.kpack_side import (
 )
 from tests.conformance.phase2 import excuse
 from tests.conformance.strategies import (
-    NEAR_MISSES,
-    _case_variants,
     dump_members,
     edgy,
+    key_or_near_miss,
     syntax_variant,
     urls,
     value_of,
@@ -238,18 +238,27 @@ def _decoding(data: dict[str, Any], fields: dict[str, Any]) -> list[str]:
 
 @st.composite
 def account_types(draw: st.DrawFn) -> bytes:
-    fields = [f for f in schema().account_type.fields if not f.json.startswith("_")]
-    members: list[tuple[str, Any]] = [("_id", draw(st.sampled_from(("svc", "ctx/svc", ""))))]
+    fields, grant_mode = _fields()
+    members: list[tuple[str, Any]] = [("_id", draw(_IDS))]
     for _ in range(draw(st.integers(0, 9))):
-        field = draw(st.sampled_from(fields))
-        key = draw(st.one_of(_case_variants(field.json), _case_variants(field.json),
-                             st.sampled_from(NEAR_MISSES)))
-        target = next((f for f in fields if f.json == go_field(key)), field)
+        field = draw(fields)
+        key = draw(key_or_near_miss(field.json))
+        target = schema().account_type.fields_by_json.get(go_field(key) or "", field)
         members.append((key, draw(edgy(value_of(target.type, target.json)))))
     if draw(st.booleans()):
-        members.append(("grant_mode", draw(value_of(fields[0].type, "grant_mode"))))
+        members.append(("grant_mode", draw(grant_mode)))
     order = draw(st.permutations(members))
-    return draw(syntax_variant(dump_members(list(order))))
+    return syntax_variant(draw, dump_members(list(order)))
+
+
+_IDS = st.sampled_from(("svc", "ctx/svc", ""))
+
+
+@functools.cache
+def _fields() -> tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]:
+    account_type = schema().account_type
+    fields = [f for f in account_type.fields if not f.json.startswith("_")]
+    return st.sampled_from(fields), value_of(account_type.field("grant_mode").type, "grant_mode")
 
 
 @conformance_settings()

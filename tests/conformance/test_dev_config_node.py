@@ -114,7 +114,7 @@ def disagreement(data: bytes, answer: dict[str, Any], found: list[Any]) -> str |
 
 
 @conformance_settings()
-@given(st.lists(dev_configs(), min_size=1, max_size=50))
+@given(st.lists(dev_configs(), min_size=25, max_size=50))
 def test_dev_config_syntax_agrees_with_node(
     node_oracle: Oracle, tmp_path_factory: Any, documents: list[bytes]
 ) -> None:

@@ -8,6 +8,7 @@ named in STRICTER, disagreements left to issue 19's phase 2 in phase2.PHASE2.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,12 @@ from tests.conformance.kpack_side import (
 )
 from tests.conformance.phase2 import excuse
 from tests.conformance.strategies import (
-    NEAR_MISSES,
     SLUGS,
-    _case_variants,
     dump_members,
     edgy,
     json_values,
+    key_of,
+    key_or_near_miss,
     raw_values,
     syntax_variant,
     value_of,
@@ -153,21 +154,29 @@ def _decoding(document: dict[str, Any], fields: dict[str, Any]) -> list[str]:
 def manifests(draw: st.DrawFn) -> bytes:
     """A manifest of the stack's typed fields (the oracle's schema), with `type` (read on
     its own by the installer) and now and then another member (kept in the JSONDoc)."""
-    fields = schema().manifest.fields
+    fields, app_type, other = _strategies()
     members: list[tuple[str, Any]] = []
     if draw(st.integers(0, 5)):
-        key = draw(st.one_of(st.just("type"), st.just("type"), _case_variants("type")))
-        members.append((key, draw(edgy(value_of(schema().manifest_type.fields[0].type, "type")))))
+        members.append((draw(key_of("type")), draw(app_type)))
     if draw(st.integers(0, 4)):
-        members.append(("slug", draw(st.sampled_from(SLUGS))))
+        members.append(("slug", draw(_SLUGS)))
     for _ in range(draw(st.integers(0, 7))):
-        field = draw(st.sampled_from(fields))
-        key = draw(st.one_of(_case_variants(field.json), _case_variants(field.json),
-                             st.sampled_from(NEAR_MISSES)))
+        field = draw(fields)
+        key = draw(key_or_near_miss(field.json))
         members.append((key, draw(edgy(value_of(field.type, field.json)))))
     if not draw(st.integers(0, 5)):
-        members.append((draw(st.text(max_size=5)), draw(st.one_of(json_values(), raw_values()))))
-    return draw(syntax_variant(dump_members(list(draw(st.permutations(members))))))
+        members.append(draw(other))
+    return syntax_variant(draw, dump_members(list(draw(st.permutations(members)))))
+
+
+_SLUGS = st.sampled_from(SLUGS)
+
+
+@functools.cache
+def _strategies() -> tuple[st.SearchStrategy[Any], ...]:
+    app_type = edgy(value_of(schema().manifest_type.field("type").type, "type"))
+    other = st.tuples(st.text(max_size=5), st.one_of(json_values(), raw_values()))
+    return st.sampled_from(schema().manifest.fields), app_type, other
 
 
 @conformance_settings()

@@ -138,3 +138,10 @@ func main() {
 		os.Exit(2)
 	}
 }
+
+func min(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}

@@ -31,6 +31,7 @@ type stackTime struct{ time.Time }
 
 var zoneOffset = regexp.MustCompile(`[+-]([0-9]{2}):([0-9]{2})$`)
 
+// UnmarshalJSON follows Time.UnmarshalJSON of Go 1.25 (golang/go src/time/time.go).
 func (t *stackTime) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		return nil
@@ -108,8 +109,9 @@ type jsonDoc struct {
 	Type string
 }
 
-// UnmarshalJSON follows JSONDoc.UnmarshalJSON: json.Unmarshal into the map (numbers are
-// float64: one beyond its range, anywhere, fails), then `_type` taken out.
+// UnmarshalJSON follows JSONDoc.UnmarshalJSON (pkg/couchdb/couchdb.go): json.Unmarshal
+// into the map (numbers are float64: one beyond its range, anywhere, fails), then
+// `_type` taken out.
 func (j *jsonDoc) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j.M); err != nil {
 		return err
@@ -128,8 +130,8 @@ type konnManifest struct {
 	stage string // which of the two decodes failed (the oracle's note, not the stack's)
 }
 
-// UnmarshalJSON follows KonnManifest.UnmarshalJSON: the same bytes decoded twice, into
-// the JSONDoc map and into the typed fields.
+// UnmarshalJSON follows KonnManifest.UnmarshalJSON (model/app/konnector.go): the same
+// bytes decoded twice, into the JSONDoc map and into the typed fields.
 func (m *konnManifest) UnmarshalJSON(j []byte) error {
 	if err := json.Unmarshal(j, &m.doc); err != nil {
 		m.stage = "jsondoc"
@@ -214,11 +216,4 @@ func readManifest(data []byte) answer {
 		ans.Error = "Manifest type is not valid for a konnector. Maybe you want to install a webapp?"
 	}
 	return ans
-}
-
-func min(a, b int) int {
-	if a < b {
-		return a
-	}
-	return b
 }
