@@ -2,7 +2,8 @@
 
 Each entry names what kpack gets wrong and which rule changes. The conformance judges
 excuse a disagreement only through one of these names, and count the documents each
-name excused (printed at the end of the run); test_schema.py's
+name excused (printed at the end of the run). Fixing a rule = deleting its entry: the
+judges then fail on that disagreement again. test_schema.py's
 test_no_phase2_excuse_is_left fails (an xfail today) until the table is empty.
 """
 
@@ -40,7 +41,8 @@ EXCUSED: Counter[str] = Counter()
 
 
 def excuse(name: str) -> bool:
-    """Excuse one disagreement by its phase-2 name (which must exist)."""
-    assert name in PHASE2, name
+    """Whether a disagreement is still excused under `name` (counted when it is)."""
+    if name not in PHASE2:
+        return False
     EXCUSED[name] += 1
     return True

@@ -114,10 +114,9 @@ def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) 
             return []
         return [f"Go decodes it; kpack refuses to load it: {describe(load)}"]
     wrong_type = [d for d in errs if d.code == "A008"]
-    if any(field_of(d) != "fcm_credentials" for d in wrong_type):
+    fcm_only = all(field_of(d) == "fcm_credentials" for d in wrong_type)
+    if wrong_type and not (fcm_only and excuse("fcm-credentials-any-json")):
         return [f"Go decodes it; kpack says a type is wrong: {describe(errs)}"]
-    if wrong_type:
-        excuse("fcm-credentials-any-json")
     try:
         data_object = json.loads(data.decode("utf-8-sig"))
     except ValueError as exc:
@@ -175,8 +174,9 @@ def _urls(answer: dict[str, Any], errs: list[Diagnostic], found: list[Diagnostic
             problems.append(f"{field} {value!r}: Go says {answer['urls'][field]}; kpack says "
                             "nothing")
     exchange = answer["checks"]["token_exchange"]
-    if exchange and any(d.code == "A005" for d in found) and excuse("blank-token-endpoint"):
-        pass  # "will not exchange", yet the stack posts to " "
+    if exchange and any(d.code == "A005" for d in found) and not excuse("blank-token-endpoint"):
+        problems.append(f"A005 says the code is not exchanged; the stack posts it to "
+                        f"{fields['token_endpoint']!r}")
     return problems
 
 

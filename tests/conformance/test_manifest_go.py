@@ -71,8 +71,8 @@ def _refused(answer: dict[str, Any], errs: list[Diagnostic]) -> list[str]:
     jsondoc = checks.get("jsondoc")
     if jsondoc and jsondoc["path"]:
         target = pointer_of(jsondoc["path"])
-        if not any(related(d.pointer, target) for d in fails):
-            excuse("jsondoc-number")
+        if not any(related(d.pointer, target) for d in fails) and not excuse("jsondoc-number"):
+            problems.append(f"Go refuses {target} ({jsondoc['error']}); kpack: {describe(errs)}")
     if stage == "doctype":
         for rule in checks["rules"]:
             target = pointer_of([checks["permissions_member"], rule["title"]])
@@ -81,8 +81,10 @@ def _refused(answer: dict[str, Any], errs: list[Diagnostic]) -> list[str]:
             ):
                 problems.append(f"{target}: the stack refuses {rule['type']!r} "
                                 f"({rule['problem']}); kpack: {describe(errs)}")
-    if stage == "type" and not any(d.code == "M003" for d in errs):
-        excuse("type-only-webapp")
+    if stage == "type" and not any(d.code == "M003" for d in errs) and not excuse(
+        "type-only-webapp"
+    ):
+        problems.append(f"the stack refuses a webapp; kpack: {describe(errs)}")
     if stage in ("syntax", "nil-doc"):
         problems.append(f"Go refuses it ({answer['error']}); kpack: {describe(errs)}")
     return problems
@@ -112,10 +114,10 @@ def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) 
     for d in errs:
         if d.code == "M001":
             problems.append(f"Go decodes every typed field; kpack: {describe([d])}")
-        elif d.code == "M002":
-            excuse("slug-replaced")
-        elif d.code == "M003":
-            excuse("type-only-webapp")
+        elif d.code == "M002" and not excuse("slug-replaced"):
+            problems.append(f"the stack replaces the manifest's slug; kpack: {describe([d])}")
+        elif d.code == "M003" and not excuse("type-only-webapp"):
+            problems.append(f"the stack refuses only webapp; kpack: {describe([d])}")
         elif d.code in PERMISSION_RULES:
             problems += _permission_error(document, answer["checks"], d)
     return problems
@@ -125,17 +127,17 @@ def _permission_error(
     document: dict[str, Any], checks: dict[str, Any], finding: Diagnostic
 ) -> list[str]:
     """An M006-M008 error on a manifest the stack installs."""
+    problem = [f"the stack installs it; kpack: {describe([finding])}"]
     if first_token(finding.pointer) != checks["permissions_member"]:
-        excuse("permissions-replaced")  # on a member the last `Permissions` replaced
-        return []
+        # On a member the last `Permissions` replaced.
+        return [] if excuse("permissions-replaced") else problem
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in (finding.pointer or "").split("/")]
     rule = document.get(tokens[1], {}).get(tokens[2]) if len(tokens) > 2 else None
     if finding.code == "M008" and isinstance(rule, dict) and any(
         isinstance(verbs, list) and "ALL" in verbs for _, verbs in _go_members(rule, "verbs")
     ):
-        excuse("verbs-all")
-        return []
-    return [f"the stack installs it; kpack: {describe([finding])}"]
+        return [] if excuse("verbs-all") else problem
+    return problem
 
 
 def _decoding(document: dict[str, Any], fields: dict[str, Any]) -> list[str]:
@@ -204,8 +206,8 @@ def _id_disagreement(account_type: str, answer: dict[str, Any], errs: list[Diagn
     refused = not answer["ok"] or not answer["checks"]["path_segment"]
     if refused and not m018:
         return f"the stack cannot use the account type {account_type!r}; kpack says nothing"
-    if not refused and m018:
-        excuse("account-type-ids")
+    if not refused and m018 and not excuse("account-type-ids"):
+        return f"the stack accepts the account type {account_type!r}; kpack: {describe(m018)}"
     return ""
 
 

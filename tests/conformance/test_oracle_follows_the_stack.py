@@ -153,7 +153,7 @@ def test_every_type_and_function_names_what_it_follows() -> None:
         lines = path.read_text().splitlines()
         for i, line in enumerate(lines):
             if re.match(r"(type|func) ", line):
-                comment = []
+                comment: list[str] = []
                 j = i - 1
                 while j >= 0 and lines[j].startswith("//"):
                     comment.insert(0, lines[j])
