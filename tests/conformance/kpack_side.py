@@ -16,20 +16,29 @@ if TYPE_CHECKING:
 
 _COUNTER = itertools.count()
 # What a test makes of one document: the oracle's answer against kpack's findings, as the
-# lines that say how they disagree (none when they agree).
-Judge = Callable[[bytes, dict[str, Any], list[Diagnostic]], list[str]]
+# lines that say how they disagree (none when they agree). The first argument is the
+# document as kpack loaded it (None when kpack cannot read it): the judges compare the
+# oracle's fields with what kpack's rules read from it.
+Judge = Callable[[Any, dict[str, Any], list[Diagnostic]], list[str]]
+
+
+def kpack_load_and_check(
+    folder: Path, name: str, data: bytes, kind: Kind, target: str = "stack"
+) -> tuple[Any, list[Diagnostic]]:
+    """kpack check on one file holding `data` (a folder of its own: no run-wide rule
+    sees another document), and the document as kpack loaded it."""
+    path = folder / f"doc{next(_COUNTER)}" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    source = read_source(path, str(path), kind)
+    loaded = source.data if source.readable else None
+    return loaded, check_sources([source], CheckOptions(target=target))[1]
 
 
 def kpack_check(
     folder: Path, name: str, data: bytes, kind: Kind, target: str = "stack"
 ) -> list[Diagnostic]:
-    """kpack check on one file holding `data` (a folder of its own: no run-wide rule
-    sees another document)."""
-    path = folder / f"doc{next(_COUNTER)}" / name
-    path.parent.mkdir(parents=True)
-    path.write_bytes(data)
-    source = read_source(path, str(path), kind)
-    return check_sources([source], CheckOptions(target=target))[1]
+    return kpack_load_and_check(folder, name, data, kind, target)[1]
 
 
 def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -61,7 +70,8 @@ def assert_agree(
     answers = oracle.ask(question, documents)
     failures = []
     for data, answer in zip(documents, answers, strict=True):
-        problems = judge(data, answer, kpack_check(folder, name, data, kind))
+        document, found = kpack_load_and_check(folder, name, data, kind)
+        problems = judge(document, answer, found)
         if problems:
             failures.append(f"{data!r}\n  " + "\n  ".join(problems))
     assert not failures, (
@@ -82,3 +92,4 @@ def related(pointer: str | None, target: str) -> bool:
     return pointer == target or pointer.startswith(target + "/") or target.startswith(
         pointer + "/"
     )
+

@@ -104,7 +104,7 @@ def _refused(answer: dict[str, Any], errs: list[Diagnostic]) -> list[str]:
     return problems
 
 
-def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
+def disagreements(document: Any, answer: dict[str, Any], found: list[Diagnostic]) -> list[str]:
     errs = errors(found)
     if not answer["ok"]:
         return _refused(answer, errs)
@@ -117,12 +117,10 @@ def disagreements(data: bytes, answer: dict[str, Any], found: list[Diagnostic]) 
     fcm_only = all(field_of(d) == "fcm_credentials" for d in wrong_type)
     if wrong_type and not (fcm_only and excuse("fcm-credentials-any-json")):
         return [f"Go decodes it; kpack says a type is wrong: {describe(errs)}"]
-    try:
-        data_object = json.loads(data.decode("utf-8-sig"))
-    except ValueError as exc:
-        return [f"Go decodes it, kpack loads it, Python's json refuses it: {exc}"]
-    problems = _decoding(data_object, answer["fields"])
-    problems += _modes(answer, errs, data_object)
+    if not isinstance(document, dict):
+        return [f"Go decodes it; kpack read {document!r}: {describe(found)}"]
+    problems = _decoding(document, answer["fields"])
+    problems += _modes(answer, errs, document)
     problems += _urls(answer, errs, found)
     fields, checks = answer["fields"], answer["checks"]
     on_slug = [d.code for d in errs if field_of(d) == "slug"]

@@ -136,7 +136,7 @@ def test_a_blank_token_endpoint_is_used(go_oracle: Oracle) -> None:
     assert answer["urls"]["token_endpoint"]["hostname"] == ""
 
 
-def test_the_schema_is_the_stack_s_data_model() -> None:
+def test_the_schema_is_the_stack_s_data_model(go_oracle: Oracle) -> None:
     data = schema()
     manifest = {f.json: f.type.go for f in data.manifest.fields}
     assert manifest["created_at"] == "time.Time" and manifest["state"] == "app.State"
