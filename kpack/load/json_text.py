@@ -57,6 +57,13 @@ class _Decoder(threading.local):
         obj = dict(pairs)
         if len(obj) != len(pairs):
             self.duplicates = True
+            # A repeated key sits where its last occurrence is, as Go's decoder meets it
+            # last: `{"source": "", "SOURCE": "0", "source": ""}` decodes `source` to "".
+            # (dict() keeps the first position, which would put SOURCE last.)
+            obj = {}
+            for key, value in pairs:
+                obj.pop(key, None)
+                obj[key] = value
         return obj
 
 

@@ -17,20 +17,29 @@ if TYPE_CHECKING:
 
 _COUNTER = itertools.count()
 # What a test makes of one document: the oracle's answer against kpack's findings, as the
-# lines that say how they disagree (none when they agree).
-Judge = Callable[[bytes, dict[str, Any], list[Diagnostic]], list[str]]
+# lines that say how they disagree (none when they agree). The first argument is the
+# document as kpack loaded it (None when kpack cannot read it): the judges compare the
+# oracle's fields with what kpack's rules read from it.
+Judge = Callable[[Any, dict[str, Any], list[Diagnostic]], list[str]]
+
+
+def kpack_load_and_check(
+    folder: Path, name: str, data: bytes, kind: Kind, target: str = "stack"
+) -> tuple[Any, list[Diagnostic]]:
+    """kpack check on one file holding `data` (a folder of its own: no run-wide rule
+    sees another document), and the document as kpack loaded it."""
+    path = folder / f"doc{next(_COUNTER)}" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    source = read_source(path, str(path), kind)
+    loaded = source.data if source.readable else None
+    return loaded, check_sources([source], CheckOptions(target=target))[1]
 
 
 def kpack_check(
     folder: Path, name: str, data: bytes, kind: Kind, target: str = "stack"
 ) -> list[Diagnostic]:
-    """kpack check on one file holding `data` (a folder of its own: no run-wide rule
-    sees another document)."""
-    path = folder / f"doc{next(_COUNTER)}" / name
-    path.parent.mkdir(parents=True)
-    path.write_bytes(data)
-    source = read_source(path, str(path), kind)
-    return check_sources([source], CheckOptions(target=target))[1]
+    return kpack_load_and_check(folder, name, data, kind, target)[1]
 
 
 def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -55,10 +64,33 @@ def assert_agree(
 ) -> None:
     """Ask the oracle about a batch of documents (one call), check each with kpack as the
     file `name`, and fail with the first disagreements `judge` finds."""
+    from tests.conformance.conftest import REPRODUCE, within_budget
+
+    if not within_budget(question):
+        return
     answers = oracle.ask(question, documents)
     failures = []
     for data, answer in zip(documents, answers, strict=True):
-        problems = judge(data, answer, kpack_check(folder, name, data, kind))
+        document, found = kpack_load_and_check(folder, name, data, kind)
+        problems = judge(document, answer, found)
         if problems:
             failures.append(f"{data!r}\n  " + "\n  ".join(problems))
-    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:5])
+    assert not failures, (
+        f"{len(failures)} disagreements ({REPRODUCE}):\n" + "\n".join(failures[:5])
+    )
+
+
+def pointer_of(tokens: list[str]) -> str:
+    """The JSON pointer of a path of keys and indexes."""
+    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def related(pointer: str | None, target: str) -> bool:
+    """A finding at `pointer` is about the part at `target`: one holds the other (a finding
+    on the member when Go names an item of it, or on an item when Go names the member)."""
+    if not pointer or not target:
+        return pointer == target
+    return pointer == target or pointer.startswith(target + "/") or target.startswith(
+        pointer + "/"
+    )
+

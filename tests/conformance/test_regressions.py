@@ -178,3 +178,17 @@ def test_a_bad_rule_in_an_earlier_permissions_member_fails_the_install(tmp_path:
             '"Permissions": {}}')
     found = lint(tmp_path, "manifest.konnector", text)
     assert "M006 /permissions/files" in errors(found)
+
+
+# --- issue 19: a repeated key is where Go meets it last -------------------------------------
+
+
+def test_a_repeated_key_keeps_its_last_position_for_the_folding(tmp_path: Path) -> None:
+    """Found by the long profile: Go decodes `source` and `SOURCE` in document order, so
+    the second `source` wins; a Python dict kept `source` first and SOURCE's value won."""
+    doc = ('{"_id": "svc", "grant_mode": "secret", "GRANT_MODE": "refresh_token", '
+           '"grant_mode": "secret", "slug": "s", "secret": "x"}')
+    assert errors(lint(tmp_path, NAME, doc)) == []
+    manifest = ('{"slug": "my-konnector", "type": "konnector", "editor": "Cozy", '
+                '"version": "1.0.0", "VERSION": "x", "version": "1.0.0"}')
+    assert "M004" not in [d.code for d in lint(tmp_path, "manifest.konnector", manifest)]
