@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kpack.rules.registry import all_rules
 
 from kpack.diagnostics import Diagnostic, Severity
+from kpack.rules.catalogue import all_rules
 from tests.helpers import lint, write
 
 PHASE_2 = pytest.mark.xfail(strict=True, reason="issue 19 phase 2")

@@ -10,7 +10,7 @@ from kpack.rules.docs import rule_markdown
 def test_every_rule_names_its_oracle_or_its_documented_fact() -> None:
     rules = all_rules()
     missing = [r.code for r in rules if not r.oracle]
-    assert not missing, f"add these codes to kpack/rules/oracles.py: {missing}"
+    assert not missing, f"add these codes to kpack/oracles.py: {missing}"
     assert set(ORACLES) == {r.code for r in rules}, "ORACLES names codes that do not exist"
     for rule in rules:
         assert rule.oracle.startswith(("Go oracle", "Node oracle", "Documented fact")), rule
