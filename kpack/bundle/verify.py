@@ -9,7 +9,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from kpack.bundle.archive import DIR_MODE, EXEC_MODE, FILE_MODE, BuildError
+from kpack.bundle.common import DIR_MODE, EXEC_MODE, FILE_MODE, BuildError
 from kpack.bundle.select import Selection
 
 REGISTRY_MAX_BYTES = 20 * 1024 * 1024
