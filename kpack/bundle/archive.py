@@ -23,10 +23,9 @@ import errno
 import os
 import shutil
 import stat
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol, cast
+from typing import BinaryIO, NamedTuple, Protocol
 
 from kpack.bundle.common import DIR_MODE, EXEC_MODE, FILE_MODE, BuildError
 from kpack.bundle.gzip_stream import GzipStream, HashingWriter
@@ -34,6 +33,7 @@ from kpack.bundle.mtime import FIXED_EPOCH, MtimeLookup, resolve_mtime
 from kpack.bundle.pending import MARKER, Pending, check_dir_target, write_marker
 from kpack.bundle.secrets import FileScan, Hit, Scanner
 from kpack.bundle.select import Entry, Selection
+from kpack.bundle.tar_stream import TarWriter
 
 # What run.py, verify.py and the tests import from here.
 __all__ = [
@@ -41,14 +41,18 @@ __all__ = [
     "HashingWriter", "MtimeLookup", "NullSink", "Packed", "Pending", "TarSink",
     "check_dir_target", "open_selected", "pack", "resolve_mtime", "write_marker",
 ]
-TAR_FORMAT = tarfile.PAX_FORMAT
-COPY_BLOCK = 1024 * 1024
+COPY_BLOCK = 1024 * 1024  # large files are streamed in blocks of this size
+WHOLE_FILE = COPY_BLOCK  # files up to this size are read whole, in one read
+# Small files are scanned for secrets together: one pass of each probe over this many bytes
+# of them, and each file on its own only when a probe is there (see `_scan_batch`).
+SCAN_BATCH = 1024 * 1024
+SCAN_ALONE = 8  # a batch of so few files that fires is scanned file by file
 
 # -- reading ------------------------------------------------------------------------------------
 
 
 class _Tap:
-    """A file being read: what tarfile (or the copy) reads also goes to the scan."""
+    """A large file being streamed: what the sink reads also goes to the scan."""
 
     def __init__(self, handle: BinaryIO, scan: FileScan, progress: Callable[[int], None]):
         self.handle = handle
@@ -66,40 +70,40 @@ class _Tap:
 
 # -- sinks ----------------------------------------------------------------------------------
 
+# What a sink gets of a file: its bytes when it was read whole, or a tap to read it from.
+Content = bytes | _Tap
+
 
 class Sink(Protocol):
     def add_dir(self, arcname: str) -> None: ...
-    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None: ...
+    def add_file(self, entry: Entry, mode: int, content: Content) -> None: ...
 
 
 class TarSink:
+    """The tar stream (kpack.bundle.tar_stream) into the parallel gzip member, hashed."""
+
     def __init__(self, raw: BinaryIO, mtime: int):
         self.mtime = mtime
         self.out = HashingWriter(raw)
         self.gz = GzipStream(self.out)
-        self.tar = tarfile.TarFile(  # closed by close(), after the last entry
-            # 1 MiB reads: fewer, larger blocks for the scan and the queue than 16 KiB.
-            # A writer: tarfile only calls write() and tell() in mode "w".
-            fileobj=cast(BinaryIO, self.gz), mode="w", format=TAR_FORMAT,
-            copybufsize=COPY_BLOCK,
-        )
-
-    def _info(self, arcname: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInfo:
-        info = tarfile.TarInfo(arcname)
-        info.type = kind
-        info.mode = mode
-        info.size = size
-        info.mtime = self.mtime
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        return info
+        self.tar = TarWriter(self.gz, mtime)
 
     def add_dir(self, arcname: str) -> None:
-        self.tar.addfile(self._info(arcname, tarfile.DIRTYPE, DIR_MODE))
+        self.tar.add_dir(arcname, DIR_MODE)
 
-    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
-        info = self._info(entry.arcname, tarfile.REGTYPE, mode, entry.size)
-        self.tar.addfile(info, reader)  # reads exactly `size` bytes
+    def add_file(self, entry: Entry, mode: int, content: Content) -> None:
+        if isinstance(content, bytes):
+            self.tar.add_bytes(entry.arcname, mode, content)
+            return
+        self.tar.start_file(entry.arcname, mode, entry.size)
+        left = entry.size
+        while left:
+            data = content.read(min(COPY_BLOCK, left))
+            if not data:
+                raise BuildError(f"{entry.arcname} shrank while being bundled: try again")
+            self.tar.write_data(data)
+            left -= len(data)
+        self.tar.end_file()
 
     def close(self) -> tuple[str, int]:
         self.tar.close()
@@ -123,10 +127,13 @@ class DirSink:
         path.mkdir(mode=DIR_MODE)
         self.dirs.append(path)
 
-    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
+    def add_file(self, entry: Entry, mode: int, content: Content) -> None:
         path = self.root / entry.arcname
         with open(path, "xb") as out:
-            shutil.copyfileobj(reader, out, COPY_BLOCK)
+            if isinstance(content, bytes):
+                out.write(content)
+            else:
+                shutil.copyfileobj(content, out, COPY_BLOCK)
         os.chmod(path, mode)
         os.utime(path, (self.mtime, self.mtime))
 
@@ -146,49 +153,100 @@ class NullSink:
     def add_dir(self, arcname: str) -> None:
         pass
 
-    def add_file(self, entry: Entry, mode: int, reader: _Tap) -> None:
-        while reader.read(COPY_BLOCK):
-            pass
+    def add_file(self, entry: Entry, mode: int, content: Content) -> None:
+        if not isinstance(content, bytes):
+            while content.read(COPY_BLOCK):
+                pass
 
 
 class Packed(NamedTuple):
     hits: dict[str, list[Hit]]  # bundle path -> secret hits in it
 
 
+def archive_order(selection: Selection) -> list[tuple[str, Entry | None]]:
+    """Folders (None) and files sorted by path components: parents before children.
+
+    As a key, the path with its slashes made NUL (lower than any character of a name, and
+    never in one) orders exactly as the list of its components, for a fifth of the cost."""
+    items: list[tuple[str, Entry | None]] = [(d, None) for d in selection.dirs]
+    items.extend((e.arcname, e) for e in selection.files)
+    items.sort(key=lambda item: item[0].replace("/", "\0"))
+    return items
+
+
 def pack(
     selection: Selection, sink: Sink, scanner: Scanner,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Packed:
-    """Feed every directory and file, in archive order, to `sink`; scan what is read."""
-    items: list[tuple[list[str], str, Entry | None]] = [
-        (d.split("/"), d, None) for d in selection.dirs
-    ]
-    items.extend((e.arcname.split("/"), e.arcname, e) for e in selection.files)
-    items.sort(key=lambda item: item[0])
+    """Feed every directory and file, in archive order, to `sink`; scan what is read.
+
+    A file of at most WHOLE_FILE bytes is read whole (one `read`) and handed over as bytes;
+    its scan waits in a batch of small files. A larger one is streamed through a tap."""
     hits: dict[str, list[Hit]] = {}
-    for _parts, arcname, entry in items:
+    batch: list[tuple[str, bytes]] = []
+    batched = 0
+    for arcname, entry in archive_order(selection):
         if entry is None:
             sink.add_dir(arcname)
             continue
+        mode = EXEC_MODE if entry.executable else FILE_MODE
+        if entry.size <= WHOLE_FILE:
+            data = read_whole(entry)
+            progress(len(data))
+            sink.add_file(entry, mode, data)
+            batch.append((arcname, data))
+            batched += len(data)
+            if batched >= SCAN_BATCH:
+                _scan_batch(scanner, batch, hits)
+                batch, batched = [], 0
+            continue
+        _scan_batch(scanner, batch, hits)  # first: hits stay in archive order
+        batch, batched = [], 0
+        found = _stream(entry, mode, sink, scanner, progress)
+        if found:
+            hits[arcname] = found
+    _scan_batch(scanner, batch, hits)
+    return Packed(hits)
+
+
+def _stream(
+    entry: Entry, mode: int, sink: Sink, scanner: Scanner, progress: Callable[[int], None]
+) -> list[Hit]:
+    """A large file, read and scanned in blocks as the sink takes it."""
+    scan = scanner.scan_file()
+    handle = os.fdopen(open_selected(entry), "rb")
+    with handle:
+        tap = _Tap(handle, scan, progress)
+        sink.add_file(entry, mode, tap)
+        if tap.count != entry.size or handle.read(1):
+            raise BuildError(f"{entry.arcname} changed while being bundled: try again")
+    return scan.finish()
+
+
+def _scan_batch(
+    scanner: Scanner, batch: list[tuple[str, bytes]], hits: dict[str, list[Hit]]
+) -> None:
+    """The secret hits of small files read whole, into `hits` in their order.
+
+    `Scanner.could_find` over the files' bytes joined says when none of them can hold a
+    hit (the usual case: one pass of each probe for many files); otherwise the batch is
+    split in halves, down to files scanned on their own exactly as a streamed one."""
+    if not batch:
+        return
+    if len(batch) > 1 and not scanner.could_find(b"".join(data for _name, data in batch)):
+        return
+    if len(batch) > SCAN_ALONE:
+        half = len(batch) // 2
+        _scan_batch(scanner, batch[:half], hits)
+        _scan_batch(scanner, batch[half:], hits)
+        return
+    for arcname, data in batch:
         scan = scanner.scan_file()
-        handle = open_selected(entry)
-        with handle:
-            tap = _Tap(handle, scan, progress)
-            mode = EXEC_MODE if entry.executable else FILE_MODE
-            try:
-                sink.add_file(entry, mode, tap)
-            except tarfile.ReadError as exc:  # pragma: no cover - tarfile's own wording
-                raise BuildError(f"{arcname}: {exc}") from None
-            except OSError as exc:
-                if "unexpected end of data" in str(exc):
-                    raise BuildError(f"{arcname} shrank while being bundled: try again") from None
-                raise
-            if tap.count != entry.size or handle.read(1):
-                raise BuildError(f"{arcname} changed while being bundled: try again")
+        if data:  # as streamed: an empty file is never fed
+            scan.feed(data)
         found = scan.finish()
         if found:
             hits[arcname] = found
-    return Packed(hits)
 
 
 _READ_FLAGS = (
@@ -197,11 +255,12 @@ _READ_FLAGS = (
 )
 
 
-def open_selected(entry: Entry) -> BinaryIO:
+def open_selected(entry: Entry) -> int:
     """Open exactly the file that was selected: never through a link (O_NOFOLLOW: a file
     swapped for a link since is refused), and the same device and inode as when selected
     (a file swapped for another one, or a folder above it swapped for a link, is refused).
-    O_NONBLOCK: a FIFO swapped in does not hang the build."""
+    O_NONBLOCK: a FIFO swapped in does not hang the build; it is left on, since it changes
+    nothing for a regular file (the only kind read past this check)."""
     arcname = entry.arcname
     try:
         fd = os.open(entry.path, _READ_FLAGS)
@@ -219,11 +278,29 @@ def open_selected(entry: Entry) -> BinaryIO:
             raise BuildError(
                 f"{arcname} was replaced by another file after it was selected: try again"
             )
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    # Outside the try: when fdopen fails (Ctrl-C inside it), it has closed `fd` itself, and
-    # a second close would replace the KeyboardInterrupt with EBADF.
-    return os.fdopen(fd, "rb")
+    return fd
+
+
+def read_whole(entry: Entry) -> bytes:
+    """The bytes of a small selected file, in one `read` of one byte more than its size
+    (a file that grew since it was selected is refused, as one that shrank)."""
+    fd = open_selected(entry)
+    try:
+        data = os.read(fd, entry.size + 1)
+        while 0 < len(data) < entry.size:  # a short read (a signal...): read on
+            more = os.read(fd, entry.size + 1 - len(data))
+            if not more:
+                break
+            data += more
+    except OSError as exc:
+        raise BuildError(f"{entry.arcname}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) < entry.size:
+        raise BuildError(f"{entry.arcname} shrank while being bundled: try again")
+    if len(data) > entry.size:
+        raise BuildError(f"{entry.arcname} changed while being bundled: try again")
+    return data

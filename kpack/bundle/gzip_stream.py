@@ -185,6 +185,9 @@ class GzipStream:
     def write(self, data: bytes) -> int:
         size = len(data)
         self.offset += size
+        if len(self.pending) + size < GZIP_BLOCK:  # the usual small write: one copy
+            self.pending += data
+            return size
         rest = memoryview(data)  # blocks are cut from it with one copy each
         if self.pending:  # fill the block begun by earlier writes (always < GZIP_BLOCK)
             room = GZIP_BLOCK - len(self.pending)
