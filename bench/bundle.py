@@ -70,6 +70,30 @@ def generate(connector: Path, mib: int) -> None:
         (build / "assets" / f"image-{number}.png").write_bytes(rng.randbytes(binary // 8))
 
 
+SMALL_FILES = 8000
+SMALL_MIN, SMALL_MAX = 100, 4096
+FILES_PER_PACKAGE = 20
+
+
+def generate_small(connector: Path, files: int = SMALL_FILES) -> None:
+    """A node_modules-like build folder: `files` small JS files (100 B - 4 KB, seeded),
+    twenty to a package, in nested folders, with the manifest, index.js and the icon."""
+    rng = random.Random(7)
+    build = connector / "build"
+    build.mkdir(parents=True)
+    example = REPO / "examples" / "oauth-connector"
+    manifest = json.loads((example / "manifest.konnector").read_text())
+    (build / "manifest.konnector").write_text(json.dumps(manifest, indent=2))
+    shutil.copy(example / "icon.svg", build / "icon.svg")
+    (build / "index.js").write_text("module.exports = require('./node_modules/pkg-0000')\n")
+    for number in range(files - 3):  # with the manifest, the icon and index.js
+        package = build / "node_modules" / f"pkg-{number // FILES_PER_PACKAGE:04d}"
+        folder = package / ("lib" if number % 3 else "dist/cjs")
+        folder.mkdir(parents=True, exist_ok=True)
+        size = rng.randint(SMALL_MIN, SMALL_MAX)
+        (folder / f"module-{number % FILES_PER_PACKAGE:02d}.js").write_text(js_text(size, rng)[:size])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=20)

@@ -14,9 +14,9 @@ otherwise, every header goes through `tarfile`.
 from __future__ import annotations
 
 import tarfile
-from typing import Protocol
+from typing import Final, Protocol
 
-TAR_FORMAT = tarfile.PAX_FORMAT
+TAR_FORMAT: Final = tarfile.PAX_FORMAT
 BLOCK = tarfile.BLOCKSIZE  # 512
 RECORD = tarfile.RECORDSIZE  # 20 blocks: the archive's length is a multiple of it
 NAME_LENGTH = 100
