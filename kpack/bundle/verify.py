@@ -166,7 +166,7 @@ def _pax_path(records: bytes) -> str:
             raise _Broken("a malformed PAX record")
         end = at + int(records[at:space])
         key, equal, value = records[space + 1 : end - 1].partition(b"=")
-        if not equal or records[end - 1 : end] != b"\n":
+        if end <= space or not equal or records[end - 1 : end] != b"\n":
             raise _Broken("a malformed PAX record")
         if key != b"path":
             raise _Unusual("a PAX record other than path")

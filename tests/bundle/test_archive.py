@@ -626,3 +626,23 @@ def test_read_back_leaves_what_kpack_does_not_write_to_tarfile(tmp_path: Path) -
     with open(archive_path, "rb") as handle, pytest.raises(verify._Unusual):
         verify._read_entries(handle, int(EPOCH))
     verify.verify_archive(archive_path, select(build, ""), int(EPOCH))  # no error
+
+
+@pytest.mark.parametrize("records", [b"0 path=x\n", b"3 path=x\n", b"12 path=x\n", b"x path=y\n",
+                                     b"11 path=x\n"])
+def test_a_malformed_pax_record_is_refused_at_once(records: bytes) -> None:
+    """A record length that does not move forward (0, shorter than its own digits) must not
+    make the reader loop."""
+    outcome: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            verify._pax_path(records)
+        except BaseException as exc:  # kept for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=parse, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the PAX reader loops"
+    assert len(outcome) == 1 and isinstance(outcome[0], verify._Broken)
