@@ -1,5 +1,9 @@
 """Write the bundle: a byte-reproducible tar.gz or a directory, streamed, all or nothing.
 
+This module reads the selected files and feeds them to a sink; the mechanisms live beside
+it: `tar_stream` (the headers), `gzip_stream` (the parallel gzip member), `pending` (all
+or nothing, `--dir` targets), `mtime`, and `verify` (the read-back).
+
 Reproducibility: entries sorted by path components (parents before children), directory
 entries included, integer mtime from `SOURCE_DATE_EPOCH` (default: the connector's last git
 commit, else 1980-01-01), uid/gid 0 with empty user and group names, modes 0644 or 0755,
@@ -9,9 +13,10 @@ non-ASCII names in extended headers instead of truncating them, and entries whos
 fit the plain ustar header get no extended header at all, so the bytes only depend on the
 names, sizes, modes and contents. Go's archive/tar (the registry and cozy-stack) reads it.
 
-Streaming: each file is read once, in blocks, through a tap that feeds the secret scan and
-the progress bar while tarfile copies it; the output is hashed as it is written. Memory
-stays constant whatever the size of the bundle.
+Streaming: each file is read once. A file up to 1 MiB is read whole and handed over as
+bytes (its secret scan batched with other small files); a larger one goes through a tap,
+in 1 MiB blocks, that feeds the scan and the progress bar while the sink copies it. The
+output is hashed as it is written. Memory stays constant whatever the size of the bundle.
 
 All or nothing: the output is written to a temporary file (or folder) next to the target
 and renamed into place only when complete; an error or Ctrl-C removes it.
@@ -35,11 +40,12 @@ from kpack.bundle.secrets import FileScan, Hit, Scanner
 from kpack.bundle.select import Entry, Selection
 from kpack.bundle.tar_stream import TarWriter
 
-# What run.py, verify.py and the tests import from here.
+# What run.py and the tests import from here (some of it from the modules split off).
 __all__ = [
     "DIR_MODE", "EXEC_MODE", "FILE_MODE", "FIXED_EPOCH", "MARKER", "BuildError", "DirSink",
     "HashingWriter", "MtimeLookup", "NullSink", "Packed", "Pending", "TarSink",
-    "check_dir_target", "open_selected", "pack", "resolve_mtime", "write_marker",
+    "archive_order", "check_dir_target", "open_selected", "pack", "read_whole",
+    "resolve_mtime", "write_marker",
 ]
 COPY_BLOCK = 1024 * 1024  # large files are streamed in blocks of this size
 WHOLE_FILE = COPY_BLOCK  # files up to this size are read whole, in one read
