@@ -182,9 +182,22 @@ class _Headers:
 
     def __init__(self, stream: _Inflated):
         self.stream = stream
-        # mode, uid, gid, mtime, user and group fields as written -> as read: most entries
-        # of an archive share them, and each is parsed once.
-        self.fixed: dict[tuple[bytes, ...], tuple[int, int, bytes]] = {}
+        # The bytes of a header but its name, size and checksum -> (type, mode, mtime,
+        # owner) as read from them: the entries of an archive share a few, each parsed once.
+        self.fixed: dict[bytes, tuple[bytes, int, int, bytes]] = {}
+
+    def _fixed(self, block: bytes) -> tuple[bytes, int, int, bytes]:
+        key = block[100:124] + block[136:148] + block[156:]
+        fixed = self.fixed.get(key)
+        if fixed is None:
+            _name, mode, uid, gid, _size, mtime, _sum, kind, link, magic, user, group = (
+                _USTAR.unpack_from(block)
+            )
+            if magic != b"ustar\x0000" or _text(link) or block[345:500].strip(b"\0"):
+                raise _Unusual("not a plain ustar header")
+            owner = b"%d %d %s %s" % (_octal(uid), _octal(gid), _text(user), _text(group))
+            fixed = self.fixed[key] = (kind, _octal(mode), _octal(mtime), owner)
+        return fixed
 
     def next(self) -> tuple[str, bytes, int, int, int, bytes] | None:
         """(name, type, size, mode, mtime, owner) of the next entry."""
@@ -195,27 +208,19 @@ class _Headers:
                 raise _Broken("the archive is cut short")
             if block == _ZERO:
                 return None
-            name, mode, uid, gid, size, mtime, checksum, kind, link, magic, user, group = (
-                _USTAR.unpack_from(block)
-            )
+            checksum = block[148:156]
             # The checksum counts its own field as eight spaces.
             if _octal(checksum) != 256 + sum(block) - sum(checksum):
                 raise _Broken("a header checksum does not match")
-            if magic != b"ustar\x0000" or _text(link) or block[345:500].strip(b"\0"):
-                raise _Unusual("not a plain ustar header")
-            length = _octal(size)
+            kind, mode, mtime, owner = self._fixed(block)
+            size = _octal(block[124:136])
             if kind == tarfile.XHDTYPE and path is None:
-                path = _pax_path(self.stream.read(length))
-                self.stream.skip(-length % BLOCK)
+                path = _pax_path(self.stream.read(size))
+                self.stream.skip(-size % BLOCK)
                 continue
-            key = (mode, uid, gid, mtime, user, group)
-            fixed = self.fixed.get(key)
-            if fixed is None:
-                owner = b"%d %d %s %s" % (_octal(uid), _octal(gid), _text(user), _text(group))
-                fixed = self.fixed[key] = (_octal(mode), _octal(mtime), owner)
             if path is None:
-                path = _text(name).decode("ascii")
-            return (path, kind, length, *fixed)
+                path = _text(block[:100]).decode("ascii")
+            return path, kind, size, mode, mtime, owner
 
 
 def _read_entries(handle: BinaryIO, mtime: int) -> list[Entry]:
