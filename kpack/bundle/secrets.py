@@ -127,6 +127,15 @@ class Scanner:
     def scan_file(self) -> FileScan:
         return FileScan(self)
 
+    def could_find(self, block: bytes) -> bool:
+        """False only when `find` yields nothing in any part of `block`. The small files of a
+        bundle are tested together (their bytes joined, `kpack.bundle.archive._scan_batch`)
+        and go through `FileScan` one by one only when this is True: whatever `find` or
+        `FileScan` looks for must be looked for here too."""
+        if self.literals is not None and self.literals.search(block) is not None:
+            return True
+        return any(_present(probe, block) for probe in _PROBES.values())
+
     def find(self, block: bytes, shapes: bool = True) -> Iterator[tuple[int, str]]:
         """(offset, what) of every hit in one block; token shapes only when `shapes`."""
         if self.literals is not None:

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kpack.bundle import archive
+from kpack.bundle import archive, tar_stream, verify
 from kpack.bundle.archive import FIXED_EPOCH, resolve_mtime
+from kpack.bundle.tar_stream import Headers, TarWriter, tarfile_header
 from tests.bundle.helpers import ARCHIVE, MANIFEST, connector, kpack, read_like_registry, write_tree
 
 EPOCH = "1700000000"
@@ -390,3 +397,252 @@ def test_size_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     [line] = [x for x in result.err.splitlines() if " B011 " in x]
     assert "[warning]" in line and "MiB" in line
     assert (tmp_path / ARCHIVE).is_file()
+
+
+# -- the tar stream: tarfile's bytes, built faster ---------------------------------------------
+
+NAME_CHARS = st.sampled_from([*"abcXYZ019-_.é漢", "/"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(NAME_CHARS, min_size=1, max_size=160).filter(
+        lambda n: not n.startswith("/") and "//" not in n
+    ),
+    kind=st.sampled_from([(tarfile.REGTYPE, 0o644), (tarfile.REGTYPE, 0o755),
+                          (tarfile.DIRTYPE, 0o755)]),
+    size=st.one_of(st.integers(0, 4096), st.integers(0, 8**12)),
+    mtime=st.one_of(st.sampled_from([0, 315532800, 1700000000, 8**11 - 1, 8**11]),
+                    st.integers(0, 8**12)),
+)
+def test_headers_are_tarfiles(name: str, kind: tuple[bytes, int], size: int, mtime: int) -> None:
+    """Every header (fast template or PAX through tarfile) is what TarFile.addfile writes."""
+    kind_code, mode = kind
+    name = name + "/" if kind_code == tarfile.DIRTYPE else name
+    size = 0 if kind_code == tarfile.DIRTYPE else size
+    expected = tarfile_header(name, kind_code, mode, size, mtime)
+    assert Headers(mtime).header(name, kind_code, mode, size) == expected
+
+
+def test_the_template_is_used_for_the_usual_entry() -> None:
+    headers = Headers(1700000000)
+    assert headers.fast
+    headers.header("lib/index.js", tarfile.REGTYPE, 0o644, 10)
+    assert (tarfile.REGTYPE, 0o644) in headers.templates
+
+
+def test_a_tarfile_that_writes_otherwise_turns_the_templates_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a Python whose tarfile writes another header, every header comes from tarfile."""
+    real = tar_stream.tarfile_header
+
+    def other(name: str, kind: bytes, mode: int, size: int, mtime: int) -> bytes:
+        block = real(name, kind, mode, size, mtime)
+        return block[:300] + b"X" + block[301:]  # e.g. a device field written otherwise
+
+    monkeypatch.setattr(tar_stream, "tarfile_header", other)
+    headers = Headers(1700000000)
+    assert not headers.fast
+    assert headers.header("a.js", tarfile.REGTYPE, 0o644, 3) == other(
+        "a.js", tarfile.REGTYPE, 0o644, 3, 1700000000
+    )
+
+
+def test_a_whole_stream_is_tarfiles() -> None:
+    """Folders, files read whole and streamed, long and non-ASCII names, then the end."""
+    rng = random.Random(4)
+    entries: list[tuple[str, bytes | None, int]] = [("lib", None, 0o755)]
+    for number in range(60):
+        name = f"lib/{'n' * rng.randrange(1, 130)}-{number}{'é' if number % 7 == 0 else ''}.js"
+        mode = 0o755 if number % 5 else 0o644
+        entries.append((name, rng.randbytes(rng.randrange(0, 3000)), mode))
+    ours = io.BytesIO()
+    writer = TarWriter(ours, 1700000000)
+    for number, (name, data, mode) in enumerate(entries):
+        if data is None:
+            writer.add_dir(name, mode)
+        elif number % 2:
+            writer.add_bytes(name, mode, data)
+        else:
+            writer.start_file(name, mode, len(data))
+            for start in range(0, len(data), 1000):
+                writer.write_data(data[start : start + 1000])
+            writer.end_file()
+    writer.close()
+    theirs = io.BytesIO()
+    with tarfile.TarFile(fileobj=theirs, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data, mode in entries:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE if data is None else tarfile.REGTYPE
+            info.mode, info.size, info.mtime = mode, len(data or b""), 1700000000
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    assert ours.getvalue() == theirs.getvalue()
+    assert writer.offset == len(theirs.getvalue())
+
+
+# -- reading the files: small ones whole, large ones streamed ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["index.js", "big.bin"])
+@pytest.mark.parametrize("change", ["grown", "shrunk"])
+def test_a_file_changed_since_selected_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    name: str, change: str,
+) -> None:
+    """Read whole (index.js) or streamed (over WHOLE_FILE): a file that grew or shrank
+    between the selection and the read ends the build with nothing written."""
+    connector(tmp_path, {"build/big.bin": b"b" * (archive.WHOLE_FILE + 10)})
+    real = archive.pack
+
+    def change_then_pack(selection, *args, **kwargs):  # type: ignore[no-untyped-def]
+        path = tmp_path / "build" / name
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.truncate(size + 100 if change == "grown" else size // 2)
+        return real(selection, *args, **kwargs)
+
+    monkeypatch.setattr("kpack.bundle.run.pack", change_then_pack)
+    result = kpack(capsys, str(tmp_path))
+    expected = "changed while" if change == "grown" else "shrank while"
+    assert result.code == 2 and f"{name} {expected} being bundled" in result.err, result.err
+    assert not (tmp_path / "dist").exists()
+
+
+def test_secret_hits_of_batched_small_files_are_a_file_by_file_scan(tmp_path: Path) -> None:
+    """Small files are scanned together and split down to the files that hold a probe: the
+    hits are those of scanning each file on its own, in archive order."""
+    from kpack.bundle.secrets import Hit, KnownSecret, Scanner
+    from kpack.bundle.select import select
+
+    rng = random.Random(9)
+    secret = b"s3cr3t-value-of-the-account"
+    token = b"ghp_" + b"A" * 36
+    files: dict[str, str | bytes | Any] = {}
+    for number in range(400):
+        body = rng.randbytes(rng.randrange(0, 2000)).replace(b"\0", b"x")
+        planted = number % 97 == 3
+        if planted:
+            body += b"\nconst t = '" + (secret if number % 2 else token) + b"'\n"
+        if number % 61 == 5:
+            body += b"npm_ is only a probe"  # a probe without a hit: the batch splits
+        files[f"f/{number:03d}.js"] = body
+    files["f/big.js"] = b"x" * (archive.WHOLE_FILE + 1) + b"\n" + token
+    write_tree(tmp_path, files)
+    scanner = Scanner([KnownSecret(secret, "`client_secret` in x")])
+    selection = select(tmp_path, "")
+    packed = archive.pack(selection, archive.NullSink(), scanner)
+    expected: dict[str, list[Hit]] = {}
+    for entry in selection.files:
+        scan = scanner.scan_file()
+        data = entry.path.read_bytes()
+        for start in range(0, len(data), archive.COPY_BLOCK):
+            scan.feed(data[start : start + archive.COPY_BLOCK])
+        found = scan.finish()
+        if found:
+            expected[entry.arcname] = found
+    assert packed.hits == expected
+    assert list(packed.hits) == list(expected)  # archive order
+    assert len(expected) == 6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from([
+        b"x", b"\n", b"ghp_" + b"a" * 36, b"AKIA" + b"B" * 16, b"xoxb-12345678-abcdefgh",
+        b"npm_" + b"c" * 36, b"sk_live_" + b"d" * 24, b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.",
+        b"-----BEGIN RSA PRIVATE KEY-----\n" + b"e" * 40, b"s3cr3t-value", b"\0",
+    ]), max_size=30),
+)
+def test_could_find_never_misses_what_find_finds(parts: list[bytes]) -> None:
+    from kpack.bundle.secrets import KnownSecret, Scanner
+
+    block = b"".join(parts)
+    scanner = Scanner([KnownSecret(b"s3cr3t-value", "x")])
+    if any(scanner.find(block)):
+        assert scanner.could_find(block)
+        assert scanner.could_find(b"padding " + block + b" more")
+
+
+# -- the read-back ------------------------------------------------------------------------------
+
+
+def _verified(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, object]:
+    from kpack.bundle.select import select
+
+    path = built(rich_connector(tmp_path), capsys)
+    return path, select(tmp_path / "build", "")
+
+
+def test_read_back_reads_long_and_plain_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, selection = _verified(tmp_path, capsys)
+    with open(path, "rb") as handle:
+        found = verify._read_entries(handle, int(EPOCH))
+    assert found == verify.expected_entries(selection)  # type: ignore[arg-type]
+    assert any(len(name) > 100 for name, *_ in found)  # a PAX path
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut", "trailing", "other-mtime", "missing"])
+def test_read_back_refuses_a_damaged_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    path, selection = _verified(tmp_path, capsys)
+    data = path.read_bytes()
+    mtime = int(EPOCH)
+    if damage == "flip":
+        data = data[:200] + bytes([data[200] ^ 0x20]) + data[201:]
+    elif damage == "cut":
+        data = data[: len(data) // 2]
+    elif damage == "trailing":
+        data += b"\0garbage"
+    elif damage == "other-mtime":
+        mtime += 1
+    else:
+        selection.files.pop()  # type: ignore[attr-defined]
+    path.write_bytes(data)
+    with pytest.raises(archive.BuildError, match="internal error"):
+        verify.verify_archive(path, selection, mtime)  # type: ignore[arg-type]
+    assert not [t for t in threading.enumerate() if t.name == "kpack-inflate"]
+
+
+def test_read_back_leaves_what_kpack_does_not_write_to_tarfile(tmp_path: Path) -> None:
+    """A GNU long-name header is not parsed here: tarfile reads the archive instead."""
+    from kpack.bundle.select import select
+
+    build = write_tree(tmp_path / "build", {"manifest.konnector": "{}", "n" * 120: "x"})
+    archive_path = tmp_path / "gnu.tar.gz"
+    with tarfile.open(archive_path, "w:gz", format=tarfile.GNU_FORMAT) as tar:
+        for name in ("manifest.konnector", "n" * 120):
+            info = tar.gettarinfo(build / name, arcname=name)
+            info.mode, info.mtime, info.uid, info.gid, info.uname, info.gname = (
+                0o644, int(EPOCH), 0, 0, "", ""
+            )
+            with open(build / name, "rb") as handle:
+                tar.addfile(info, handle)
+    with open(archive_path, "rb") as handle, pytest.raises(verify._Unusual):
+        verify._read_entries(handle, int(EPOCH))
+    verify.verify_archive(archive_path, select(build, ""), int(EPOCH))  # no error
+
+
+@pytest.mark.parametrize("records", [b"0 path=x\n", b"3 path=x\n", b"12 path=x\n", b"x path=y\n",
+                                     b"11 path=x\n"])
+def test_a_malformed_pax_record_is_refused_at_once(records: bytes) -> None:
+    """A record length that does not move forward (0, shorter than its own digits) must not
+    make the reader loop."""
+    outcome: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            verify._pax_path(records)
+        except BaseException as exc:  # kept for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=parse, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the PAX reader loops"
+    assert len(outcome) == 1 and isinstance(outcome[0], verify._Broken)

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from kpack.bundle import archive
-from kpack.bundle.archive import (
+from kpack.bundle import gzip_stream
+from kpack.bundle.gzip_stream import (
     GZIP_BLOCK,
     GZIP_HEADER,
     STORE_SEGMENT,
-    _GzipStream,
-    _HashingWriter,
+    GzipStream,
+    HashingWriter,
     compression_threads,
     deflate_block,
     incompressible,
@@ -47,7 +47,7 @@ def sample(size: int, seed: int) -> bytes:
 
 def stream_bytes(chunks: list[bytes], threads: int) -> bytes:
     out = io.BytesIO()
-    stream = _GzipStream(_HashingWriter(out), threads=threads)
+    stream = GzipStream(HashingWriter(out), threads=threads)
     for chunk in chunks:
         stream.write(chunk)
     stream.close()
@@ -199,7 +199,7 @@ def test_gzip_and_tar_read_it(tmp_path: Path) -> None:
 
 
 def test_tell_counts_uncompressed_bytes() -> None:
-    stream = _GzipStream(_HashingWriter(io.BytesIO()), threads=2)
+    stream = GzipStream(HashingWriter(io.BytesIO()), threads=2)
     stream.write(b"x" * 1000)
     stream.write(b"y" * GZIP_BLOCK)
     assert stream.tell() == 1000 + GZIP_BLOCK
@@ -212,7 +212,7 @@ def test_the_threads_follow_the_cpus_this_process_may_use(
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     assert compression_threads() == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
-    assert compression_threads() == archive.GZIP_MAX_THREADS
+    assert compression_threads() == gzip_stream.GZIP_MAX_THREADS
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert compression_threads() == 1
@@ -220,13 +220,13 @@ def test_the_threads_follow_the_cpus_this_process_may_use(
 
 def test_blocks_in_flight_stay_bounded() -> None:
     """However long the stream, at most BLOCKS_PER_THREAD blocks per thread are in flight."""
-    stream = _GzipStream(_HashingWriter(io.BytesIO()), threads=2)
+    stream = GzipStream(HashingWriter(io.BytesIO()), threads=2)
     most = 0
     for _ in range(40):
         stream.write(b"z" * GZIP_BLOCK)
         most = max(most, len(stream.jobs))
     stream.close()
-    assert 0 < most <= 2 * archive.BLOCKS_PER_THREAD
+    assert 0 < most <= 2 * gzip_stream.BLOCKS_PER_THREAD
 
 
 class FullDisk(io.BytesIO):
@@ -244,7 +244,7 @@ class FullDisk(io.BytesIO):
 def test_a_write_error_is_raised_in_the_caller(room: int) -> None:
     data = random.Random(1).randbytes(GZIP_BLOCK)  # incompressible: fills the room
     with pytest.raises(OSError, match="No space left"):
-        stream = _GzipStream(_HashingWriter(FullDisk(room)), threads=2)
+        stream = GzipStream(HashingWriter(FullDisk(room)), threads=2)
         for _ in range(10):  # more than the blocks in flight
             stream.write(data)
         stream.close()
@@ -254,7 +254,7 @@ def test_a_write_error_is_raised_in_the_caller(room: int) -> None:
 
 
 def test_an_error_while_closing_stops_the_threads() -> None:
-    stream = _GzipStream(_HashingWriter(FullDisk(GZIP_BLOCK)), threads=2)
+    stream = GzipStream(HashingWriter(FullDisk(GZIP_BLOCK)), threads=2)
     stream.write(random.Random(2).randbytes(GZIP_BLOCK // 2))
     stream.write(random.Random(3).randbytes(GZIP_BLOCK))
     with pytest.raises(OSError, match="No space left"):
@@ -268,8 +268,8 @@ def test_an_error_of_a_compressing_thread_is_raised_in_the_caller(
     def broken(data: bytes, dictionary: bytes, final: bool) -> bytes:
         raise MemoryError("no room for the compressor")
 
-    monkeypatch.setattr(archive, "deflate_block", broken)
-    stream = _GzipStream(_HashingWriter(io.BytesIO()), threads=2)
+    monkeypatch.setattr(gzip_stream, "deflate_block", broken)
+    stream = GzipStream(HashingWriter(io.BytesIO()), threads=2)
     with pytest.raises(MemoryError, match="no room"):
         for _ in range(10):
             stream.write(b"w" * GZIP_BLOCK)
@@ -279,7 +279,7 @@ def test_an_error_of_a_compressing_thread_is_raised_in_the_caller(
 
 
 def test_abort_stops_the_threads_with_blocks_queued() -> None:
-    stream = _GzipStream(_HashingWriter(io.BytesIO()), threads=2)
+    stream = GzipStream(HashingWriter(io.BytesIO()), threads=2)
     for seed in range(3):
         stream.write(random.Random(seed).randbytes(GZIP_BLOCK))
     stream.abort()

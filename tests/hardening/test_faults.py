@@ -441,7 +441,7 @@ def test_build_disk_full_midway(
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     root = small_connector(tmp_path / "c")
-    _disk_full_after_one_call(monkeypatch, archive._HashingWriter, "write")
+    _disk_full_after_one_call(monkeypatch, archive.HashingWriter, "write")
     code, err = _build(capsys, str(root), "--target", "stack")
     assert code == 2 and "No space left on device" in err, err
     assert leftovers(tmp_path) == [] and not (root / "dist").exists()
