@@ -1,6 +1,7 @@
 """Write the bundle: a byte-reproducible tar.gz or a directory, streamed, all or nothing.
 
-Reproducibility: entries sorted by path components (parents before children), directory
+Reproducibility: the root manifest.konnector first, then entries sorted by path components
+(parents before children; `select.archive_order`), directory
 entries included, integer mtime from `SOURCE_DATE_EPOCH` (default: the connector's last git
 commit, else 1980-01-01), uid/gid 0 with empty user and group names, modes 0644 or 0755,
 and a gzip header with no file name and mtime 0. The tar format is PAX (POSIX.1-2001),
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol, cast
 
 from kpack.bundle.secrets import FileScan, Hit, Scanner
-from kpack.bundle.select import Entry, Selection
+from kpack.bundle.select import Entry, Selection, archive_order
 from kpack.signals import deferred_signals
 
 FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z: when there is neither env nor git
@@ -463,7 +464,7 @@ def pack(
         (d.split("/"), d, None) for d in selection.dirs
     ]
     items.extend((e.arcname.split("/"), e.arcname, e) for e in selection.files)
-    items.sort(key=lambda item: item[0])
+    items.sort(key=lambda item: archive_order(item[0]))
     hits: dict[str, list[Hit]] = {}
     for _parts, arcname, entry in items:
         if entry is None:

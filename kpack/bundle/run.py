@@ -28,8 +28,9 @@ from kpack.bundle.archive import (
     pack,
 )
 from kpack.bundle.contents import MANIFEST, archive_name, check_contents
+from kpack.bundle.ignore import IGNORE_FILE, IgnoreError, IgnoreFile
 from kpack.bundle.progress import Progress
-from kpack.bundle.secrets import Scanner, harvest
+from kpack.bundle.secrets import Hit, Scanner, harvest, looks_like_dev_config, password_hits
 from kpack.bundle.select import Selection, file_diagnostic, select, shown
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
@@ -99,6 +100,26 @@ def _check_dist(directory: Path, tree: Path) -> None:
         raise BuildError(
             f"{_display(directory / 'dist')} (where the archive goes) is the bundled tree "
             f"{_display(tree)}: the archive would be written into what it bundles"
+        )
+
+
+def _check_dist_is_ours(directory: Path) -> None:
+    """DIR/dist, where the archive and its .sha256 go (a folder kpack chose, not one given
+    on the command line), is a real folder of the connector: a planted `dist ->
+    ../../elsewhere` must not make kpack write, or replace a .sha256, outside it."""
+    dist = directory / "dist"
+    if os.path.islink(dist):
+        raise BuildError(
+            f"{_display(dist)} (where the archive goes) is a symbolic link to "
+            f"{os.path.realpath(dist)}: kpack writes the archive only into a real dist/ "
+            "folder of the connector (remove the link; --dir names any folder)"
+        )
+    real_dir = os.path.realpath(directory)
+    real_dist = os.path.realpath(dist)
+    if not real_dist.startswith(real_dir.rstrip(os.sep) + os.sep):  # a junction, a mount
+        raise BuildError(
+            f"{_display(dist)} (where the archive goes) leads outside the connector, to "
+            f"{real_dist}: kpack does not write there"
         )
 
 
@@ -174,15 +195,22 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
     if options.out_dir is not None:
         check_dir_target(options.out_dir, directory, tree)
     _check_dist(directory, tree)
+    if options.out_dir is None and not options.list_only:
+        _check_dist_is_ours(directory)
+    try:  # a bad .kpackignore ends the build at once (exit 2), before any check
+        ignore = IgnoreFile.load(directory / IGNORE_FILE)
+    except IgnoreError as exc:
+        raise BuildError(str(exc)) from None
     mtime = MtimeLookup(directory, environ)  # git runs while the checks do
     try:
-        return _steps(options, err, environ, tree, mtime)
+        return _steps(options, err, environ, tree, mtime, ignore)
     finally:
         mtime.close()
 
 
 def _steps(
-    options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup
+    options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup,
+    ignore: IgnoreFile | None,
 ) -> Outcome:
     from kpack.check import CheckOptions, check_sources
     from kpack.load.source import read_source
@@ -212,7 +240,7 @@ def _steps(
         inside = _inside(folder, tree) if folder is not None else None
         if inside:
             skip[inside] = why
-    selection = select(tree, display_root, directory / ".kpackignore", skip)
+    selection = select(tree, display_root, None, skip, ignore=ignore)
     outcome.selection = selection
     outcome.diagnostics.extend(selection.diagnostics)
     if selection.total_size > MAX_CONTENT_BYTES:  # nothing read yet: st_size adds up
@@ -226,6 +254,10 @@ def _steps(
         outcome.diagnostics.sort(key=lambda d: d.sort_key)
         return outcome
     outcome.diagnostics.extend(check_contents(selection, manifest, display_root))
+    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
+    outcome.diagnostics.extend(_secret_findings(
+        Packed(_password_hits(selection, display_root)), allowed, display_root
+    ))
     slug = version = ""
     if manifest is not None and manifest.readable and not outcome.failed:
         slug, version, problems = archive_name(manifest)
@@ -234,10 +266,13 @@ def _steps(
         return outcome
 
     # 3. Scan while writing (or only reading, for --list); keep the result only when clean.
-    scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
+    try:
+        known = harvest(*_secret_sources(directory, tree, selection), environ=environ)
+    except OSError as exc:  # a token file kpack's reader refuses (a FIFO, over 1 MiB...)
+        raise BuildError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+    scanner = Scanner(known)
     outcome.mtime, outcome.mtime_source = mtime.result()
     progress = Progress(selection.total_size, len(selection.files), err)
-    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
     try:
         if options.list_only:
             packed = pack(selection, NullSink(), scanner, progress)
@@ -381,7 +416,7 @@ def _secret_sources(
     for excluded in selection.excluded:
         if excluded.is_dir or not excluded.path.is_file():
             continue
-        name = excluded.path.name
+        name = excluded.path.name.lower()  # left out in any case (select.builtin_reason)
         pair = (excluded.path, _display(excluded.path))
         if name in (DEV_CONFIG_NAME, "env_fields.json"):
             dev_configs.setdefault(excluded.path.resolve(), pair)
@@ -390,6 +425,18 @@ def _secret_sources(
         elif excluded.reason.startswith("account-type file"):
             account_types.setdefault(excluded.path.resolve(), pair)
     return list(account_types.values()), list(dev_configs.values()), list(tokens.values())
+
+
+def _password_hits(selection: Selection, display_root: str) -> dict[str, list[Hit]]:
+    """B006 hits of the bundled JSON files named like a dev config that hold a password
+    (`kpack.bundle.secrets.password_hits`), by bundle path."""
+    found = {}
+    for entry in selection.files:
+        if looks_like_dev_config(entry.arcname.rsplit("/", 1)[-1]):
+            hits = password_hits(entry.path, os.path.join(display_root, entry.arcname))
+            if hits:
+                found[entry.arcname] = hits
+    return found
 
 
 def _allowed(paths: Sequence[str], tree: Path, directory: Path) -> set[str]:

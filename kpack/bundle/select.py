@@ -93,22 +93,25 @@ def file_diagnostic(
 
 
 def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> str | None:
-    """Why a path is never bundled, or None."""
+    """Why a path is never bundled, or None. Names of credentials, settings and version
+    control are compared in any case: `Konnector-Dev-Config.json` is the dev config on a
+    case-insensitive file system, and holds the same password on any other."""
+    lower = name.lower()
     if is_dir:
-        if name in VCS_DIRS:
+        if lower in VCS_DIRS:
             return "version control data"
         if name in LITTER_DIRS:
             return "editor or OS litter"
         if arcname == "data":
             return "data/ of dev runs"
         return None
-    if name in CREDENTIAL_FILES:
-        return CREDENTIAL_FILES[name]
-    if name == ".env" or name.startswith(".env"):
+    if lower in CREDENTIAL_FILES:
+        return CREDENTIAL_FILES[lower]
+    if lower.startswith(".env"):
         return "environment file (credentials)"
-    if name in KPACK_FILES:
+    if lower in KPACK_FILES:
         return "kpack settings"
-    if name == BUNDLE_MARKER:
+    if lower == BUNDLE_MARKER:
         return "kpack's bundle-folder marker"
     if name in LITTER_FILES or any(fnmatch.fnmatchcase(name, p) for p in LITTER_PATTERNS):
         return "editor or OS litter"
@@ -370,10 +373,23 @@ def _file_type(mode: int) -> str:
     return "not a regular file"
 
 
+ROOT_MANIFEST = "manifest.konnector"
+
+
+def archive_order(parts: list[str]) -> tuple[bool, list[str]]:
+    """The sort key of an entry (its path's components) in the archive: the root
+    `manifest.konnector` first (cozy-stack's FetchManifest and the registry read the first
+    one they meet), then by components, so parents come before children."""
+    return (parts != [ROOT_MANIFEST], parts)
+
+
 def select(
     root: Path, display_root: str, ignore_file: Path | None = None,
-    skip: dict[str, str] | None = None,
+    skip: dict[str, str] | None = None, ignore: IgnoreFile | None = None,
 ) -> Selection:
-    """Walk `root` and sort every path into bundled, left out (with why) or refused."""
-    ignore = IgnoreFile.load(ignore_file) if ignore_file is not None else None
+    """Walk `root` and sort every path into bundled, left out (with why) or refused.
+    `ignore`: the `.kpackignore` already loaded, else read from `ignore_file` (raises
+    IgnoreError when it cannot be used)."""
+    if ignore is None and ignore_file is not None:
+        ignore = IgnoreFile.load(ignore_file)
     return _Walker(root, display_root, ignore, skip or {}).walk()

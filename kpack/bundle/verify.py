@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 from kpack.bundle.archive import DIR_MODE, EXEC_MODE, FILE_MODE, BuildError
-from kpack.bundle.select import Selection
+from kpack.bundle.select import Selection, archive_order
 
 REGISTRY_MAX_BYTES = 20 * 1024 * 1024
 
@@ -23,7 +23,7 @@ def expected_entries(selection: Selection) -> list[tuple[str, bytes, int, int]]:
          EXEC_MODE if e.executable else FILE_MODE)
         for e in selection.files
     )
-    items.sort(key=lambda item: item[0])
+    items.sort(key=lambda item: archive_order(item[0]))
     return [(name, kind, size, mode) for _parts, name, kind, size, mode in items]
 
 
