@@ -111,7 +111,7 @@ def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> st
         return "environment file (credentials)"
     if lower in KPACK_FILES:
         return "kpack settings"
-    if lower == BUNDLE_MARKER:
+    if lower.endswith(BUNDLE_MARKER):  # inside (older kpack), or beside: `.out.kpack-bundle`
         return "kpack's bundle-folder marker"
     if name in LITTER_FILES or any(fnmatch.fnmatchcase(name, p) for p in LITTER_PATTERNS):
         return "editor or OS litter"
