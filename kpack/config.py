@@ -236,7 +236,9 @@ def _nearest_config(
 
 def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
     for name in CONFIG_NAMES:
-        if (names is None or name in names) and os.path.isfile(os.path.join(folder, name)):
+        # lexists, not isfile: a `.kpack.yaml` that is a link, a FIFO or a device is
+        # refused when read (exit 2), not silently skipped.
+        if (names is None or name in names) and os.path.lexists(os.path.join(folder, name)):
             return Path(folder, name)
     if (names is None or "package.json" in names) and os.path.isfile(
         os.path.join(folder, "package.json")
@@ -247,12 +249,13 @@ def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
     return None
 
 
-def _package_json_section(path: Path, nofollow: bool = True) -> Any:
+def _package_json_section(path: Path) -> Any:
     """The `kpack` member of a package.json; None when there is none. A package.json
     that does not parse is not a config (npm reports it); one too large or nested too
-    deeply to read is a usage error, since it may hold the settings."""
+    deeply to read is a usage error, since it may hold the settings. Not kpack's own file:
+    a link is followed (only a `kpack` member of valid JSON is ever used)."""
     try:
-        text = _read_config_text(path, nofollow)
+        text = _read_config_text(path, nofollow=False)
         data = json.loads(text)
     except UnicodeDecodeError:
         return None
@@ -264,9 +267,9 @@ def _package_json_section(path: Path, nofollow: bool = True) -> Any:
 
 
 def _read_config_text(path: Path, nofollow: bool = True) -> str:
-    """A settings file (or package.json) through kpack's one reader, over 1 MiB refused;
-    `nofollow`: found by kpack inside a connector (a planted link is refused), not given
-    with --config."""
+    """A settings file (or package.json) through kpack's one reader: a regular file, over
+    1 MiB refused; `nofollow`: a `.kpack.yaml` kpack found inside a connector (a planted
+    link is refused), not one given with --config."""
     from kpack.fsutil import read_file
 
     try:
@@ -337,10 +340,7 @@ def load_settings(start: Path, explicit: Path | None = None) -> Settings:
 
 def _parse_file(path: Path, nofollow: bool = True) -> Settings:
     """`nofollow`: the file was found by kpack, not named with --config."""
-    raw = (
-        _package_json_section(path, nofollow) if path.name == "package.json"
-        else _read_yaml(path, nofollow)
-    )
+    raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path, nofollow)
     return parse_settings(raw, path)
 
 

@@ -300,7 +300,9 @@ def harvest(
 
 # `konnector-dev-config.json` itself (in any case) never goes in; its copies and variants
 # may (`dev-config.backup.json`, `Konnector_Dev_Config.old.json`, `env_fields.prod.json`).
-_DEV_CONFIG_LIKE = re.compile(r"(?:dev[-_. ]?config|env[-_]?fields)[^/]*\.json[c5]?", re.I)
+_DEV_CONFIG_LIKE = re.compile(
+    r"[^/]*(?:dev[-_. ]?config|env[-_]?fields)[^/]*\.json[c5]?", re.IGNORECASE
+)
 PASSWORD_MAX_HITS = 100  # per file: enough to say it, bounded
 
 
