@@ -18,11 +18,13 @@ a walk over (pattern segment, path segment) pairs: the time is bounded by the si
 the pattern and the path, whatever they hold.
 
 Many patterns (a generated list of every file to leave out): each path is tried only
-against the patterns that can match its name, found through an index of each pattern's
-longest literal run in its last segment (`*.map` -> `.map`, `gen/out12.js` -> the whole
-name), so 10,000 patterns cost about what a few do. The file is read through kpack's one
-reader (a regular file, not a link, at most 1 MiB) and holds at most 10,000 patterns:
-more is a usage error (exit 2), since no hand-written file comes near.
+against the patterns that can match it (`_Index`: plain paths and names by themselves,
+globs by the longest literal run of their last segment, `*.map` -> `.map`), so 10,000
+plain patterns cost about what a few do. The file is read through kpack's one reader (a
+regular file, not a link, at most 1 MiB) and holds at most 10,000 patterns, of which at
+most 500 globs and 100 with no literal character to index them by: more is a usage
+error (exit 2), since no hand-written file comes near. The worst case left is 500 globs
+sharing one literal character, each tried on every path holding it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ IGNORE_FILE = ".kpackignore"
 MAX_PATTERN = 4096  # characters: longer lines are not patterns anyone writes
 MAX_PATTERNS = 10_000  # patterns in one file (exit 2 beyond)
 MAX_BYTES = 1024 * 1024  # the file's size (exit 2 beyond)
-MAX_GLOBS = 1_000  # patterns with wildcards (exit 2 beyond): each may be tried on many paths
+MAX_GLOBS = 500  # patterns with wildcards (exit 2 beyond): each may be tried on many paths
 MAX_UNINDEXED = 100  # of them, with no literal character to index them by (exit 2 beyond)
 INDEX_FROM = 32  # patterns: with fewer, trying each one costs less than the index
 
