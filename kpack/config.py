@@ -236,7 +236,9 @@ def _nearest_config(
 
 def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
     for name in CONFIG_NAMES:
-        if (names is None or name in names) and os.path.isfile(os.path.join(folder, name)):
+        # lexists, not isfile: a `.kpack.yaml` that is a link, a FIFO or a device is
+        # refused when read (exit 2), not silently skipped.
+        if (names is None or name in names) and os.path.lexists(os.path.join(folder, name)):
             return Path(folder, name)
     if (names is None or "package.json" in names) and os.path.isfile(
         os.path.join(folder, "package.json")
@@ -250,14 +252,13 @@ def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
 def _package_json_section(path: Path) -> Any:
     """The `kpack` member of a package.json; None when there is none. A package.json
     that does not parse is not a config (npm reports it); one too large or nested too
-    deeply to read is a usage error, since it may hold the settings."""
+    deeply to read is a usage error, since it may hold the settings. Not kpack's own file:
+    a link is followed (only a `kpack` member of valid JSON is ever used)."""
     try:
-        text = _read_config_text(path)
+        text = _read_config_text(path, nofollow=False)
         data = json.loads(text)
     except UnicodeDecodeError:
         return None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecursionError:
         raise UsageError(f"{path}: cannot read: nested too deeply") from None
     except ValueError:
@@ -265,11 +266,16 @@ def _package_json_section(path: Path) -> Any:
     return data.get("kpack") if isinstance(data, dict) else None
 
 
-def _read_config_text(path: Path) -> str:
-    with open(path, "rb") as file:
-        raw = file.read(CONFIG_MAX_BYTES + 1)
-    if len(raw) > CONFIG_MAX_BYTES:
-        raise UsageError(f"{path}: cannot read: over {CONFIG_MAX_BYTES:,} bytes")
+def _read_config_text(path: Path, nofollow: bool = True) -> str:
+    """A settings file (or package.json) through kpack's one reader: a regular file, over
+    1 MiB refused; `nofollow`: a `.kpack.yaml` kpack found inside a connector (a planted
+    link is refused), not one given with --config."""
+    from kpack.fsutil import read_file
+
+    try:
+        raw = read_file(path, CONFIG_MAX_BYTES, nofollow=nofollow)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return raw.decode("utf-8")
 
 
@@ -329,27 +335,26 @@ def load_settings(start: Path, explicit: Path | None = None) -> Settings:
         return Settings(root=Path.cwd())
     if explicit is not None and not explicit.is_file():
         raise UsageError(f"{explicit}: no such config file")
-    return _parse_file(path)
+    return _parse_file(path, nofollow=explicit is None)
 
 
-def _parse_file(path: Path) -> Settings:
-    raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path)
+def _parse_file(path: Path, nofollow: bool = True) -> Settings:
+    """`nofollow`: the file was found by kpack, not named with --config."""
+    raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path, nofollow)
     return parse_settings(raw, path)
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, nofollow: bool = True) -> Any:
     import yaml
 
     from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
 
     try:
-        text = _read_config_text(path)
+        text = _read_config_text(path, nofollow)
         # Composed YAML nodes cost about 600 bytes each: counted on the events first.
         if len(text) > MAX_YAML_VALUES and yaml_values_over(text, MAX_YAML_VALUES):
             raise UsageError(f"{path}: invalid config: more than {MAX_YAML_VALUES:,} values")
         return yaml.safe_load(text) or {}
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: cannot read config: not UTF-8") from None
     except yaml.YAMLError as exc:

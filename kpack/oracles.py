@@ -67,6 +67,8 @@ ORACLES: dict[str, str] = {
     "B015": FACT + "kpack's resource bounds on the bundle walk (docs/security.md).",
     "B016": FACT + "kpack's decompression-bomb bound on the uncompressed size "
                    "(docs/security.md).",
+    "B017": FACT + "cozy-stack's `FetchManifest` reads the first `manifest.konnector` of "
+                   "the archive.",
     "D001": NODE_DEV + " (syntax); the shape: documented fact (cozy-jobs-cli reads "
                        "`fields`).",
     "D002": FACT + "cozy-jobs-cli connects to `COZY_URL`.",

@@ -163,13 +163,19 @@ def test_walked_folders_are_looked_up_in_discoverys_listings(
     write(tmp_path, "repo/a/manifest.konnector", "{}")
     write(tmp_path, "repo/b/c/manifest.konnector", "{}")
     asked: list[str] = []
-    real_isfile = os.path.isfile
+    real_isfile, real_lexists = os.path.isfile, os.path.lexists
 
     def isfile(path: str) -> bool:
         asked.append(os.path.relpath(path, tmp_path))
         return real_isfile(path)
 
+    def lexists(path: str) -> bool:  # `.kpack.yaml` (a link or a FIFO too: then refused)
+        if os.path.basename(path).startswith(".kpack."):  # os.path is shared: others ask too
+            asked.append(os.path.relpath(path, tmp_path))
+        return real_lexists(path)
+
     monkeypatch.setattr("kpack.config.os.path.isfile", isfile)
+    monkeypatch.setattr("kpack.config.os.path.lexists", lexists)
     listed: FolderNames = {}
     lookup = SettingsLookup(listed=listed)
     ignored = [

@@ -4,7 +4,8 @@ This module reads the selected files and feeds them to a sink; the mechanisms li
 it: `tar_stream` (the headers), `gzip_stream` (the parallel gzip member), `pending` (all
 or nothing, `--dir` targets), `mtime`, and `verify` (the read-back).
 
-Reproducibility: entries sorted by path components (parents before children), directory
+Reproducibility: the root manifest.konnector first, then entries sorted by path components
+(parents before children; `archive_order`), directory
 entries included, integer mtime from `SOURCE_DATE_EPOCH` (default: the connector's last git
 commit, else 1980-01-01), uid/gid 0 with empty user and group names, modes 0644 or 0755,
 and a gzip header with no file name and mtime 0. The tar format is PAX (POSIX.1-2001),
@@ -37,7 +38,7 @@ from kpack.bundle.gzip_stream import GzipStream, HashingWriter
 from kpack.bundle.mtime import FIXED_EPOCH, MtimeLookup, resolve_mtime
 from kpack.bundle.pending import MARKER, Pending, check_dir_target, write_marker
 from kpack.bundle.secrets import FileScan, Hit, Scanner
-from kpack.bundle.select import Entry, Selection
+from kpack.bundle.select import ROOT_MANIFEST, Entry, Selection
 from kpack.bundle.tar_stream import TarWriter
 
 # What run.py and the tests import from here (some of it from the modules split off).
@@ -144,10 +145,7 @@ class DirSink:
         os.utime(path, (self.mtime, self.mtime))
 
     def close(self) -> None:
-        write_marker(self.root)  # how a later --dir build knows it may replace this folder
-        marker = self.root / MARKER
-        os.chmod(marker, FILE_MODE)
-        os.utime(marker, (self.mtime, self.mtime))
+        # No marker inside: cozy-stack installs the whole folder (Pending writes it beside).
         for path in reversed(self.dirs):  # children first: writing into a folder touches it
             os.chmod(path, DIR_MODE)
             os.utime(path, (self.mtime, self.mtime))
@@ -170,13 +168,15 @@ class Packed(NamedTuple):
 
 
 def archive_order(selection: Selection) -> list[tuple[str, Entry | None]]:
-    """Folders (None) and files sorted by path components: parents before children.
+    """The root `manifest.konnector` first (cozy-stack's FetchManifest and the registry
+    read the first one they meet), then folders (None) and files sorted by path
+    components: parents before children.
 
     As a key, the path with its slashes made NUL (lower than any character of a name, and
     never in one) orders exactly as the list of its components, for a fifth of the cost."""
     items: list[tuple[str, Entry | None]] = [(d, None) for d in selection.dirs]
     items.extend((e.arcname, e) for e in selection.files)
-    items.sort(key=lambda item: item[0].replace("/", "\0"))
+    items.sort(key=lambda item: (item[0] != ROOT_MANIFEST, item[0].replace("/", "\0")))
     return items
 
 

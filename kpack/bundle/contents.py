@@ -53,9 +53,18 @@ def check_contents(
             R.MISSING_MANIFEST, at_root(MANIFEST), f"{MANIFEST} is missing from the bundle",
             "build the connector first (yarn build) or point --from at the folder that holds it",
         ))
+    for entry in selection.files:
+        if entry.arcname.endswith("/" + MANIFEST):
+            found.append(file_diagnostic(
+                R.NESTED_MANIFEST, at_root(entry.arcname),
+                f"a second {MANIFEST} in a subfolder: cozy-stack and the registry read the "
+                "first one they meet in the archive",
+                f"remove it, or leave it out with .kpackignore (`{entry.arcname}`)",
+            ))
     readable = manifest is not None and manifest.readable and isinstance(manifest.data, dict)
     client_side = readable and manifest is not None and manifest.data.get("clientSide") is True
-    found.extend(_check_entry(selection, names, client_side, at_root))
+    package = _package_data(selection, at_root("package.json"))
+    found.extend(_check_entry(package, names, client_side, at_root))
     if manifest is None or not readable:
         return found
     document = Document(manifest, "", manifest.data)
@@ -77,20 +86,33 @@ def check_contents(
         elif path not in names:
             hint = _left_out_hint(selection, path)
             member(rule, key, f"the {what} {path!r} is missing from the bundle" + hint)
-    _check_versions(selection, data, member)
+    _check_versions(package, data, member)
     return found
 
 
-def _package_main(selection: Selection) -> tuple[str | None, str | None]:
-    """(`main` of the bundled package.json as a bundle path, the value as written)."""
+def _package_data(selection: Selection, display: str) -> Any:
+    """The bundled package.json, parsed (None when absent or broken: not these rules'
+    business, Node.js falls back to index.js). Read once, through kpack's one reader: a
+    regular file, not a link (its real path was selected), at most PACKAGE_MAX_BYTES; a
+    refusal ends the build (exit 2)."""
+    from kpack.bundle.archive import BuildError
+    from kpack.fsutil import read_file
+
     package = next((e for e in selection.files if e.arcname == "package.json"), None)
     if package is None:
-        return None, None
+        return None
     try:
-        with open(package.path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None, None  # a broken package.json: Node.js falls back to index.js
+        raw = read_file(package.path, PACKAGE_MAX_BYTES, nofollow=True)
+    except OSError as exc:
+        raise BuildError(f"cannot read {display}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _package_main(data: Any) -> tuple[str | None, str | None]:
+    """(`main` of the bundled package.json as a bundle path, the value as written)."""
     main = data.get("main") if isinstance(data, dict) else None
     if not isinstance(main, str) or not main.strip():
         return None, None
@@ -103,7 +125,7 @@ def _main_candidates(main: str) -> tuple[str, ...]:
 
 
 def _check_entry(
-    selection: Selection, names: set[str], client_side: bool, at_root: Any
+    package: Any, names: set[str], client_side: bool, at_root: Any
 ) -> list[Diagnostic]:
     """B002: the file that runs the konnector. A client-side konnector is built into
     `main.js` (cozy-konnector-build's clisk config) and run by the flagship app; a
@@ -118,7 +140,7 @@ def _check_entry(
             "build the connector first (yarn build): cozy-konnector-build bundles a "
             "client-side konnector into main.js",
         )]
-    main, written = _package_main(selection)
+    main, written = _package_main(package)
     if main is not None and any(c in names for c in _main_candidates(main)):
         return []
     if ENTRY_POINT in names:
@@ -144,18 +166,10 @@ def _left_out_hint(selection: Selection, path: str) -> str:
     return ""
 
 
-def _check_versions(selection: Selection, data: dict[str, Any], member: Any) -> None:
+def _check_versions(package_data: Any, data: dict[str, Any], member: Any) -> None:
     version = data.get("version")
-    package = next((e for e in selection.files if e.arcname == "package.json"), None)
-    if package is None or not isinstance(version, str) or core_version(version) is None:
+    if package_data is None or not isinstance(version, str) or core_version(version) is None:
         return
-    if package.size > PACKAGE_MAX_BYTES:  # read whole: bounded (B016 bounds the rest)
-        return
-    try:
-        with open(package.path, encoding="utf-8") as handle:
-            package_data = json.load(handle)
-    except (OSError, ValueError):
-        return  # a broken package.json is not this rule's business
     package_version = package_data.get("version") if isinstance(package_data, dict) else None
     if not isinstance(package_version, str):
         return

@@ -55,8 +55,11 @@ class Pending:
         # a journal commit (10-30 ms on a busy disk) per output; the contents are synced.
         if self.is_dir:
             os.chmod(self.temp, DIR_MODE)
-            if os.path.lexists(self.final):
+            replace = os.path.lexists(self.final)
+            if replace:
                 _check_replaceable_dir(self.final)  # still ours (it may have changed since)
+            write_marker(self.final, self.temp)  # the new folder's id: a rename keeps it
+            if replace:
                 # Swap: the old tree is moved aside, then removed once the new one is there.
                 old = Path(tempfile.mkdtemp(
                     prefix=f".{self.final.name}.old.", dir=self.final.parent
@@ -107,31 +110,57 @@ def _check_file_target(final: Path) -> None:
 
 # -- `--dir`: where a bundle folder may go ---------------------------------------------------
 
-MARKER = ".kpack-bundle"
+MARKER = ".kpack-bundle"  # the marker's suffix, beside the folder (inside, before)
 MARKER_TEXT = (
-    "kpack bundle folder, written by `kpack build --dir`.\n"
-    "kpack replaces a non-empty folder only when it holds this file.\n"
+    "kpack bundle folder marker, written by `kpack build --dir`.\n"
+    "kpack replaces the folder this file names only while the folder's id is this one.\n"
 )
+_LEGACY_FIRST_LINE = b"kpack bundle folder, written by `kpack build --dir`."
 MARKER_MAX = 4096
 
 
-def write_marker(folder: Path) -> None:
-    """Mark a bundle folder as kpack's own (DirSink writes it; never in an archive)."""
-    with open(folder / MARKER, "x", encoding="utf-8") as handle:
-        handle.write(MARKER_TEXT)
+def marker_path(folder: Path) -> Path:
+    """Where the marker of a bundle folder is: beside it (`.NAME.kpack-bundle`), never in
+    it, since `cozy-stack konnectors install <slug> file://FOLDER` installs all it holds."""
+    folder = Path(os.path.abspath(folder))
+    return folder.with_name(f".{folder.name}{MARKER}")
+
+
+def _marker_text(name: str, st: os.stat_result) -> bytes:
+    import json
+
+    return (MARKER_TEXT + f"folder: {json.dumps(name)}\nid: {st.st_dev} {st.st_ino}\n").encode()
+
+
+def write_marker(folder: Path, content: Path | None = None) -> None:
+    """Mark `folder` as a bundle folder kpack wrote: a file beside it naming the folder and
+    its id (device, inode). `content`: the folder that will be renamed to `folder` (a
+    rename keeps the id). Written through kpack.fsutil.write_file (a link is refused)."""
+    from kpack.fsutil import write_file
+
+    folder = Path(os.path.abspath(folder))
+    write_file(marker_path(folder), _marker_text(folder.name, os.lstat(content or folder)))
 
 
 def has_marker(folder: Path) -> bool:
-    """`folder` holds kpack's marker: a regular file (not a link) with kpack's first line."""
+    """`folder` is one kpack wrote: the marker beside it (a regular file, not a link) names
+    it and its current id, so a folder someone put in its place is not taken for it. A
+    folder marked inside by an older kpack (`.kpack-bundle` starting with its line) is
+    kpack's too."""
+    from kpack.fsutil import read_file
+
+    folder = Path(os.path.abspath(folder))
     try:
-        fd = os.open(folder / MARKER, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        text = read_file(marker_path(folder), MARKER_MAX, nofollow=True)
+        if text == _marker_text(folder.name, os.lstat(folder)):
+            return True
+    except OSError:
+        pass
+    try:
+        head = read_file(folder / MARKER, MARKER_MAX, nofollow=True)
     except OSError:
         return False
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return False
-        head = handle.read(MARKER_MAX)
-    return head.startswith(MARKER_TEXT.split("\n", 1)[0].encode())
+    return head.startswith(_LEGACY_FIRST_LINE)
 
 
 def _check_replaceable_dir(out: Path) -> None:
@@ -143,8 +172,9 @@ def _check_replaceable_dir(out: Path) -> None:
         raise BuildError(f"{out}: {exc.strerror or exc}") from None
     if not empty and not has_marker(out):
         raise BuildError(
-            f"{out} is a folder that is not empty and holds no {MARKER} marker: "
-            "kpack only replaces a bundle folder it wrote (remove it, or choose another --dir)"
+            f"{out} is a folder that is not empty and has no {marker_path(out).name} marker "
+            "beside it: kpack only replaces a bundle folder it wrote (remove it, or choose "
+            "another --dir)"
         )
 
 

@@ -7,7 +7,6 @@ the archive is written to a temporary file, which is removed when it finds anyth
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -27,9 +26,13 @@ from kpack.bundle.archive import (
     pack,
 )
 from kpack.bundle.contents import MANIFEST, archive_name, check_contents
+from kpack.bundle.ignore import IGNORE_FILE, IgnoreError, IgnoreFile
 from kpack.bundle.progress import Progress
-from kpack.bundle.secrets import Scanner, harvest
-from kpack.bundle.select import Selection, file_diagnostic, select, shown
+from kpack.bundle.secrets import Hit, Scanner, harvest, looks_like_dev_config, password_hits
+from kpack.bundle.select import Selection, file_diagnostic, select
+from kpack.bundle.summary import display as _display
+from kpack.bundle.summary import human as _human
+from kpack.bundle.summary import report as _report
 from kpack.diagnostics import Diagnostic, Kind, Severity
 from kpack.load.source import SourceFile
 from kpack.rules import bundle as R
@@ -40,8 +43,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitStatus.CLEAN, ExitStatus.FINDINGS, Exit
 WARN_BYTES = 10 * 1024 * 1024
 MAX_BYTES = 20 * 1024 * 1024
 MAX_CONTENT_BYTES = 200 * 1024 * 1024  # uncompressed (B016): a decompression bomb's bound
-TREE_LINES = 20
-JSON_FORMAT_VERSION = 1
 
 SECRET_REASONS = ("account-type file", "dev config", "OAuth tokens")
 
@@ -75,15 +76,6 @@ class Outcome:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def _display(path: Path) -> str:
-    """A path as the user would recognise it: relative to the current folder when inside."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def _inside(child: Path, parent: Path) -> str | None:
     """`child` relative to `parent` as a bundle path, when it is inside."""
     try:
@@ -100,6 +92,26 @@ def _check_dist(directory: Path, tree: Path) -> None:
         raise BuildError(
             f"{_display(directory / 'dist')} (where the archive goes) is the bundled tree "
             f"{_display(tree)}: the archive would be written into what it bundles"
+        )
+
+
+def _check_dist_is_ours(directory: Path) -> None:
+    """DIR/dist, where the archive and its .sha256 go (a folder kpack chose, not one given
+    on the command line), is a real folder of the connector: a planted `dist ->
+    ../../elsewhere` must not make kpack write, or replace a .sha256, outside it."""
+    dist = directory / "dist"
+    if os.path.islink(dist):
+        raise BuildError(
+            f"{_display(dist)} (where the archive goes) is a symbolic link to "
+            f"{os.path.realpath(dist)}: kpack writes the archive only into a real dist/ "
+            "folder of the connector (remove the link; --dir names any folder)"
+        )
+    real_dir = os.path.realpath(directory)
+    real_dist = os.path.realpath(dist)
+    if not real_dist.startswith(real_dir.rstrip(os.sep) + os.sep):  # a junction, a mount
+        raise BuildError(
+            f"{_display(dist)} (where the archive goes) leads outside the connector, to "
+            f"{real_dist}: kpack does not write there"
         )
 
 
@@ -175,15 +187,22 @@ def _build(options: BuildOptions, err: TextIO) -> Outcome:
     if options.out_dir is not None:
         check_dir_target(options.out_dir, directory, tree)
     _check_dist(directory, tree)
+    if options.out_dir is None and not options.list_only:
+        _check_dist_is_ours(directory)
+    try:  # a bad .kpackignore ends the build at once (exit 2), before any check
+        ignore = IgnoreFile.load(directory / IGNORE_FILE)
+    except IgnoreError as exc:
+        raise BuildError(str(exc)) from None
     mtime = MtimeLookup(directory, environ)  # git runs while the checks do
     try:
-        return _steps(options, err, environ, tree, mtime)
+        return _steps(options, err, environ, tree, mtime, ignore)
     finally:
         mtime.close()
 
 
 def _steps(
-    options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup
+    options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup,
+    ignore: IgnoreFile | None,
 ) -> Outcome:
     from kpack.check import check_sources
     from kpack.load.source import read_source
@@ -214,7 +233,7 @@ def _steps(
         inside = _inside(folder, tree) if folder is not None else None
         if inside:
             skip[inside] = why
-    selection = select(tree, display_root, directory / ".kpackignore", skip)
+    selection = select(tree, display_root, None, skip, ignore=ignore)
     outcome.selection = selection
     outcome.diagnostics.extend(selection.diagnostics)
     if selection.total_size > MAX_CONTENT_BYTES:  # nothing read yet: st_size adds up
@@ -228,6 +247,10 @@ def _steps(
         outcome.diagnostics.sort(key=lambda d: d.sort_key)
         return outcome
     outcome.diagnostics.extend(check_contents(selection, manifest, display_root))
+    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
+    outcome.diagnostics.extend(_secret_findings(
+        Packed(_password_hits(selection, display_root)), allowed, display_root
+    ))
     slug = version = ""
     if manifest is not None and manifest.readable and not outcome.failed:
         slug, version, problems = archive_name(manifest)
@@ -236,10 +259,13 @@ def _steps(
         return outcome
 
     # 3. Scan while writing (or only reading, for --list); keep the result only when clean.
-    scanner = Scanner(harvest(*_secret_sources(directory, tree, selection), environ=environ))
+    try:
+        known = harvest(*_secret_sources(directory, tree, selection), environ=environ)
+    except OSError as exc:  # a token file kpack's reader refuses (a FIFO, over 1 MiB...)
+        raise BuildError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+    scanner = Scanner(known)
     outcome.mtime, outcome.mtime_source = mtime.result()
     progress = Progress(selection.total_size, len(selection.files), err)
-    allowed = Allowed(_allowed(options.allow_secret, tree, directory), directory)
     try:
         if options.list_only:
             packed = pack(selection, NullSink(), scanner, progress)
@@ -383,7 +409,7 @@ def _secret_sources(
     for excluded in selection.excluded:
         if excluded.is_dir or not excluded.path.is_file():
             continue
-        name = excluded.path.name
+        name = excluded.path.name.lower()  # left out in any case (select.builtin_reason)
         pair = (excluded.path, _display(excluded.path))
         if name in (DEV_CONFIG_NAME, "env_fields.json"):
             dev_configs.setdefault(excluded.path.resolve(), pair)
@@ -392,6 +418,18 @@ def _secret_sources(
         elif excluded.reason.startswith("account-type file"):
             account_types.setdefault(excluded.path.resolve(), pair)
     return list(account_types.values()), list(dev_configs.values()), list(tokens.values())
+
+
+def _password_hits(selection: Selection, display_root: str) -> dict[str, list[Hit]]:
+    """B006 hits of the bundled JSON files named like a dev config that hold a password
+    (`kpack.bundle.secrets.password_hits`), by bundle path."""
+    found = {}
+    for entry in selection.files:
+        if looks_like_dev_config(entry.arcname.rsplit("/", 1)[-1]):
+            hits = password_hits(entry.path, os.path.join(display_root, entry.arcname))
+            if hits:
+                found[entry.arcname] = hits
+    return found
 
 
 def _allowed(paths: Sequence[str], tree: Path, directory: Path) -> set[str]:
@@ -476,127 +514,3 @@ def _size_findings(size: int, display: str) -> list[Diagnostic]:
             "see what goes in with `kpack build --list`",
         )]
     return []
-
-
-# -- output ---------------------------------------------------------------------------------
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"  # pragma: no cover
-
-
-def registry_fields(outcome: Outcome) -> dict[str, Any]:
-    manifest = outcome.manifest
-    return {
-        "editor": manifest.get("editor"),
-        "version": manifest.get("version"),
-        "type": manifest.get("type") or "konnector",
-        "sha256": outcome.sha256,
-    }
-
-
-def publish_command(outcome: Outcome) -> str | None:
-    if outcome.output is None or outcome.sha256 is None:
-        return None
-    version = outcome.manifest.get("version", "")
-    return (
-        'cozy-app-publish --token "$REGISTRY_TOKEN" '
-        f"--build-url https://<where-you-host-it>/{outcome.output.name} "
-        f"--manual-version {version}"
-    )
-
-
-def _report(options: BuildOptions, outcome: Outcome, out: TextIO, err: TextIO) -> None:
-    if outcome.diagnostics:
-        from kpack.reporters import Report, get_reporter
-
-        files = len(outcome.selection.files) if outcome.selection else 1
-        from kpack.terminal import auto_color
-
-        color = auto_color(err)  # NO_COLOR, FORCE_COLOR, a TTY
-        err.write(get_reporter("text")(Report(outcome.diagnostics, files, color=color)))
-    if options.output_format == "json":
-        out.write(json.dumps(_json_body(options, outcome), indent=2, ensure_ascii=False) + "\n")
-    elif options.list_only:
-        out.write(_list_text(outcome))
-    elif not outcome.failed and outcome.selection is not None:
-        out.write(_summary_text(options, outcome))
-
-
-def _list_text(outcome: Outcome) -> str:
-    selection = outcome.selection
-    if selection is None:
-        return ""
-    lines = [f"+ {e.arcname}  ({_human(e.size)})" for e in selection.files]
-    lines.extend(  # left-out names are not checked (B014): escape them
-        f"- {shown(x.arcname)}{'/' if x.is_dir else ''}  ({shown(x.reason)})"
-        for x in selection.excluded
-    )
-    lines.append(
-        f"{len(selection.files)} files in, {_human(selection.total_size)}; "
-        f"{len(selection.excluded)} left out"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def _summary_text(options: BuildOptions, outcome: Outcome) -> str:
-    selection = outcome.selection
-    assert selection is not None
-    lines = []
-    name = outcome.output if outcome.output is not None else Path("?")
-    what = "Directory" if options.out_dir is not None else "Archive"
-    lines.append(f"{what}: {_display(name)}")
-    for entry in selection.files[:TREE_LINES]:
-        lines.append(f"  {entry.arcname:<50} {_human(entry.size):>10}")
-    if len(selection.files) > TREE_LINES:
-        lines.append(f"  … and {len(selection.files) - TREE_LINES} more (see --list)")
-    size = f"{len(selection.files)} files, {_human(selection.total_size)}"
-    if outcome.archive_size is not None:
-        size += f" ({_human(outcome.archive_size)} compressed)"
-    lines.append(size)
-    if selection.excluded:
-        lines.append(f"{len(selection.excluded)} left out (see --list for why)")
-    lines.append(f"mtime {outcome.mtime} ({outcome.mtime_source})")
-    if outcome.sha256 is not None:
-        lines.append(f"sha256 {outcome.sha256}")
-        lines.append("Registry fields: " + json.dumps(registry_fields(outcome)))
-        lines.append(f"Publish: {publish_command(outcome)}")
-    else:
-        slug = outcome.manifest.get("slug", "<slug>")
-        lines.append(f"Install: cozy-stack konnectors install {slug} file://{name.resolve()}")
-    return "\n".join(lines) + "\n"
-
-
-def _json_body(options: BuildOptions, outcome: Outcome) -> dict[str, Any]:
-    from kpack.reporters.json_report import diagnostic_to_dict
-
-    selection = outcome.selection
-    body: dict[str, Any] = {
-        "version": JSON_FORMAT_VERSION,
-        "ok": not outcome.failed,
-        "list_only": options.list_only,
-        "archive": str(outcome.output) if outcome.output and options.out_dir is None else None,
-        "directory": str(outcome.output) if outcome.output and options.out_dir else None,
-        "sha256": outcome.sha256,
-        "archive_size": outcome.archive_size,
-        "files": len(selection.files) if selection else 0,
-        "content_size": selection.total_size if selection else 0,
-        "mtime": outcome.mtime,
-        "tree": [
-            {"path": e.arcname, "size": e.size, "mode": "0755" if e.executable else "0644"}
-            for e in (selection.files if selection else [])
-        ],
-        "excluded": [
-            {"path": shown(x.arcname), "reason": shown(x.reason)}
-            for x in (selection.excluded if selection else [])
-        ],
-        "registry": registry_fields(outcome) if outcome.sha256 else None,
-        "publish_command": publish_command(outcome),
-        "diagnostics": [diagnostic_to_dict(d) for d in outcome.diagnostics],
-    }
-    return body

@@ -28,6 +28,7 @@ MIN_LITERAL_LENGTH = 8
 SCAN_BLOCK = 1024 * 1024
 MIN_OVERLAP = 64 * 1024
 BINARY_SNIFF = 8000  # bytes looked at for a NUL, as git does
+TOKEN_FILE_MAX_BYTES = 1024 * 1024  # a `.token.json` (OAuth tokens: a few hundred bytes)
 
 _PLACEHOLDER = re.compile(spec.PLACEHOLDER_PATTERN)
 _PLAIN_URL = re.compile(r"https?://[^?#@\s]*")
@@ -277,7 +278,8 @@ def harvest(
                     known.extend(_from_value(document.data[field], origin, environ))
     for path, display in dev_config_files:
         source = read_source(path, display, Kind.DEV_CONFIG)
-        if source.readable and isinstance(source.data, dict) and path.name == "env_fields.json":
+        legacy = path.name.lower() == "env_fields.json"
+        if source.readable and isinstance(source.data, dict) and legacy:
             # The legacy flat file: every value is one of the account's fields.
             for key, value in source.data.items():
                 known.extend(_from_value(value, f"`{key}` in {display}", environ))
@@ -288,13 +290,74 @@ def harvest(
                     for key, value in values.items():
                         origin = f"`{section}.{key}` in {display}"
                         known.extend(_from_value(value, origin, environ))
+    from kpack.fsutil import read_file
+
     for path, display in token_files:
+        # Through kpack's one reader: a regular file, bounded (a link is followed: its
+        # values are only looked for, never shown). A refusal is an OSError for the
+        # caller (exit 2): a scan without these values would miss them.
+        raw = read_file(path, TOKEN_FILE_MAX_BYTES)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw)
+        except ValueError:
             continue
         known.extend(_from_value(data, display, environ))
     return known
+
+
+# -- a password in a file named like a dev config ------------------------------------------------
+
+# `konnector-dev-config.json` itself (in any case) never goes in; its copies and variants
+# may (`dev-config.backup.json`, `Konnector_Dev_Config.old.json`, `env_fields.prod.json`).
+_DEV_CONFIG_LIKE = re.compile(
+    r"[^/]*(?:dev[-_. ]?config|env[-_]?fields)[^/]*\.json[c5]?", re.IGNORECASE
+)
+PASSWORD_MAX_HITS = 100  # per file: enough to say it, bounded
+
+
+def looks_like_dev_config(name: str) -> bool:
+    """A JSON file named like a dev config (the name, any case)."""
+    return _DEV_CONFIG_LIKE.fullmatch(name) is not None
+
+
+def _passwords(value: Any) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, value) of the string members whose key names a password, at any
+    depth."""
+    from kpack.diagnostics import join_pointer
+
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                here = join_pointer(pointer, str(key))
+                if "password" in str(key).lower() and isinstance(item, str):
+                    yield here, item
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, here))
+        elif isinstance(value, list):
+            stack.extend((item, join_pointer(pointer, str(i))) for i, item in enumerate(value))
+
+
+def password_hits(path: Path, display: str) -> list[Hit]:
+    """The `password` members (any key holding the word, any case, at any depth) of a JSON
+    file named like a dev config whose value is a literal, not a placeholder (`$PASS`,
+    `<PASSWORD>`, `changeme`: D007's test). The value is never recorded."""
+    from kpack.load.source import read_source
+
+    source = read_source(path, display, Kind.DEV_CONFIG)  # `//` comments allowed, as there
+    if not source.readable:
+        return []
+    hits = []
+    for pointer, value in _passwords(source.data):
+        if is_placeholder(value):  # `$PASS`, `<PASSWORD>`, `changeme`
+            continue
+        span = source.span(pointer, at_value=True)
+        hits.append(Hit(span[0], span[1], "a password (a `password` field in a file named "
+                                          "like a dev config)"))
+        if len(hits) == PASSWORD_MAX_HITS:
+            break
+    return sorted(hits)
 
 
 # -- where hits are allowed ------------------------------------------------------------------

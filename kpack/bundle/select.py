@@ -93,22 +93,25 @@ def file_diagnostic(
 
 
 def builtin_reason(arcname: str, name: str, is_dir: bool, disk_path: Path) -> str | None:
-    """Why a path is never bundled, or None."""
+    """Why a path is never bundled, or None. Names of credentials, settings and version
+    control are compared in any case: `Konnector-Dev-Config.json` is the dev config on a
+    case-insensitive file system, and holds the same password on any other."""
+    lower = name.lower()
     if is_dir:
-        if name in VCS_DIRS:
+        if lower in VCS_DIRS:
             return "version control data"
         if name in LITTER_DIRS:
             return "editor or OS litter"
         if arcname == "data":
             return "data/ of dev runs"
         return None
-    if name in CREDENTIAL_FILES:
-        return CREDENTIAL_FILES[name]
-    if name == ".env" or name.startswith(".env"):
+    if lower in CREDENTIAL_FILES:
+        return CREDENTIAL_FILES[lower]
+    if lower.startswith(".env"):
         return "environment file (credentials)"
-    if name in KPACK_FILES:
+    if lower in KPACK_FILES:
         return "kpack settings"
-    if name == BUNDLE_MARKER:
+    if lower.endswith(BUNDLE_MARKER):  # inside (older kpack), or beside: `.out.kpack-bundle`
         return "kpack's bundle-folder marker"
     if name in LITTER_FILES or any(fnmatch.fnmatchcase(name, p) for p in LITTER_PATTERNS):
         return "editor or OS litter"
@@ -257,40 +260,9 @@ class _Walker:
             self.refuse(R.BAD_FILE_NAME, arcname, f"the name {why}",
                         f"rename it, or add it to {IGNORE_FILE}")
             return []
-        real = path
-        if is_link:
-            target = os.path.realpath(path)
-            inside = target == self.real_root or target.startswith(self.real_root + os.sep)
-            if st is None:
-                self.refuse(R.UNSAFE_SYMLINK, arcname, "symbolic link to nothing (dangling)")
-                return []
-            if not inside:
-                self.refuse(
-                    R.UNSAFE_SYMLINK, arcname, "symbolic link leading outside the bundled tree",
-                    f"copy the file into the tree, or add `{arcname}` to {IGNORE_FILE}",
-                )
-                return []
-            # A link to something left out is left out too (e.g. config.json -> dev config).
-            target_arc = os.path.relpath(target, self.real_root).replace(os.sep, "/")
-            target_reason = (
-                self.path_reason(target_arc, is_dir, Path(target)) if target_arc != "." else None
-            )
-            if target_reason is not None:
-                self.selection.excluded.append(Excluded(
-                    arcname, f"link to {target_arc}: {target_reason}", path, is_dir
-                ))
-                return []
-            if is_dir:
-                loop = target_arc == "." or arcname.startswith(target_arc + "/")
-                self.refuse(
-                    R.UNSAFE_SYMLINK, arcname,
-                    "symbolic link loop (a folder links to its parent)" if loop else
-                    f"symbolic link to a folder ({target_arc}/): kpack does not follow them, "
-                    "the folder is bundled once, under its own name",
-                    f"replace the link with the folder, or add `{arcname}` to {IGNORE_FILE}",
-                )
-                return []
-            real = Path(target)
+        real = self.link_target(path, arcname, st, is_dir) if is_link else path
+        if real is None:
+            return []
         if st is None:
             self.refuse(R.SPECIAL_FILE, arcname, "cannot read this file")
             return []
@@ -326,6 +298,44 @@ class _Walker:
             arcname, real, st.st_size, bool(st.st_mode & 0o111), st.st_dev, st.st_ino
         ))
         return []
+
+    def link_target(
+        self, path: Path, arcname: str, st: os.stat_result | None, is_dir: bool
+    ) -> Path | None:
+        """The real path a link inside the tree is bundled as; None when it is refused or
+        left out (said so here)."""
+        target = os.path.realpath(path)
+        inside = target == self.real_root or target.startswith(self.real_root + os.sep)
+        if st is None:
+            self.refuse(R.UNSAFE_SYMLINK, arcname, "symbolic link to nothing (dangling)")
+            return None
+        if not inside:
+            self.refuse(
+                R.UNSAFE_SYMLINK, arcname, "symbolic link leading outside the bundled tree",
+                f"copy the file into the tree, or add `{arcname}` to {IGNORE_FILE}",
+            )
+            return None
+        # A link to something left out is left out too (e.g. config.json -> dev config).
+        target_arc = os.path.relpath(target, self.real_root).replace(os.sep, "/")
+        target_reason = (
+            self.path_reason(target_arc, is_dir, Path(target)) if target_arc != "." else None
+        )
+        if target_reason is not None:
+            self.selection.excluded.append(Excluded(
+                arcname, f"link to {target_arc}: {target_reason}", path, is_dir
+            ))
+            return None
+        if is_dir:
+            loop = target_arc == "." or arcname.startswith(target_arc + "/")
+            self.refuse(
+                R.UNSAFE_SYMLINK, arcname,
+                "symbolic link loop (a folder links to its parent)" if loop else
+                f"symbolic link to a folder ({target_arc}/): kpack does not follow them, "
+                "the folder is bundled once, under its own name",
+                f"replace the link with the folder, or add `{arcname}` to {IGNORE_FILE}",
+            )
+            return None
+        return Path(target)
 
     def check_hard_links(self) -> None:
         """B013: a file whose hard links are not all in the tree."""
@@ -370,10 +380,16 @@ def _file_type(mode: int) -> str:
     return "not a regular file"
 
 
+ROOT_MANIFEST = "manifest.konnector"
+
+
 def select(
     root: Path, display_root: str, ignore_file: Path | None = None,
-    skip: dict[str, str] | None = None,
+    skip: dict[str, str] | None = None, ignore: IgnoreFile | None = None,
 ) -> Selection:
-    """Walk `root` and sort every path into bundled, left out (with why) or refused."""
-    ignore = IgnoreFile.load(ignore_file) if ignore_file is not None else None
+    """Walk `root` and sort every path into bundled, left out (with why) or refused.
+    `ignore`: the `.kpackignore` already loaded, else read from `ignore_file` (raises
+    IgnoreError when it cannot be used)."""
+    if ignore is None and ignore_file is not None:
+        ignore = IgnoreFile.load(ignore_file)
     return _Walker(root, display_root, ignore, skip or {}).walk()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import copy
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -230,28 +229,14 @@ def read_file(file: FileToCheck) -> bytes | None:
     """The file's bytes, as the loader would read them; None for what it would refuse
     (not a regular file, such as a FIFO that would block; over its size limit)."""
     from kpack.diagnostics import Kind
+    from kpack.fsutil import read_file as read_bytes
     from kpack.load.source import MANIFEST_MAX_BYTES, READ_MAX_BYTES
 
     limit = MANIFEST_MAX_BYTES if file.kind is Kind.MANIFEST else READ_MAX_BYTES
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(file.real, flags)
+        return read_bytes(file.real, limit)
     except OSError:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        chunks = []
-        size = 0
-        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-        return None if size > limit else b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def fix_file(file: FileToCheck, settings: Settings, unsafe_fixes: bool) -> FileFix | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import operator
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -86,13 +85,10 @@ def looks_like_account_type(path: Path) -> bool:
     """Content sniffing: a data file that mentions `grant_mode` as a key."""
     if not may_be_account_type(path.name):
         return False
-    try:
-        # Non-blocking: opening a FIFO named `*.json` must not wait for a writer forever.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return False
-            head = handle.read(SNIFF_BYTES)
+    from kpack.fsutil import read_file
+
+    try:  # a FIFO named `*.json` is refused without waiting for a writer
+        head = read_file(path, 1024 * 1024, head=True)
     except OSError:
         return False
     return account_type_content(path.name, head)

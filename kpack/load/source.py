@@ -10,12 +10,12 @@ findings of one document.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Span
 from kpack.fixes import Applicability, Edit, Fix
+from kpack.fsutil import TooLarge, read_file
 from kpack.load import rules as R
 from kpack.load.json_text import parse_json
 from kpack.load.positions import PositionIndex, index_json, index_yaml
@@ -29,7 +29,6 @@ FINDINGS_MAX = 1_000
 FINDINGS_MAX_CHARS = 16 * 1024 * 1024  # their pointers and messages
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -193,58 +192,24 @@ def _load(source: SourceFile, raw: bytes) -> SourceFile:
 
 
 def _read_bytes(source: SourceFile) -> bytes | None:
-    path = source.path
+    """The file's bytes through kpack's one reader (kpack.fsutil.read_file); its refusals
+    become findings (L011 unreadable, L008 too large)."""
+    limit = _limit(source)
     try:
-        # os.open, then fstat on the descriptor: the path is looked up once, not twice, and
-        # no buffered file object is built for a file read in one go (together, half the
-        # cost of reading a small file). Non-blocking: a FIFO must not wait for a writer.
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_BINARY)
-        except OSError:
-            if not os.path.isdir(path):
-                raise
-            # Windows refuses to open a folder (EACCES): say what it is, as fstat would.
-            source.report(R.UNREADABLE, "cannot read: a directory", Span(1, 1, 1, 1))
-            return None
-        try:
-            raw = _read_descriptor(source, fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
+        return read_file(source.path, limit)
+    except TooLarge as exc:
+        message = (
+            f"the file is over {limit:,} bytes" if exc.size is None  # grew while read
+            else f"the file is {exc.size:,} bytes; the limit is {limit:,}"
+        )
+        source.report(R.TOO_LARGE, message, Span(1, 1, 1, 1))
+    except OSError as exc:  # NotRegularFile's reason included
         source.report(R.UNREADABLE, f"cannot read: {exc.strerror or exc}", Span(1, 1, 1, 1))
-        return None
-    if raw is not None and len(raw) > _limit(source):  # grew while we read it
-        source.report(R.TOO_LARGE, f"the file is over {_limit(source):,} bytes", Span(1, 1, 1, 1))
-        return None
-    return raw
+    return None
 
 
 def _limit(source: SourceFile) -> int:
     return MANIFEST_MAX_BYTES if source.kind is Kind.MANIFEST else READ_MAX_BYTES
-
-
-def _read_descriptor(source: SourceFile, fd: int) -> bytes | None:
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        source.report(R.UNREADABLE, f"cannot read: {what}", Span(1, 1, 1, 1))
-        return None
-    limit = _limit(source)
-    if st.st_size > limit:
-        source.report(
-            R.TOO_LARGE,
-            f"the file is {st.st_size:,} bytes; the limit is {limit:,}",
-            Span(1, 1, 1, 1),
-        )
-        return None
-    # read(n) allocates n bytes first: ask for the size fstat gave (+1 to see growth), not
-    # for the limit, and read on only while the file gives more.
-    chunks = [os.read(fd, min(st.st_size, limit) + 1)]
-    size = len(chunks[0])
-    while chunks[-1] and size <= limit and size > st.st_size:
-        chunks.append(os.read(fd, limit + 1 - size))
-        size += len(chunks[-1])
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _decode(source: SourceFile, raw: bytes) -> str | None:

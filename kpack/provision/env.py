@@ -107,10 +107,12 @@ def read_env_file(path: Path) -> EnvFile:
     from dotenv.parser import parse_stream
     from dotenv.variables import Variable, parse_variables
 
-    try:
-        if path.stat().st_size > MAX_ENV_FILE:
-            raise ProvisionError(f"the env file {path} is larger than 2 MiB")
-        text = path.read_text(encoding="utf-8").lstrip("\ufeff")
+    from kpack.fsutil import TooLarge, read_file
+
+    try:  # kpack's one reader: a regular file (a FIFO or a device is refused), bounded
+        text = read_file(path, MAX_ENV_FILE).decode("utf-8").lstrip("\ufeff")
+    except TooLarge:
+        raise ProvisionError(f"the env file {path} is larger than 2 MiB") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ProvisionError(f"cannot read the env file {path}: {reason}") from None

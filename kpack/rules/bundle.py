@@ -1,4 +1,4 @@
-"""The rules `kpack build` applies to what goes into a bundle (codes B001-B012)."""
+"""The rules `kpack build` applies to what goes into a bundle (codes B001-B017)."""
 
 from __future__ import annotations
 
@@ -209,5 +209,19 @@ CONTENT_TOO_LARGE = define(
     (`st_blocks` below an eighth of `st_size`, from 1 MiB on: a sparse file, mostly holes,
     or a file system's own compression) gets a warning under this code: build tools do not
     write sparse files. Leave such files out with `.kpackignore`.
+    """,
+)
+
+NESTED_MANIFEST = define(
+    "B017", "bundle-nested-manifest", E, None,
+    "a `manifest.konnector` is in a subfolder of the bundle",
+    """
+    cozy-stack installs an archive by reading the first regular file named
+    `manifest.konnector` it meets and taking that file's folder as the konnector's root
+    (`model/app/fetcher_http.go`, `FetchManifest`); the registry also reads the first one.
+    A second manifest in a subfolder (a copied example, a test fixture, a vendored
+    konnector) met first would make the stack install that folder, with that manifest's
+    permissions. kpack always writes the root `manifest.konnector` as the archive's first
+    entry, and refuses a nested one: remove it, or leave it out with `.kpackignore`.
     """,
 )

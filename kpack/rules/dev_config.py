@@ -297,7 +297,10 @@ def _fields_of(document: Document) -> Any:
         return document.data.get("fields")
     import json
 
+    from kpack.fsutil import read_file
+    from kpack.load.source import READ_MAX_BYTES
+
     try:
-        return json.loads(document.source.path.read_text(encoding="utf-8"))
+        return json.loads(read_file(document.source.path, READ_MAX_BYTES))
     except (OSError, ValueError):
         return {"unreadable": "assume it holds credentials"}

@@ -87,7 +87,8 @@ def test_python_tarfile_sees_normalised_entries(
             expected = 0o755 if member.isdir() or member.name == "bin/run.sh" else 0o644
             assert member.mode == expected, member.name
         names = [m.name for m in members]
-        assert names == sorted(names, key=lambda n: n.split("/"))
+        assert names[0] == "manifest.konnector"  # first: what FetchManifest meets first
+        assert names[1:] == sorted(names[1:], key=lambda n: n.split("/"))
         handle = tar.extractfile("assets/img/logo.png")
         assert handle is not None and handle.read() == bytes(range(256)) * 64
         assert "locales/fr.json" in names
@@ -137,8 +138,9 @@ def test_dir_output_is_what_file_urls_install(
     with tarfile.open(tmp_path / "c" / ARCHIVE) as tar:
         in_archive = sorted(m.name for m in tar.getmembers() if m.isfile())
     on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    # plus kpack's marker, which only a bundle folder holds (never the archive)
-    assert sorted([*in_archive, ".kpack-bundle"]) == on_disk
+    # and nothing else: kpack's marker is beside the folder, which cozy-stack installs whole
+    assert in_archive == on_disk
+    assert (tmp_path / ".installed.kpack-bundle").is_file()
     # a rebuild replaces the previous bundle; a folder of other things is never replaced
     (out / "stale.js").write_text("x")
     assert kpack(capsys, str(tmp_path / "c"), "--dir", str(out)).code == 0
@@ -147,7 +149,10 @@ def test_dir_output_is_what_file_urls_install(
     refused = kpack(capsys, str(tmp_path / "c"), "--dir", str(other))
     assert refused.code == 2 and "not empty" in refused.err
     assert (other / "precious.txt").is_file()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # no temporary file left, only the marker of the folder kpack wrote
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [
+        ".installed.kpack-bundle"
+    ]
 
 
 # -- reproducibility ----------------------------------------------------------------------------

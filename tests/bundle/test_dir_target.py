@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kpack.bundle.archive import MARKER, BuildError, Pending, write_marker
+from kpack.bundle.pending import marker_path
 from tests.bundle.helpers import ARCHIVE, MANIFEST, connector, kpack, write_tree
 
 
@@ -94,35 +95,71 @@ def test_only_a_folder_kpack_marked_is_replaced(
     # A folder holding a manifest.konnector is not proof enough (it was, before).
     write_tree(out, {"manifest.konnector": MANIFEST, "precious.txt": "mine"})
     refused = kpack(capsys, str(conn), "--dir", str(out))
-    assert refused.code == 2 and MARKER in refused.err, refused.err
+    assert refused.code == 2 and marker_path(out).name in refused.err, refused.err
     assert (out / "precious.txt").read_text() == "mine"
     # A marker that is a link, or another file of that name, is not kpack's either.
-    (out / MARKER).symlink_to(tmp_path / "elsewhere")
-    assert kpack(capsys, str(conn), "--dir", str(out)).code == 2
-    (out / MARKER).unlink()
-    (out / MARKER).write_text("something else\n")
-    assert kpack(capsys, str(conn), "--dir", str(out)).code == 2
+    for marker in (marker_path(out), out / MARKER):  # beside, or inside (older kpack)
+        marker.symlink_to(tmp_path / "elsewhere")
+        assert kpack(capsys, str(conn), "--dir", str(out)).code == 2
+        marker.unlink()
+        marker.write_text("something else\n")
+        assert kpack(capsys, str(conn), "--dir", str(out)).code == 2
+        marker.unlink()
     assert (out / "precious.txt").read_text() == "mine"
     # What kpack writes, kpack may replace.
     fresh = tmp_path / "fresh"
     assert kpack(capsys, str(conn), "--dir", str(fresh)).code == 0
-    assert (fresh / MARKER).is_file()
+    assert marker_path(fresh).is_file() and not (fresh / MARKER).exists()
     (fresh / "stale.js").write_text("x")
     assert kpack(capsys, str(conn), "--dir", str(fresh)).code == 0
-    assert not (fresh / "stale.js").exists() and (fresh / MARKER).is_file()
+    assert not (fresh / "stale.js").exists() and marker_path(fresh).is_file()
 
 
 def test_the_marker_is_never_bundled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     conn = connector(tmp_path / "conn")
-    assert kpack(capsys, str(conn), "--dir", str(tmp_path / "out")).code == 0
-    # Bundling a previous bundle folder (--from it) leaves its marker out.
-    result = kpack(capsys, str(conn), "--from", str(tmp_path / "out"), "--format", "json")
+    out = tmp_path / "out"
+    assert kpack(capsys, str(conn), "--dir", str(out)).code == 0
+    assert MARKER not in os.listdir(out)  # beside the folder: cozy-stack installs it whole
+    # Bundling a previous bundle folder (--from it), marked inside by an older kpack, or
+    # holding a marker of a folder of its own, leaves the markers out.
+    write_tree(out, {MARKER: "kpack bundle folder, written by `kpack build --dir`.\n",
+                     "sub/.x.kpack-bundle": "x"})
+    result = kpack(capsys, str(conn), "--from", str(out), "--format", "json")
     assert result.code == 0, result.err
     body = json.loads(result.out)
-    assert MARKER not in [item["path"] for item in body["tree"]]
+    assert not [item for item in body["tree"] if item["path"].endswith(MARKER)]
     assert {"path": MARKER, "reason": "kpack's bundle-folder marker"} in body["excluded"]
+    assert {"path": "sub/.x.kpack-bundle", "reason": "kpack's bundle-folder marker"} in (
+        body["excluded"]
+    )
     with tarfile.open(conn / ARCHIVE) as tar:
-        assert MARKER not in tar.getnames()
+        assert not [name for name in tar.getnames() if name.endswith(MARKER)]
+
+
+def test_a_folder_marked_by_an_older_kpack_is_still_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conn = connector(tmp_path / "conn")
+    out = write_tree(tmp_path / "out", {
+        "index.js": "old", MARKER: "kpack bundle folder, written by `kpack build --dir`.\n",
+    })
+    assert kpack(capsys, str(conn), "--dir", str(out)).code == 0
+    assert MARKER not in os.listdir(out) and marker_path(out).is_file()
+
+
+def test_a_folder_put_in_the_place_of_a_marked_one_is_not_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The marker beside a folder names the folder's id: the user's own folder, made
+    where kpack's was, is not kpack's (a marker alone beside a name is not enough)."""
+    conn = connector(tmp_path / "conn")
+    out = tmp_path / "out"
+    assert kpack(capsys, str(conn), "--dir", str(out)).code == 0
+    os.rename(out, tmp_path / "kept")  # keep its inode busy: the new folder gets another
+    write_tree(out, {"precious.txt": "mine"})
+    result = kpack(capsys, str(conn), "--dir", str(out))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert (out / "precious.txt").read_text() == "mine"
 
 
 def test_a_folder_changed_before_the_swap_is_not_replaced(tmp_path: Path) -> None:
@@ -130,7 +167,7 @@ def test_a_folder_changed_before_the_swap_is_not_replaced(tmp_path: Path) -> Non
     final.mkdir()
     write_marker(final)
     pending = Pending(final, is_dir=True)
-    (final / MARKER).unlink()  # someone else's folder now
+    marker_path(final).unlink()  # someone else's folder now
     (final / "theirs.txt").write_text("keep")
     with pytest.raises(BuildError, match="not empty"):
         pending.commit()

@@ -38,5 +38,5 @@ def test_a_commit_is_never_half_made(tmp_path: Path) -> None:
         os.kill(os.getpid(), signal.SIGINT)
         pending.commit()  # inside: the swap completes before the interrupt lands
     pending.discard()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.kpack-bundle", "out"]
     assert [p.name for p in final.iterdir()] == ["new.js"]
