@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
-from kpack import __version__
+from kpack import __version__, clickcompat
+
+clickcompat.apply()  # Typer 0.24 on click 8.4+ (argument help, one "Did you mean")
 
 if TYPE_CHECKING:
     from kpack.load.discover import FileToCheck, FolderNames
