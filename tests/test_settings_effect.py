@@ -253,3 +253,25 @@ def test_other_unknown_names_are_still_a_usage_error(
     path = write(tmp_path, name, DEV_CONFIG)
     assert main(["check", str(path)]) == 2
     assert "cannot tell what kind of file this is" in capsys.readouterr().err
+
+
+# --- settings are found per file (what the README says) ----------------------------------------
+
+
+def test_each_file_gets_its_nearest_settings_and_config_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "a/.kpack.yaml", "ignore: [M004]\n")
+    write(tmp_path, "a/manifest.konnector", WARNED)
+    write(tmp_path, "b/package.json", {"name": "b", "kpack": {"ignore": ["M005"]}})
+    write(tmp_path, "b/manifest.konnector", WARNED)
+    write(tmp_path, "c/manifest.konnector", WARNED)
+    _, diagnostics = check(capsys, str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c"))
+    assert found(diagnostics, tmp_path) == {
+        "a/manifest.konnector": ["M003", "M005"],
+        "b/manifest.konnector": ["M003", "M004"],
+        "c/manifest.konnector": ["M003", "M004", "M005"],
+    }
+    config = write(tmp_path, "all.yaml", "ignore: [M003]\n")
+    _, diagnostics = check(capsys, "--config", str(config), str(tmp_path))
+    assert set(map(tuple, found(diagnostics, tmp_path).values())) == {("M004", "M005")}
