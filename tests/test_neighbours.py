@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -63,8 +64,19 @@ def shared_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     python = root / "venv" / "bin" / "python"
     alone = root / "alone.json"
     pip(python, "install", "--dry-run", "--quiet", "--report", str(alone), *NEIGHBOURS)
-    pip(python, "install", "--quiet", str(REPO), *NEIGHBOURS)
+    pip(python, "install", "--quiet", str(source_copy(root / "kpack")), *NEIGHBOURS)
     return python.parent, picked(alone)
+
+
+def source_copy(target: Path) -> Path:
+    """kpack's sources, copied: pip builds a folder in place, and would leave its `build/`
+    (and stale modules in it for the next build) in this repository."""
+    shutil.copytree(
+        REPO, target,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "node_modules", "build", "dist",
+                                      "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"),
+    )
+    return target
 
 
 def installed(bin_dir: Path) -> dict[str, str]:
