@@ -12,8 +12,10 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from kpack import __version__
+from kpack import __version__, clickcompat
 from kpack.status import ExitStatus
+
+clickcompat.apply()  # Typer 0.24 on click 8.4+ (argument help, one "Did you mean")
 
 app = typer.Typer(
     name="kpack",
@@ -195,6 +197,14 @@ CheckExitNonZeroOnFix = Annotated[
     bool,
     typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file."),
 ]
+CheckForceExclude = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--force-exclude/--no-force-exclude",
+        help="Apply the settings' exclude to files given by name too (pre-commit).",
+        show_default=False,
+    ),
+]
 CheckQuiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print the findings, but nothing else (no summary)."),
@@ -251,6 +261,7 @@ def check(
     diff: CheckDiff = False,
     fix_only: CheckFixOnly = False,
     exit_non_zero_on_fix: CheckExitNonZeroOnFix = False,
+    force_exclude: CheckForceExclude = None,
     quiet: CheckQuiet = False,
     silent: CheckSilent = False,
     statistics: CheckStatistics = False,
@@ -269,6 +280,7 @@ def check(
         config=config, color=color.value, stdin_filename=stdin_filename, jobs=jobs, fix=fix,
         unsafe_fixes=unsafe_fixes, diff=diff, fix_only=fix_only,
         exit_non_zero_on_fix=exit_non_zero_on_fix, quiet=quiet, silent=silent,
+        force_exclude=force_exclude,
         statistics=statistics, show_settings=show_settings, show_files=show_files,
     )))
 

@@ -6,9 +6,11 @@ select: [A, M001]           # codes, code prefixes, rule names or ALL; default: 
 ignore: [M012]
 extend-select: [B]          # added to select (the command line's --extend-select too)
 extend-ignore: [M013]
-severity: {M006: error}     # error | warning | info
-per-file-ignores:           # glob (relative to this file) -> codes
+severity: {M006: error}     # error | warning | info (ALL: every rule)
+per-file-ignores:           # glob (relative to this file) -> codes (or ALL)
   "examples/*": [A016]
+extend-exclude: [fixtures]  # globs left out of folder walks (exclude: replaces the defaults)
+force-exclude: true         # files given by name too (pre-commit passes them so)
 ignore-pointers:            # JSON has no comments to hold a noqa
   - file: account-types.json
     pointer: /0/client_secret
@@ -31,11 +33,14 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, Severity
 from kpack.load.discover import FileToCheck, UsageError
 from kpack.realpath import nearest
+
+if TYPE_CHECKING:
+    from kpack.load.exclude import Exclusion
 
 CONFIG_NAMES = (".kpack.yaml", ".kpack.yml")
 TARGETS = ("stack", "registry")
@@ -49,6 +54,9 @@ _KEYS = (
     "per-file-ignores",
     "ignore-pointers",
     "allow-secrets",  # read by `kpack build` (kpack.bundle.secrets)
+    "exclude",  # discovery (kpack.load.exclude)
+    "extend-exclude",
+    "force-exclude",
 )
 CONFIG_MAX_BYTES = 1024 * 1024  # a settings file (or package.json) read for settings
 
@@ -80,6 +88,9 @@ class Settings(NamedTuple):
     extend_select: tuple[str, ...] = ()
     extend_ignore: tuple[str, ...] = ()
     cli: tuple[Selection, ...] = ()  # the command line's layer, after the file's
+    exclude: tuple[str, ...] | None = None  # None: kpack.load.exclude.DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
 
     def with_cli(
         self,
@@ -136,9 +147,26 @@ class Settings(NamedTuple):
                 for ig in self.ignore_pointers
             ):
                 continue
-            override = next((sev for code, sev in self.severity if _matches(d, (code,))), None)
+            override = self._severity_of(d) if self.severity else None
             kept.append(d._replace(severity=override) if override else d)
         return kept
+
+    def _severity_of(self, d: Diagnostic) -> Severity | None:
+        """The override of the most specific selector naming the rule (the first listed
+        on a tie): `{ALL: warning, A016: error}` makes A016 an error."""
+        best: tuple[int, Severity] | None = None
+        for selector, severity in self.severity:
+            level = specificity(selector, d.code, d.name)
+            if level is not None and (best is None or level > best[0]):
+                best = (level, severity)
+        return None if best is None else best[1]
+
+    def exclusion(self) -> Exclusion:
+        """What discovery leaves out under this settings file (kpack.load.exclude)."""
+        from kpack.load.exclude import DEFAULT_EXCLUDE, Exclusion
+
+        patterns = DEFAULT_EXCLUDE if self.exclude is None else self.exclude
+        return Exclusion((*patterns, *self.extend_exclude), str(self.root), self.force_exclude)
 
     def _relative(self, file: str, cwd: Path) -> str:
         path = Path(file)
@@ -150,7 +178,8 @@ class Settings(NamedTuple):
 
 
 def _matches(d: Diagnostic, selectors: Iterable[str]) -> bool:
-    return any(d.code.startswith(s.upper()) or d.name == s for s in selectors)
+    """Whether a selector names the finding's rule: its code, a prefix, its name, ALL."""
+    return any(specificity(s, d.code, d.name) is not None for s in selectors)
 
 
 RULE_SPECIFICITY = 1_000  # a whole code or a rule name: above any prefix
@@ -252,13 +281,23 @@ def _config_in(folder: str, names: frozenset[str] | None = None) -> Path | None:
 def _package_json_section(path: Path) -> Any:
     """The `kpack` member of a package.json; None when there is none. A package.json
     that does not parse is not a config (npm reports it); one too large or nested too
-    deeply to read is a usage error, since it may hold the settings. Not kpack's own file:
-    a link is followed (only a `kpack` member of valid JSON is ever used)."""
+    deeply to read is a usage error, since it may hold the settings."""
+    return _package_json_member(path, _package_json_text(path))
+
+
+def _package_json_text(path: Path) -> str | None:
+    # Not kpack's own file: a link is followed (only a `kpack` member of valid JSON is used).
     try:
-        text = _read_config_text(path, nofollow=False)
-        data = json.loads(text)
+        return _read_config_text(path, nofollow=False)
     except UnicodeDecodeError:
         return None
+
+
+def _package_json_member(path: Path, text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
     except RecursionError:
         raise UsageError(f"{path}: cannot read: nested too deeply") from None
     except ValueError:
@@ -276,7 +315,9 @@ def _read_config_text(path: Path, nofollow: bool = True) -> str:
         raw = read_file(path, CONFIG_MAX_BYTES, nofollow=nofollow)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return raw.decode("utf-8")
+    # utf-8-sig: a byte order mark is dropped, as npm and Node do for package.json (and
+    # PyYAML for YAML); otherwise JSON refuses the file and its settings went unread.
+    return raw.decode("utf-8-sig")
 
 
 class SettingsLookup:
@@ -297,15 +338,28 @@ class SettingsLookup:
         self._by_config: dict[Path | None, Settings] = {}
         self._by_folder: dict[str, Path | None] = {}  # a resolved folder -> its config
         self._walked: dict[str, Path | None] = {}  # what _nearest_config went through
+        self._exclusions: dict[Path | None, Exclusion] = {}
 
     def __call__(self, file: FileToCheck) -> Settings:
+        # A link lives where its target does.
+        return self._by_config_of(self._config_of(os.path.dirname(file.real)))
+
+    def exclusion(self, folder: str) -> Exclusion:
+        """What discovery leaves out of `folder` (a real path): its settings' exclusion."""
+        config = self._config_of(folder)
+        exclusion = self._exclusions.get(config)
+        if exclusion is None:
+            exclusion = self._exclusions[config] = self._by_config_of(config).exclusion()
+        return exclusion
+
+    def _config_of(self, folder: str) -> Path | None:
         if self._explicit is not None:
-            config: Path | None = self._explicit
-        else:
-            folder = os.path.dirname(file.real)  # a link lives where its target does
-            if folder not in self._by_folder:
-                self._by_folder[folder] = _nearest_config(folder, self._walked, self._listed)
-            config = self._by_folder[folder]
+            return self._explicit
+        if folder not in self._by_folder:
+            self._by_folder[folder] = _nearest_config(folder, self._walked, self._listed)
+        return self._by_folder[folder]
+
+    def _by_config_of(self, config: Path | None) -> Settings:
         settings = self._by_config.get(config)
         if settings is None:
             settings = self._by_config[config] = self._adjust(self._read(config))
@@ -338,25 +392,49 @@ def load_settings(start: Path, explicit: Path | None = None) -> Settings:
     return _parse_file(path, nofollow=explicit is None)
 
 
+# Settings parsed, by (file, text). Discovery (for `exclude`) and the files' settings may
+# each read a settings file; parsing it is what costs (PyYAML: 2-3 ms), so it is done once
+# per text. Keyed by the text itself: an edited file is parsed again.
+_PARSED: dict[tuple[str, str | None], Settings] = {}
+_PARSED_MAX = 1024
+
+
 def _parse_file(path: Path, nofollow: bool = True) -> Settings:
     """`nofollow`: the file was found by kpack, not named with --config."""
-    raw = _package_json_section(path) if path.name == "package.json" else _read_yaml(path, nofollow)
-    return parse_settings(raw, path)
+    package = path.name == "package.json"
+    text = _package_json_text(path) if package else _yaml_text(path, nofollow)
+    key = (os.fspath(path), text)
+    settings = _PARSED.get(key)
+    if settings is None:
+        raw = _package_json_member(path, text) if package else _yaml_of(path, text or "")
+        settings = parse_settings(raw, path)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = settings
+    return settings
 
 
 def _read_yaml(path: Path, nofollow: bool = True) -> Any:
+    return _yaml_of(path, _yaml_text(path, nofollow))
+
+
+def _yaml_text(path: Path, nofollow: bool = True) -> str:
+    try:
+        return _read_config_text(path, nofollow)
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: cannot read config: not UTF-8") from None
+
+
+def _yaml_of(path: Path, text: str) -> Any:
     import yaml
 
     from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
 
     try:
-        text = _read_config_text(path, nofollow)
         # Composed YAML nodes cost about 600 bytes each: counted on the events first.
         if len(text) > MAX_YAML_VALUES and yaml_values_over(text, MAX_YAML_VALUES):
             raise UsageError(f"{path}: invalid config: more than {MAX_YAML_VALUES:,} values")
         return yaml.safe_load(text) or {}
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: cannot read config: not UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -482,9 +560,10 @@ def _parse(raw: Any, path: Path, where: str, prefix: str) -> Settings:
             )
         ignored = _codes(entry["codes"], f"{key}.codes", where) if "codes" in entry else ()
         pointer_ignores.append(PointerIgnore(entry["file"], entry["pointer"], ignored))
-    globs = _given(raw, "allow-secrets", [])  # read by `kpack build` (kpack.bundle.secrets)
-    if not isinstance(globs, list) or not all(isinstance(glob, str) for glob in globs):
-        raise _Invalid("allow-secrets", f"must be a list of globs, not {_shown(globs)}")
+    globs = {key: _globs(raw, key) for key in ("allow-secrets", "exclude", "extend-exclude")}
+    force_exclude = raw.get("force-exclude", False)
+    if not isinstance(force_exclude, bool):
+        raise _Invalid("force-exclude", f"must be true or false, not {_shown(force_exclude)}")
     return Settings(
         root=path.parent.resolve(),
         source=where,
@@ -499,4 +578,14 @@ def _parse(raw: Any, path: Path, where: str, prefix: str) -> Settings:
         ignore_pointers=tuple(pointer_ignores),
         extend_select=codes("extend-select"),
         extend_ignore=codes("extend-ignore"),
+        exclude=globs["exclude"] if raw.get("exclude") is not None else None,
+        extend_exclude=globs["extend-exclude"],
+        force_exclude=force_exclude,
     )
+
+
+def _globs(raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    globs = _given(raw, key, [])
+    if not isinstance(globs, list) or not all(isinstance(glob, str) for glob in globs):
+        raise _Invalid(key, f"must be a list of globs, not {_shown(globs)}")
+    return tuple(globs)

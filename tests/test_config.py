@@ -152,7 +152,8 @@ def test_walked_folders_are_looked_up_in_discoverys_listings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The settings lookup reads the names discovery listed instead of asking the system
-    about each config name in each folder; folders above the walk are still asked."""
+    about each config name in each folder; folders above the walk are still asked. One
+    lookup serves discovery (its exclusion) and the files' settings."""
     import os
 
     from kpack.config import SettingsLookup
@@ -180,7 +181,9 @@ def test_walked_folders_are_looked_up_in_discoverys_listings(
     lookup = SettingsLookup(listed=listed)
     ignored = [
         (file.path.relative_to(tmp_path).as_posix(), lookup(file).ignore)
-        for file in iter_discover([str(tmp_path / "repo")], listed=listed)
+        for file in iter_discover(
+            [str(tmp_path / "repo")], listed=listed, exclusion=lookup.exclusion
+        )
     ]
     assert ignored == [
         ("repo/a/manifest.konnector", ("L003",)),

@@ -125,6 +125,9 @@ VALUES = {
     | JSON,
     "per-file-ignores": st.dictionaries(st.text(max_size=5), CODES | JSON) | JSON,
     "allow-secrets": st.lists(st.text(max_size=5)) | JSON,
+    "exclude": st.lists(st.text(max_size=5)) | JSON,
+    "extend-exclude": st.lists(st.text(max_size=5)) | JSON,
+    "force-exclude": st.booleans() | JSON,
     "ignore-pointers": st.lists(
         st.fixed_dictionaries(
             {

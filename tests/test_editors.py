@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -217,3 +218,30 @@ def test_a_manifest_with_a_dollar_schema_key_validates(tmp_path: Path) -> None:
     path.write_text(json.dumps(with_key), encoding="utf-8")
     result = check_jsonschema(schemas.installed_path("manifest"), path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def sh_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", EDITORS.read_text(encoding="utf-8"), re.DOTALL)
+
+
+@pytest.mark.parametrize("needle", ["kpack schema manifest", "--force-filetype json5"])
+def test_the_documented_check_jsonschema_commands_pass_on_the_example(needle: str) -> None:
+    """docs/editors.md's commands, run by bash in the clean example. The dev config there
+    has `//` comments: read as JSON it fails to parse, read as JSON5 it validates."""
+    bin_dir = Path(sys.executable).parent
+    if shutil.which("check-jsonschema", path=str(bin_dir)) is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[bench]')")
+    (command,) = [block for block in sh_blocks() if needle in block]
+    if "json5" in needle and subprocess.run(
+        [str(bin_dir / "python"), "-c", "import json5"], capture_output=True, check=False
+    ).returncode:
+        pytest.skip("no JSON5 parser beside check-jsonschema (pip install -e '.[bench]')")
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(["bash", "-c", command], cwd=EXAMPLES / "oauth-connector", env=env,
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    if "json5" in needle:  # the comments are there: as JSON the same file does not parse
+        plain = subprocess.run(["bash", "-c", command.replace("--force-filetype json5", "")],
+                               cwd=EXAMPLES / "oauth-connector", env=env,
+                               capture_output=True, text=True, check=False, timeout=120)
+        assert plain.returncode == 1 and "Failed to parse" in plain.stdout, plain.stdout

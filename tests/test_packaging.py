@@ -142,3 +142,25 @@ def test_package_sources_are_under_the_package() -> None:
     # Guards the walk above: it must see the lazily imported modules too.
     assert Path(PACKAGE / "reporters" / "sarif.py").is_file()
     assert "yaml" in imported_top_levels()
+
+
+def test_trove_classifiers_and_authors() -> None:
+    """What PyPI shows and filters on: the Pythons tested (scripts/test-pythons.sh), typed,
+    authors as the licence names them; no licence classifier beside PEP 639's expression."""
+    meta = metadata.metadata("kpack")
+    classifiers = meta.get_all("Classifier") or []
+    script = (REPO / "scripts" / "test-pythons.sh").read_text(encoding="utf-8")
+    listed = re.search(r"^versions=\$\{KPACK_PYTHONS:-([0-9. ]+)\}$", script, re.MULTILINE)
+    assert listed, "scripts/test-pythons.sh: no default list of versions"
+    tested = listed.group(1).split()
+    assert tested == ["3.10", "3.11", "3.12", "3.13"]
+    pythons = [c.rsplit(" :: ", 1)[1] for c in classifiers
+               if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert pythons == tested
+    assert meta["Requires-Python"] == f">={tested[0]}"
+    assert "Typing :: Typed" in classifiers
+    assert (PACKAGE / "py.typed").is_file()
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    assert not [c for c in classifiers if c.startswith("License ::")]
+    assert "the kpack authors" in (meta["Author"] or "")
+    assert "Copyright (c) 2026 the kpack authors" in (REPO / "LICENSE").read_text()

@@ -116,16 +116,17 @@ def scratch(tmp_path: Path) -> Path:
     return root
 
 
-def release(root: Path) -> subprocess.CompletedProcess[str]:
+def release(root: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    """scripts/release.sh ARGS, with this Python running `-m build`."""
     return subprocess.run(
-        ["bash", str(root / "scripts" / "release.sh"), "--no-build"], cwd=root,
-        capture_output=True, text=True, check=False, env={**os.environ, **GIT_IDENTITY},
-        timeout=60,
+        ["bash", str(root / "scripts" / "release.sh"), *args], cwd=root,
+        capture_output=True, text=True, check=False, timeout=timeout,
+        env={**os.environ, **GIT_IDENTITY, "PYTHON": sys.executable},
     )
 
 
 def test_release_creates_the_tag_the_snippet_names(scratch: Path) -> None:
-    result = release(scratch)
+    result = release(scratch, "--no-build")
     assert result.returncode == 0, result.stderr
     tag = project.tag()
     assert git(scratch, "tag", "--list").stdout.split() == [tag]
@@ -133,7 +134,7 @@ def test_release_creates_the_tag_the_snippet_names(scratch: Path) -> None:
     assert git(scratch, "rev-list", "-n", "1", tag).stdout == git(
         scratch, "rev-parse", "HEAD"
     ).stdout
-    again = release(scratch)
+    again = release(scratch, "--no-build")
     assert again.returncode == 1
     assert "exists already" in again.stderr
 
@@ -155,16 +156,84 @@ def test_release_refuses_what_disagrees(
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
     git(scratch, "commit", "-q", "-am", "break it")
-    result = release(scratch)
+    result = release(scratch, "--no-build")
     assert result.returncode == 1
     assert message in result.stderr
     assert git(scratch, "tag", "--list").stdout == ""
 
 
+def test_a_dry_run_checks_and_creates_nothing(scratch: Path) -> None:
+    result = release(scratch, "--dry-run", "--no-build")
+    assert result.returncode == 0, result.stderr
+    assert f"would tag {project.tag()}" in result.stdout
+    assert git(scratch, "tag", "--list").stdout == ""
+    assert not (scratch / "dist").exists()
+    with (scratch / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write("edited\n")
+    dirty = release(scratch, "--dry-run", "--no-build")
+    assert dirty.returncode == 1
+    assert "uncommitted changes" in dirty.stderr
+
+
+def test_release_rejects_an_unknown_option(scratch: Path) -> None:
+    result = release(scratch, "--dryrun")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """Every tracked file of this repository as it is now, committed in a fresh repository,
+    the changelog dated: what release.sh builds from."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs git and this repository as a git clone")
+    root = tmp_path / "kpack"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        if (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace(
+        f"## [{__version__}] - Unreleased", f"## [{__version__}] - 2026-12-01"
+    ), encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", f"Release {__version__}")
+    return root
+
+
+@pytest.mark.slow
+def test_release_builds_the_sdist_and_the_wheel(source: Path) -> None:
+    import tarfile
+    import zipfile
+
+    sdist, wheel = f"kpack-{__version__}.tar.gz", f"kpack-{__version__}-py3-none-any.whl"
+    rehearsal = release(source, "--dry-run", timeout=900)
+    assert rehearsal.returncode == 0, rehearsal.stdout + rehearsal.stderr
+    assert f"built {sdist}" in rehearsal.stdout and f"built {wheel}" in rehearsal.stdout
+    assert git(source, "tag", "--list").stdout == ""
+    assert not (source / "dist").exists()
+
+    result = release(source, "--no-build", "--dry-run")  # checks only: still no tag
+    assert result.returncode == 0 and git(source, "tag", "--list").stdout == ""
+    result = release(source, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(source, "tag", "--list").stdout.split() == [project.tag()]
+    assert sorted(p.name for p in (source / "dist").iterdir()) == sorted([sdist, wheel])
+    with tarfile.open(source / "dist" / sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "README.md", "LICENSE", "kpack/py.typed",
+            "kpack/data/schemas/manifest.schema.json"} <= names, sorted(names)
+    with zipfile.ZipFile(source / "dist" / wheel) as archive:
+        assert "kpack/data/schemas/dev-config.schema.json" in archive.namelist()
+
+
 def test_release_refuses_a_dirty_tree(scratch: Path) -> None:
     with (scratch / "README.md").open("a", encoding="utf-8") as readme:
         readme.write("edited\n")
-    result = release(scratch)
+    result = release(scratch, "--no-build")
     assert result.returncode == 1
     assert "uncommitted changes" in result.stderr
 

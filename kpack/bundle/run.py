@@ -204,10 +204,6 @@ def _steps(
     options: BuildOptions, err: TextIO, environ: dict[str, str], tree: Path, mtime: MtimeLookup,
     ignore: IgnoreFile | None,
 ) -> Outcome:
-    from kpack.check import check_sources
-    from kpack.load.source import read_source
-    from kpack.options import CheckOptions
-
     directory = options.directory
     # Paths read as `kpack check` prints them: `index.js`, not `./index.js`.
     display_root = "" if _display(tree) == "." else _display(tree)
@@ -215,14 +211,7 @@ def _steps(
 
     # 1. The manifest's rules, exactly as `kpack check` runs them.
     target = options.target or ("stack" if options.out_dir is not None else "registry")
-    manifest_path = tree / MANIFEST
-    manifest: SourceFile | None = None
-    if manifest_path.is_file():
-        manifest = read_source(manifest_path, os.path.join(display_root, MANIFEST), Kind.MANIFEST)
-        _, found = check_sources([manifest], CheckOptions(target=target))
-        outcome.diagnostics.extend(found)
-        if isinstance(manifest.data, dict):
-            outcome.manifest = manifest.data
+    manifest = _check_manifest(tree, display_root, target, outcome)
     if outcome.failed and not options.list_only:
         return outcome
 
@@ -281,6 +270,25 @@ def _steps(
         progress.close()
     outcome.diagnostics.sort(key=lambda d: d.sort_key)
     return outcome
+
+
+def _check_manifest(
+    tree: Path, display_root: str, target: str, outcome: Outcome
+) -> SourceFile | None:
+    """The bundled manifest, checked as `kpack check` does (findings into `outcome`)."""
+    from kpack.check import check_sources
+    from kpack.load.source import read_source
+    from kpack.options import CheckOptions
+
+    manifest_path = tree / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    manifest = read_source(manifest_path, os.path.join(display_root, MANIFEST), Kind.MANIFEST)
+    _, found = check_sources([manifest], CheckOptions(target=target))
+    outcome.diagnostics.extend(found)
+    if isinstance(manifest.data, dict):
+        outcome.manifest = manifest.data
+    return manifest
 
 
 def _write_archive(

@@ -53,6 +53,9 @@ class CheckRequest:
     diff: bool = False
     fix_only: bool = False
     exit_non_zero_on_fix: bool = False
+    # --force-exclude / --no-force-exclude: settings' exclude applies to the paths given by
+    # name too (pre-commit passes every staged file by name); None: as the settings say.
+    force_exclude: bool | None = None
     quiet: bool = False  # the findings only: no summary, no warning
     silent: bool = False  # no report, no warning: the exit status only
     statistics: bool = False  # a count per rule instead of the findings
@@ -121,7 +124,10 @@ def _check(request: CheckRequest) -> _Checked | ExitStatus:
     if request.showing:
         from kpack.load.discover import iter_discover
 
-        return _show(request, iter_discover(paths or ["."], forced, listed), settings_of)
+        found = iter_discover(
+            paths or ["."], forced, listed, settings_of.exclusion, request.force_exclude
+        )
+        return _show(request, found, settings_of)
     return _check_paths(request, forced, settings_of, listed)
 
 
@@ -199,13 +205,15 @@ def _check_paths(
 
     paths = list(request.paths)
     inputs: set[tuple[int, int]] = set()
-    files = iter_discover(paths or ["."], forced, listed)
+    files = iter_discover(
+        paths or ["."], forced, listed, settings_of.exclusion, request.force_exclude
+    )
     if request.output_file is not None:
         files = _noting_inputs(files, request.output_file, inputs)
     # Files are checked as discovery finds them; then, for files given by name, their
     # connectors' other files, for the rules across files only.
     context: set[str] = set()
-    every = _with_companions(files, paths, set(), context, listed)
+    every = _with_companions(files, paths, set(), context, listed, settings_of)
     configured = ((settings_of(file), file) for file in every)
     if not request.fixing:
         return _Checked(check_files(configured, request.jobs, context), 0, frozenset(inputs))
@@ -280,7 +288,7 @@ def _noting_inputs(
 
 def _with_companions(
     files: Iterator[FileToCheck], given: list[str], seen: set[str], context: set[str],
-    listed: FolderNames,
+    listed: FolderNames, settings_of: SettingsLookup,
 ) -> Iterator[FileToCheck]:
     """The discovered files, then the companions of the files given by name (their real
     paths go into `context`)."""
@@ -289,6 +297,6 @@ def _with_companions(
     for file in files:
         seen.add(file.real)
         yield file
-    for file in iter_companions(given, seen, listed):
+    for file in iter_companions(given, seen, listed, settings_of.exclusion):
         context.add(file.real)
         yield file

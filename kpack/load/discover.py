@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kpack.diagnostics import Kind
+from kpack.load.exclude import DEFAULT_EXCLUDE, ExclusionOf, builtin
 from kpack.realpath import string_resolver
 
 MANIFEST_NAME = "manifest.konnector"
@@ -17,7 +18,7 @@ DEV_CONFIG_NAME = "konnector-dev-config.json"
 # Its 2017 predecessor (cozy-konnector-libs v1, standalone mode): a flat object of the
 # account's fields, at the root or in `data/` (which discovery otherwise skips).
 LEGACY_DEV_CONFIG_NAME = "env_fields.json"
-SKIPPED_DIRS = frozenset({"node_modules", ".git", "build", "data", ".hg", ".svn", ".venv"})
+SKIPPED_DIRS = frozenset(DEFAULT_EXCLUDE)  # unless the settings say otherwise
 ACCOUNT_TYPE_PATTERNS = ("*account-type*", "*account_type*", "account-types-def")
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
 SNIFF_BYTES = 1024 * 1024  # how much of a data file content sniffing reads
@@ -70,6 +71,18 @@ def kind_by_name(path: Path) -> Kind | None:
     return _kind_of_name(path.name)
 
 
+def kind_of_given_name(path: Path) -> Kind | None:
+    """The kind of a file given by name: `kind_by_name`, and a dev config under another
+    name (`konnector-dev-config.demo.json`): its name says what it is. A walk does not
+    pick such files up (cozy-jobs-cli reads only konnector-dev-config.json)."""
+    kind = _kind_of_name(path.name)
+    if kind is None:
+        stem, suffix = os.path.splitext(path.name.lower())
+        if suffix == ".json" and stem.startswith(DEV_CONFIG_NAME[: -len(".json")]):
+            return Kind.DEV_CONFIG
+    return kind
+
+
 def _kind_of_name(name: str) -> Kind | None:
     if name == MANIFEST_NAME:
         return Kind.MANIFEST
@@ -110,19 +123,36 @@ def account_type_content(name: str, head: bytes) -> bool:
 
 
 def discover(paths: list[str], forced: Kind | None = None) -> list[FileToCheck]:
-    """Expand the given paths into files to check, in a stable order, without duplicates."""
-    return list(iter_discover(paths, forced))
+    """Expand the given paths into files to check, in a stable order, without duplicates.
+    Only the built-in exclusion applies (no settings are read: `build`, `provision`)."""
+    return list(iter_discover(paths, forced, exclusion=builtin))
 
 
 def iter_discover(
-    paths: list[str], forced: Kind | None = None, listed: FolderNames | None = None
+    paths: list[str],
+    forced: Kind | None = None,
+    listed: FolderNames | None = None,
+    exclusion: ExclusionOf | None = None,
+    force_exclude: bool | None = None,
 ) -> Iterator[FileToCheck]:
     """`discover`, one file at a time as folders are walked, so that checking can start
     before the walk ends. The given paths are checked first: a bad one raises
     UsageError here, before any file is yielded. `listed` receives the names of each
-    folder walked, before any of its files is yielded."""
-    targets = [_target(given, forced) for given in paths or ["."]]
-    return _files(targets, {} if listed is None else listed)
+    folder walked, before any of its files is yielded.
+
+    `exclusion` gives each real folder's exclusion (kpack.load.exclude): `kpack check`
+    passes its settings lookup's (`kpack.config.SettingsLookup.exclusion`: the nearest
+    settings file's, or that of `--config`); by default only the built-in one applies.
+    `force_exclude` (`--force-exclude`) applies it to the given paths too; None: as each
+    one's settings say."""
+    listed = {} if listed is None else listed
+    exclusion_of = exclusion or builtin
+    targets = []
+    for given in paths or ["."]:
+        target = _target(given, forced, exclusion_of, force_exclude)
+        if target is not None:
+            targets.append(target)
+    return _files(targets, listed, exclusion_of)
 
 
 class _Target(NamedTuple):
@@ -131,17 +161,22 @@ class _Target(NamedTuple):
     kind: Kind | None  # None: a folder to walk
 
 
-def _target(given: str, forced: Kind | None) -> _Target:
+def _target(
+    given: str, forced: Kind | None, exclusion_of: ExclusionOf, force_exclude: bool | None
+) -> _Target | None:
+    """What a given path is; None when `--force-exclude` leaves it out."""
     path = Path(given)
     if not os.path.lexists(path):
         raise UsageError(f"{given}: no such file or directory")
+    if _force_excluded(given, exclusion_of, force_exclude):
+        return None
     if path.is_dir():
         if forced is not None:
             raise UsageError(f"{given}: --kind applies to files, not to a directory")
         return _Target(given, path, None)
     kind = (
         forced
-        or kind_by_name(path)
+        or kind_of_given_name(path)
         or (Kind.ACCOUNT_TYPE if looks_like_account_type(path) else None)
     )
     if kind is None:
@@ -152,7 +187,17 @@ def _target(given: str, forced: Kind | None) -> _Target:
     return _Target(given, path, kind)
 
 
-def _files(targets: list[_Target], listed: FolderNames) -> Iterator[FileToCheck]:
+def _force_excluded(given: str, exclusion_of: ExclusionOf, force: bool | None) -> bool:
+    if force is False:
+        return False
+    real = os.path.realpath(given)
+    exclusion = exclusion_of(os.path.dirname(real))
+    return (force or exclusion.force) and exclusion.excludes_path(real, exclusion_of)
+
+
+def _files(
+    targets: list[_Target], listed: FolderNames, exclusion_of: ExclusionOf
+) -> Iterator[FileToCheck]:
     seen: set[str] = set()  # real paths: a file reached twice is checked once
     real_path = string_resolver()  # each folder resolved once, not each file
     for target in targets:
@@ -164,7 +209,7 @@ def _files(targets: list[_Target], listed: FolderNames) -> Iterator[FileToCheck]
                 yield FileToCheck(target.path, target.given, target.kind, real, folder)
             continue
         root = os.fspath(target.path)
-        for real_dir, entries in _walk(root, real_path(root), listed):
+        for real_dir, entries in _walk(root, real_path(root), listed, exclusion_of):
             for entry in entries:
                 name = entry.name
                 kind = _kind_of_name(name)
@@ -187,11 +232,11 @@ def _files(targets: list[_Target], listed: FolderNames) -> Iterator[FileToCheck]
 
 
 def _walk(
-    root: str, real_root: str, listed: FolderNames
+    root: str, real_root: str, listed: FolderNames, exclusion_of: ExclusionOf
 ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
     """The real path of each folder under `root`, and the folder's entries that are not
     folders, sorted by name, as `os.walk` would list them (links to folders are listed,
-    not followed).
+    not followed), less what each folder's settings exclude.
 
     Directory entries, not names: their file type comes with the listing, so telling a
     symbolic link costs no system call (a monorepo has thousands of files). Links are
@@ -206,6 +251,7 @@ def _walk(
         except OSError:  # unreadable or vanished: os.walk skips it too
             continue
         listed[real_folder] = frozenset(entry.name for entry in entries)
+        excludes = exclusion_of(real_folder).excludes
         files, folders = [], []
         data_files: list[tuple[str, list[os.DirEntry[str]]]] = []
         for entry in entries:
@@ -214,13 +260,19 @@ def _walk(
             except OSError:
                 is_folder = False
             if not is_folder:
-                files.append(entry)
-            elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
+                if not excludes(real_folder, entry.name):
+                    files.append(entry)
+            elif entry.is_symlink():
+                continue
+            elif not excludes(real_folder, entry.name):
                 folders.append((entry.path, os.path.join(real_folder, entry.name)))
-            elif entry.name == "data" and not entry.is_symlink():
+            elif entry.name == "data":
+                real_data = os.path.join(real_folder, entry.name)
                 legacy = _legacy_dev_config(entry.path)
-                if legacy is not None:  # data/env_fields.json: credentials, checked
-                    data_files.append((os.path.join(real_folder, entry.name), [legacy]))
+                if legacy is not None and not exclusion_of(real_data).excludes(
+                    real_data, legacy.name
+                ):  # data/env_fields.json: credentials, checked
+                    data_files.append((real_data, [legacy]))
         yield real_folder, files
         yield from data_files
         pending.extend(reversed(folders))  # depth first, in name order, as os.walk
@@ -263,7 +315,10 @@ def connector_folder(file: str) -> str | None:
 
 
 def iter_companions(
-    given: list[str], seen: set[str], listed: FolderNames | None = None
+    given: list[str],
+    seen: set[str],
+    listed: FolderNames | None = None,
+    exclusion: ExclusionOf | None = None,
 ) -> Iterator[FileToCheck]:
     """The other files of the connectors the given files belong to, for the rules across
     files (pre-commit hands kpack only the staged files: a changed manifest must still be
@@ -278,8 +333,9 @@ def iter_companions(
             folders.append(folder)
     if not folders:
         return
-    for file in _files([_Target(f, Path(f), None) for f in folders], {} if listed is None
-                       else listed):
+    listed = {} if listed is None else listed
+    exclusion_of = exclusion or builtin
+    for file in _files([_Target(f, Path(f), None) for f in folders], listed, exclusion_of):
         if file.real not in seen:
             seen.add(file.real)
             yield file

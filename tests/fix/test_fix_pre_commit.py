@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -80,3 +81,55 @@ def test_try_repo_kpack_fix_repairs_then_passes(tmp_path: Path) -> None:
     assert second.returncode == 0, output
     assert "Passed" in output, output
     assert manifest.read_text() == fixed
+
+
+def documented_config(text: str) -> dict[str, Any]:
+    """The `.pre-commit-config.yaml` a document shows for this repository."""
+    import re
+
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)]
+    (config,) = [
+        b for b in blocks if isinstance(b, dict)
+        and any(r.get("repo") == "https://github.com/kpack-dev/kpack" for r in b.get("repos", []))
+    ]
+    return dict(config)
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/fix.md"])
+def test_the_documents_recommend_one_kpack_hook(document: str) -> None:
+    """Two kpack hooks check the same files twice: every finding printed twice."""
+    config = documented_config((REPO / document).read_text(encoding="utf-8"))
+    (remote,) = config["repos"]
+    assert [h["id"] for h in remote["hooks"]] == ["kpack-check"]
+
+
+@pytest.mark.slow
+def test_the_documented_setup_fixes_and_reports_once(tmp_path: Path) -> None:
+    """docs/fix.md's configuration, run by the real pre-commit against this repository's
+    HEAD (pre-commit clones it and installs kpack from it)."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs git and this repository as a git clone")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    config = documented_config((REPO / "docs" / "fix.md").read_text(encoding="utf-8"))
+    (remote,) = config["repos"]
+    remote.update(repo=str(REPO), rev=head)
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    text = json.dumps({**MANIFEST, "slug": "Bad_Slug", "ClientSide": True}, indent=2)
+    manifest = repo / "manifest.konnector"
+    manifest.write_text(text[:-2] + ",\n}\n")  # a trailing comma, fixable too
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo,
+        env=pre_commit_env(tmp_path / "pre-commit-home"), capture_output=True, text=True,
+        check=False, timeout=900,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert output.count("Failed") == 1, output
+    assert "files were modified by this hook" in output, output
+    assert output.count("M002") == 1, output  # the slug: reported once, not fixable
+    assert '"clientSide": true' in manifest.read_text()
