@@ -162,17 +162,19 @@ def test_what_is_given_by_name_is_checked_unless_force_exclude(
     assert checked(capsys, tree, *given) == ["src/manifest.konnector"]
 
 
-def test_force_exclude_argument_overrides_the_setting(tree: Path) -> None:
-    """What phase 2's `--force-exclude` / `--no-force-exclude` pass to discovery."""
-    from kpack.load.discover import iter_discover
-
+def test_force_exclude_argument_overrides_the_setting(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--force-exclude` / `--no-force-exclude` win over the `force-exclude` setting."""
     write(tree, ".kpack.yaml", "extend-exclude: [fixtures]\n")
-    given = [str(tree / "fixtures/old/manifest.konnector")]
-    assert [f.display for f in iter_discover(given)] == given
-    assert list(iter_discover(given, force_exclude=True)) == []
+    given = str(tree / "fixtures/old/manifest.konnector")
+    assert checked(capsys, tree, given) == ["fixtures/old/manifest.konnector"]
+    assert checked(capsys, tree, "--force-exclude", given) == []
     write(tree, ".kpack.yaml", "extend-exclude: [fixtures]\nforce-exclude: true\n")
-    assert list(iter_discover(given)) == []
-    assert [f.display for f in iter_discover(given, force_exclude=False)] == given
+    assert checked(capsys, tree, given) == []
+    assert checked(capsys, tree, "--no-force-exclude", given) == [
+        "fixtures/old/manifest.konnector"
+    ]
 
 
 @pytest.mark.parametrize("value", ["fixtures", "[1]", "yes please"])
