@@ -10,6 +10,10 @@ from __future__ import annotations
 from kpack import __version__
 
 REPOSITORY = "https://github.com/kpack-dev/kpack"
+# The name to `pip install`: `kpack` on PyPI belongs to an unrelated project (a "knowledge
+# pack engine"), so kpack is distributed as cozy-kpack; the command and the import stay
+# `kpack`. pyproject.toml's [project] name says the same (a test keeps them equal).
+DISTRIBUTION = "cozy-kpack"
 # Raw files of the default branch: the schemas' `$id` (editors and SchemaStore fetch them).
 RAW_MAIN = "https://raw.githubusercontent.com/kpack-dev/kpack/main/"
 SCHEMA_BASE = RAW_MAIN + "schemas/"

@@ -48,7 +48,8 @@ built=()
 if [ "$build" = 1 ]; then
     "${PYTHON:-python3}" -m build --outdir "$scratch/dist" . >"$scratch/build.log" 2>&1 \
         || { cat "$scratch/build.log" >&2; fail "the build failed (python -m build; pip install build)"; }
-    for name in "kpack-$version.tar.gz" "kpack-$version-py3-none-any.whl"; do
+    # The distribution is cozy-kpack (kpack/project.py), normalised to cozy_kpack in file names.
+    for name in "cozy_kpack-$version.tar.gz" "cozy_kpack-$version-py3-none-any.whl"; do
         [ -f "$scratch/dist/$name" ] || fail "the build did not make $name"
         built+=("$name")
         echo "built $name"

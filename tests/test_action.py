@@ -172,8 +172,7 @@ def annotation_lines(result: Result) -> list[str]:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel of this repository where pip looks for `kpack==X.Y.Z` (PyPI's kpack is
-    another project's, without this version)."""
+    """A wheel of this repository where pip looks for `cozy-kpack==X.Y.Z`."""
     folder = tmp_path_factory.mktemp("index")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder),
@@ -230,7 +229,8 @@ def test_the_cache_step_saves_the_folder_pip_uses() -> None:
 
 @pytest.mark.parametrize(
     ("version", "requirement"),
-    [("", f"kpack=={__version__}"), ("0.2.0", "kpack==0.2.0"), ("v1.2.3rc1", "kpack==1.2.3rc1"),
+    [("", f"cozy-kpack=={__version__}"), ("0.2.0", "cozy-kpack==0.2.0"),
+     ("v1.2.3rc1", "cozy-kpack==1.2.3rc1"),
      ("latest", "latest"), ("source", "source")],
 )
 def test_the_version_input_names_a_release_on_the_index(
@@ -403,12 +403,12 @@ def test_a_bad_version_is_refused_before_any_install(tmp_path: Path) -> None:
 
 
 def foreign_wheel(folder: Path, marker: Path) -> None:
-    """kpack 9.9.9 of another project (PyPI's `kpack` is one): its `kpack` command, if it
+    """A cozy-kpack 9.9.9 of another project (a squatter): its `kpack` command, if it
     ever ran, would leave a marker."""
-    name = "kpack-9.9.9"
+    name = "cozy_kpack-9.9.9"
     files = {
         "kpack_foreign.py": f"def main():\n    open({str(marker)!r}, 'w').close()\n",
-        f"{name}.dist-info/METADATA": "Metadata-Version: 2.1\nName: kpack\nVersion: 9.9.9\n"
+        f"{name}.dist-info/METADATA": "Metadata-Version: 2.1\nName: cozy-kpack\nVersion: 9.9.9\n"
                                       "Project-URL: Homepage, https://example.invalid/kpack\n",
         f"{name}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\n"
                                    "Root-Is-Purelib: true\nTag: py3-none-any\n",
@@ -443,7 +443,7 @@ def test_version_source_installs_the_actions_own_copy(tmp_path: Path) -> None:
     assert result.returncode == 0, result.text
     assert result.outputs["version"] == __version__
     report = json.loads((tmp_path / "kpack-action-install.json").read_text(encoding="utf-8"))
-    (kpack,) = [i for i in report["install"] if i["metadata"]["name"] == "kpack"]
+    (kpack,) = [i for i in report["install"] if i["metadata"]["name"] == project.DISTRIBUTION]
     assert kpack["download_info"]["url"] == REPO.as_uri()
 
 

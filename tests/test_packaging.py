@@ -86,12 +86,13 @@ def test_licence_file_matches_the_declared_licence() -> None:
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License\n")
     assert "Permission is hereby granted, free of charge" in text
-    assert metadata.metadata("kpack")["License-Expression"] == "MIT"
+    assert metadata.metadata(project.DISTRIBUTION)["License-Expression"] == "MIT"
 
 
 def test_project_urls_are_the_canonical_ones() -> None:
     urls = dict(
-        entry.split(", ", 1) for entry in metadata.metadata("kpack").get_all("Project-URL") or []
+        entry.split(", ", 1)
+        for entry in metadata.metadata(project.DISTRIBUTION).get_all("Project-URL") or []
     )
     assert urls["Homepage"] == project.REPOSITORY
     assert urls["Repository"] == project.REPOSITORY
@@ -147,7 +148,7 @@ def test_package_sources_are_under_the_package() -> None:
 def test_trove_classifiers_and_authors() -> None:
     """What PyPI shows and filters on: the Pythons tested (scripts/test-pythons.sh), typed,
     authors as the licence names them; no licence classifier beside PEP 639's expression."""
-    meta = metadata.metadata("kpack")
+    meta = metadata.metadata(project.DISTRIBUTION)
     classifiers = meta.get_all("Classifier") or []
     script = (REPO / "scripts" / "test-pythons.sh").read_text(encoding="utf-8")
     listed = re.search(r"^versions=\$\{KPACK_PYTHONS:-([0-9. ]+)\}$", script, re.MULTILINE)
@@ -164,3 +165,10 @@ def test_trove_classifiers_and_authors() -> None:
     assert not [c for c in classifiers if c.startswith("License ::")]
     assert "the kpack authors" in (meta["Author"] or "")
     assert "Copyright (c) 2026 the kpack authors" in (REPO / "LICENSE").read_text()
+
+
+def test_the_distribution_name_is_project_distribution() -> None:
+    """`pip install cozy-kpack`: PyPI's `kpack` is another project (kpack/project.py)."""
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'\nname = "{project.DISTRIBUTION}"\n' in text
+    assert metadata.metadata(project.DISTRIBUTION)["Name"] == project.DISTRIBUTION

@@ -51,7 +51,7 @@ def hook_manifest() -> dict[str, Any]:
 
 def test_the_version_is_semantic_and_the_same_everywhere() -> None:
     assert re.fullmatch(SEMVER, __version__)
-    assert metadata.version("kpack") == __version__
+    assert metadata.version(project.DISTRIBUTION) == __version__
     (remote,) = pre_commit_snippet(project.REPOSITORY)["repos"]
     assert remote["rev"] == project.tag() == f"v{__version__}"
 
@@ -209,7 +209,7 @@ def test_release_builds_the_sdist_and_the_wheel(source: Path) -> None:
     import tarfile
     import zipfile
 
-    sdist, wheel = f"kpack-{__version__}.tar.gz", f"kpack-{__version__}-py3-none-any.whl"
+    sdist, wheel = f"cozy_kpack-{__version__}.tar.gz", f"cozy_kpack-{__version__}-py3-none-any.whl"
     rehearsal = release(source, "--dry-run", timeout=900)
     assert rehearsal.returncode == 0, rehearsal.stdout + rehearsal.stderr
     assert f"built {sdist}" in rehearsal.stdout and f"built {wheel}" in rehearsal.stdout
