@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -46,6 +45,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str |
     for candidate in candidates:
         if _normalise(candidate) == norm:
             return candidate
+    import difflib  # here: only a misspelt key needs it (and heapq)
+
     by_norm = {_normalise(c): c for c in candidates}
     matches = difflib.get_close_matches(norm, list(by_norm), n=1, cutoff=cutoff)
     return by_norm[matches[0]] if matches else None
