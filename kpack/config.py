@@ -338,8 +338,7 @@ def _parse_file(path: Path) -> Settings:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
-
+    from kpack.load.pyyaml import yaml
     from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
 
     try:
