@@ -1,4 +1,4 @@
-"""Helpers shared by the rule modules: suggestions, types and URLs."""
+"""Helpers shared by the rule modules: values in messages, suggestions, types and URLs."""
 
 from __future__ import annotations
 
@@ -23,6 +23,21 @@ __all__ = [
 
 # Hosts where plain http is normal in development.
 LOCAL_DEV_HOSTS = ("localhost", "127.0.0.1", "::1", "cozy.tools", "cozy.localhost")
+
+
+def q(text: str) -> str:
+    """A string quoted as JSON writes it (the account-type rules' messages)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def quoted_list(values: tuple[str, ...]) -> str:
+    return ", ".join(q(v) for v in values)
 
 
 def js(value: Any) -> str:

@@ -17,7 +17,7 @@ this order on each document:
 - `domains`: the endpoints' registrable domains (A014);
 - `extras` (A015) and `placeholders` (A016);
 - `duplicates`: across the documents of a run (A017, A018).
-`text` holds the few formatting helpers the families share.
+`kpack.rules.common` holds the helpers they share (how values are quoted in messages).
 """
 
 from __future__ import annotations

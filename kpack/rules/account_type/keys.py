@@ -16,8 +16,7 @@ from kpack.documents import Document
 from kpack.fixes import Fix, RenameKey, safe
 from kpack.rulebook import declare_fix, define
 from kpack.rules.account_type.decoding import MAP_FIELDS, GoDecoding
-from kpack.rules.account_type.text import q
-from kpack.rules.common import did_you_mean
+from kpack.rules.common import did_you_mean, q
 from kpack.spec import ACCOUNT_TYPE_FIELDS, COUCHDB_MEMBERS
 
 E, W = Severity.ERROR, Severity.WARNING

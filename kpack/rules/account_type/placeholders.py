@@ -11,7 +11,7 @@ from typing import Any
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q
+from kpack.rules.common import q
 from kpack.spec import PLACEHOLDER_PATTERN
 
 W = Severity.WARNING
