@@ -338,19 +338,25 @@ def _parse_file(path: Path) -> Settings:
 
 
 def _read_yaml(path: Path) -> Any:
-    from kpack.load.pyyaml import yaml
-    from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
-
     try:
         text = _read_config_text(path)
-        # Composed YAML nodes cost about 600 bytes each: counted on the events first.
-        if len(text) > MAX_YAML_VALUES and yaml_values_over(text, MAX_YAML_VALUES):
-            raise UsageError(f"{path}: invalid config: more than {MAX_YAML_VALUES:,} values")
-        return yaml.safe_load(text) or {}
     except OSError as exc:
         raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: cannot read config: not UTF-8") from None
+    from kpack.load.plain_yaml import NOT_PLAIN, read_plain
+
+    data = read_plain(text)  # what PyYAML would read, without importing it (most files)
+    if data is not NOT_PLAIN:
+        return data or {}
+    from kpack.load.pyyaml import yaml
+    from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
+
+    try:
+        # Composed YAML nodes cost about 600 bytes each: counted on the events first.
+        if len(text) > MAX_YAML_VALUES and yaml_values_over(text, MAX_YAML_VALUES):
+            raise UsageError(f"{path}: invalid config: more than {MAX_YAML_VALUES:,} values")
+        return yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

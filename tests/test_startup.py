@@ -8,8 +8,10 @@ import inspect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,15 +78,20 @@ def test_non_printable_answers_as_pyyamls_pattern(text: str) -> None:
     )
 
 
-def test_pyyaml_patterns_wait_for_their_first_use() -> None:
-    """In a fresh process: `kpack check` of the example (a `.kpack.yaml`, read by the
-    pure-Python loader) compiles neither the Reader's pattern nor the resolver's."""
+def test_pyyaml_patterns_wait_for_their_first_use(tmp_path: Path) -> None:
+    """In a fresh process: `kpack check` of a connector whose `.kpack.yaml` PyYAML reads
+    (an anchor: not plain, kpack.load.plain_yaml) with the pure-Python loader compiles
+    neither the Reader's pattern nor the resolver's."""
+    connector = tmp_path / "connector"
+    shutil.copytree(REPO / "examples" / "oauth-connector", connector)
+    settings = connector / ".kpack.yaml"
+    settings.write_text(settings.read_text().replace("[D004, D005]", "&codes [D004, D005]"))
     code = (
-        "import io, contextlib, os\n"
+        "import io, contextlib, os, sys\n"
         "from kpack.commands.argv import check_request\n"
         "from kpack.commands.check import run\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    status = run(check_request(['check', 'examples/oauth-connector'], os.environ))\n"
+        "    status = run(check_request(['check', sys.argv[1]], os.environ))\n"
         "import yaml.reader, yaml.resolver\n"
         "deferred = [r for rs in yaml.resolver.Resolver.yaml_implicit_resolvers.values()\n"
         "            for _, r in rs]\n"
@@ -93,8 +100,8 @@ def test_pyyaml_patterns_wait_for_their_first_use() -> None:
         "      sum(r._compiled is None for r in deferred), len(deferred))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-        env={**os.environ, "NO_COLOR": "1"}, check=True,
+        [sys.executable, "-c", code, str(connector)], capture_output=True, text=True,
+        cwd=REPO, env={**os.environ, "NO_COLOR": "1"}, check=True,
     )
     status, kind, reader_waits, waiting, resolvers = done.stdout.split()
     assert (status, kind, reader_waits) == ("0", "_NonPrintable", "True")
