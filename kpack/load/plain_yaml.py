@@ -62,8 +62,8 @@ def _mapping(lines: list[tuple[int, str]], start: int, indent: int) -> tuple[dic
     mapping: dict[str, Any] = {}
     index = start
     while index < len(lines) and lines[index][0] == indent:
-        content = lines[index][1]
-        key, rest = _scalar(content)
+        key, rest = _scalar(lines[index][1])
+        value: Any
         if key in mapping or not rest.startswith(":"):
             raise _NotPlain
         rest = rest[1:]

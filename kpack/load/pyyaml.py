@@ -67,7 +67,7 @@ def _import_yaml() -> None:
             return _Deferred(pattern, flags)
         return real_compile(pattern, flags)
 
-    re.compile = deferring_compile  # type: ignore[assignment]
+    re.compile = deferring_compile
     try:
         import yaml  # noqa: F401
     finally:
