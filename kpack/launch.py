@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def run() -> NoReturn:
     from kpack.commands.argv import check_request
 
-    request = check_request(sys.argv[1:], os.environ)
+    # On Windows click expands the wildcards of a command line itself: Typer reads it.
+    request = None if os.name == "nt" else check_request(sys.argv[1:], os.environ)
     if request is None:
         from kpack.cli import run as run_typer
 
