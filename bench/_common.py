@@ -43,6 +43,7 @@ class Sample(NamedTuple):
     seconds: float
     max_rss_kib: int
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the command and its children
 
 
 class Stats(NamedTuple):
@@ -82,7 +83,7 @@ def run(
         if GNU_TIME:
             lines = Path(rss_file.name).read_text().split()
             rss = int(lines[-1]) if lines and lines[-1].isdigit() else rss
-    return Sample(elapsed, rss, process.returncode)
+    return Sample(elapsed, rss, process.returncode, usage.ru_utime + usage.ru_stime)
 
 
 def interleave(
@@ -107,6 +108,22 @@ def stats(values: Sequence[float]) -> Stats:
 
 def seconds(samples: Sequence[Sample]) -> Stats:
     return stats([s.seconds for s in samples])
+
+
+def cpu_seconds(samples: Sequence[Sample]) -> Stats:
+    return stats([s.cpu for s in samples])
+
+
+@contextmanager
+def bare_python() -> Iterator[str]:
+    """A Python with nothing installed (a fresh virtualenv, no .pth file), for `python -c
+    pass`: this repository's own virtualenv loads kpack's editable-install finder at
+    start (pathlib and more), which no installed tool pays."""
+    import venv
+
+    with tempfile.TemporaryDirectory(prefix="kpack-bench-python-") as tmp:
+        venv.create(tmp, with_pip=False)
+        yield str(Path(tmp) / "bin" / "python")
 
 
 def machine() -> str:
@@ -156,17 +173,21 @@ def kpack_vs_peer(
     runs: int,
     cwd: Path,
     more: Mapping[str, Sequence[str]] | None = None,
+    others: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[Sample]]:
     """`kpack <kpack_args>` (from a private copy in `mode`) and the peer, interleaved.
 
     Samples under "kpack", "peer", then one name per entry of `more` (other kpack
-    argument lists timed alongside, with the same copy).
+    argument lists timed alongside, with the same copy) and of `others` (other commands,
+    run as the peer is).
     """
     with kpack_copy(mode) as root:
         env = kpack_env(root, mode)
         commands = {"kpack": ([KPACK, *kpack_args], env), "peer": (peer, peer_env())}
         for name, args in (more or {}).items():
             commands[name] = ([KPACK, *args], env)
+        for name, command in (others or {}).items():
+            commands[name] = (command, peer_env())
         return interleave(commands, runs, cwd=cwd)
 
 

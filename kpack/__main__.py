@@ -1,7 +1,7 @@
 import sys
 
 try:
-    from kpack.cli import run
+    from kpack.launch import run
 except KeyboardInterrupt:  # Ctrl-C (or SIGINT) while starting: no traceback either
     sys.stderr.write("kpack: interrupted\n")
     sys.exit(130)

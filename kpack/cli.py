@@ -3,7 +3,6 @@
 Exit codes (`kpack.status`, ruff's): 0 clean, 1 findings, 2 usage or environment error.
 """
 
-import contextlib
 import os
 import sys
 from enum import Enum
@@ -286,7 +285,9 @@ def check(
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    from kpack.commands.argv import split_codes
+
+    return split_codes(values)
 
 
 @app.command("rules")
@@ -507,22 +508,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The `kpack` command: `main`, then a quick exit.
+    """The `kpack` command through Typer: `main`, then a quick exit (kpack.launch, the
+    console script, comes here for every command line but a plain `kpack check`). Tests
+    call `main`, which returns."""
+    from kpack.commands.output import leave
 
-    Once `main` returns there is nothing left to do: reports and bundles are written
-    atomically, workers are joined, temporary files removed. What the interpreter would
-    still do is free every object of the run, one by one: 30-70 ms after checking
-    thousands of files, 15 ms after one connector, on every commit. So flush the output and
-    leave, as mypy does. Tests call `main`, which returns.
-    """
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BrokenPipeError:  # the reader went away: main treats it the same way
-            pass
-        except OSError as exc:  # e.g. a full disk under a redirection: the report is cut
-            with contextlib.suppress(OSError):
-                os.write(2, f"kpack: error: cannot write the output: {exc}\n".encode())
-            code = ExitStatus.USAGE
-    os._exit(code)
+    leave(main())

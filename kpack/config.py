@@ -426,8 +426,12 @@ def _yaml_text(path: Path, nofollow: bool = True) -> str:
 
 
 def _yaml_of(path: Path, text: str) -> Any:
-    import yaml
+    from kpack.load.plain_yaml import NOT_PLAIN, read_plain
 
+    data = read_plain(text)  # what PyYAML would read, without importing it (most files)
+    if data is not NOT_PLAIN:
+        return data or {}
+    from kpack.load.pyyaml import yaml
     from kpack.load.yaml_text import MAX_YAML_VALUES, yaml_values_over
 
     try:

@@ -15,7 +15,7 @@ import re
 # C0 controls (newline and tab included), DEL, C1 controls; the Arabic letter mark, the
 # left-to-right and right-to-left marks; the line and paragraph separators; the bidi
 # embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+UNSAFE_PATTERN = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -26,7 +26,11 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """`text` with every control, bidi and line-separator character escaped: one line
     that shows what it holds and cannot move the cursor or reorder what follows."""
-    return UNSAFE.sub(_escape, text)
+    if text.isascii() and text.isprintable():
+        # The ASCII characters that are not printable are exactly the unsafe ones (C0
+        # controls and DEL): most texts never need the pattern (compiled on first use).
+        return text
+    return re.compile(UNSAFE_PATTERN).sub(_escape, text)
 
 
 def printable_lines(text: str) -> str:

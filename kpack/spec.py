@@ -165,7 +165,6 @@ PERMISSION_KEYS: Final = ("type", "verbs", "values", "selector", "description")
 # unicode.IsLower: this ASCII pattern (for schemas) is the common case, the manifest rule
 # applies the exact test.
 DOCTYPE_PATTERN: Final = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$|^[a-z0-9_]+(\.[a-z0-9_]+){2,}\.\*$"
-DOCTYPE_RE: Final = re.compile(DOCTYPE_PATTERN)
 DOCTYPE_WILDCARD_MIN_DOTS: Final = 3
 
 FREQUENCIES: Final = ("hourly", "daily", "weekly", "monthly")

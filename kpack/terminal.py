@@ -9,7 +9,6 @@ Python 3.13's own colouring and ruff's (anstream) give NO_COLOR the same precede
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 
 from kpack.diagnostics import Rule
@@ -36,6 +35,8 @@ def width(stream: object) -> int | None:
     isatty = getattr(stream, "isatty", None)
     if not (isatty and isatty()):
         return None
+    import shutil  # here: it imports bz2 and lzma (5 ms), and `kpack check` needs no width
+
     return shutil.get_terminal_size().columns
 
 

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from kpack.cli import main
 from kpack.diagnostics import Diagnostic, Kind, Severity
-from kpack.escape import UNSAFE, printable
+from kpack.escape import UNSAFE_PATTERN, printable
 from kpack.reporters import Report
 from kpack.reporters.text import render
 from tests.helpers import write
+
+UNSAFE = re.compile(UNSAFE_PATTERN)
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2K\r\n\u2028\u2029\u202e\u2066\x85\x7f\x00\t"
 # Hypothesis text with the hostile characters well represented.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -31,8 +30,10 @@ if TYPE_CHECKING:
     from kpack.reporters import Report
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(NamedTuple):
+    # A NamedTuple, not a dataclass: `dataclasses` imports `inspect` (ast, dis, tokenize),
+    # a tenth of the start of `kpack check` once Typer is not imported (kpack.launch).
+
     paths: tuple[str, ...] = ()  # files or folders; () is the current folder; "-" is stdin
     kind: str | None = None  # --kind: every given file is of this kind
     output_format: str = "text"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from kpack.status import ExitStatus
 
@@ -91,3 +92,24 @@ def fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+def leave(code: int) -> NoReturn:
+    """End the `kpack` process with `code`: flush the output, then a quick exit.
+
+    Once a command returns there is nothing left to do: reports and bundles are written
+    atomically, workers are joined, temporary files removed. What the interpreter would
+    still do is free every object of the run, one by one: 30-70 ms after checking
+    thousands of files, 15 ms after one connector, on every commit. So flush the output and
+    leave, as mypy does.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader went away: not an error of ours
+            pass
+        except OSError as exc:  # e.g. a full disk under a redirection: the report is cut
+            with contextlib.suppress(OSError):
+                os.write(2, f"kpack: error: cannot write the output: {exc}\n".encode())
+            code = ExitStatus.USAGE
+    os._exit(code)

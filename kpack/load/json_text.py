@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 MAX_DEPTH = 128  # arrays and objects, in JSON and YAML documents
 
 _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL)
-_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
-_NOT_BLANK = re.compile(r"[^ \t\n\r]")
+# Compiled on first use (re's cache): only a text with a problem needs them.
+_NON_FINITE = r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)'
+_NOT_BLANK = r"[^ \t\n\r]"
 
 
 def blank_comments(text: str) -> str:
@@ -102,7 +103,7 @@ def parse_json(source: SourceFile, allow_comments: bool) -> None:
             text = source.text = _blank_trailing_comma(source, text, comma)
             decoder.duplicates = False
         except _NonFinite as exc:
-            match = next(m for m in _NON_FINITE.finditer(text) if m.group(1))
+            match = next(m for m in re.finditer(_NON_FINITE, text, re.DOTALL) if m.group(1))
             source.report_at_offset(
                 R.NON_FINITE_NUMBER,
                 f"{exc} is not a JSON number",
@@ -169,7 +170,7 @@ def _trailing_comma(text: str, pos: int) -> int | None:
 
 def _closer(text: str, comma: int) -> str:
     """The first character after the comma at `comma` that is not blank."""
-    match = _NOT_BLANK.search(text, comma + 1)
+    match = re.compile(_NOT_BLANK).search(text, comma + 1)
     return match.group() if match else ""
 
 

@@ -328,7 +328,7 @@ def _scalar_items(
 
 def index_yaml(text: str, root: Any) -> PositionIndex:
     """Index a composed PyYAML node tree (marks carry character offsets)."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     tree = _Tree()
     duplicates: list[tuple[int, str, int, int]] = []

@@ -77,7 +77,7 @@ def yaml_token(old: str, value: Any) -> str | None:
 
 def _reads_back(plain: str) -> bool:
     """Whether YAML reads `plain` as that string (not `yes`, `null`, `1e3`...)."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     try:
         return bool(yaml.safe_load(plain) == plain)

@@ -20,7 +20,7 @@ MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a YAML document
 
 def compose(text: str) -> Any:
     """The node tree of YAML text that `parse_yaml` has read before without a problem."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
@@ -31,7 +31,7 @@ def compose(text: str) -> Any:
 
 def parse_yaml(source: SourceFile) -> None:
     """Parse `source.text` into `source.data`, or report why not."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if len(source.text) > MAX_YAML_VALUES and yaml_values_over(source.text, MAX_YAML_VALUES):
@@ -115,7 +115,7 @@ def yaml_values_over(text: str, limit: int) -> bool:
     events: composing nodes first would cost their memory (a 2 MiB flow sequence of
     numbers makes a million nodes, 600 MB). A syntax error stops the count: the parse
     that follows reports it."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     kinds = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -155,7 +155,7 @@ def _alias_problem(root: Any) -> tuple[Rule, str, Any] | None:
     """Aliases make the node graph a DAG, or a cycle (`&x [*x]`): refuse a cycle, nesting
     beyond MAX_DEPTH, and aliases that multiply the values ("billion laughs"). One
     iterative walk with memoised sizes and depths, linear in the number of nodes."""
-    import yaml
+    from kpack.load.pyyaml import yaml
 
     size: dict[int, int] = {}  # node id -> values in its expanded tree (memo: done)
     depth: dict[int, int] = {}

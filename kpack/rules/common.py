@@ -1,8 +1,7 @@
-"""Helpers shared by the rule modules: suggestions, types and URLs."""
+"""Helpers shared by the rule modules: values in messages, suggestions, types and URLs."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -26,6 +25,21 @@ __all__ = [
 LOCAL_DEV_HOSTS = ("localhost", "127.0.0.1", "::1", "cozy.tools", "cozy.localhost")
 
 
+def q(text: str) -> str:
+    """A string quoted as JSON writes it (the account-type rules' messages)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def quoted_list(values: tuple[str, ...]) -> str:
+    return ", ".join(q(v) for v in values)
+
+
 def js(value: Any) -> str:
     """A value as JSON text, for snippets a user may paste into a JSON file (never
     Python's repr: `'x'` and `True` are not JSON)."""
@@ -46,6 +60,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str |
     for candidate in candidates:
         if _normalise(candidate) == norm:
             return candidate
+    import difflib  # here: only a misspelt key needs it (and heapq)
+
     by_norm = {_normalise(c): c for c in candidates}
     matches = difflib.get_close_matches(norm, list(by_norm), n=1, cutoff=cutoff)
     return by_norm[matches[0]] if matches else None

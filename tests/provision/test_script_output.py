@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,8 +25,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kpack.cli import main
-from kpack.escape import UNSAFE, printable
+from kpack.escape import UNSAFE_PATTERN, printable
 from tests.provision.conftest import DB_PATH, Server
+
+UNSAFE = re.compile(UNSAFE_PATTERN)
 
 pytestmark = pytest.mark.couchdb
 

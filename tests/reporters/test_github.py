@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpack.diagnostics import Severity
-from kpack.escape import UNSAFE, printable
+from kpack.escape import UNSAFE_PATTERN, printable
 from kpack.reporters import Report
 from kpack.reporters.github import annotation, escape_data, escape_property, render
 from tests.reporters.samples import (
@@ -20,6 +21,8 @@ from tests.reporters.samples import (
     run_cli,
     write_account_type,
 )
+
+UNSAFE = re.compile(UNSAFE_PATTERN)
 
 
 def _unescape_data(text: str) -> str:

@@ -17,7 +17,7 @@ this order on each document:
 - `domains`: the endpoints' registrable domains (A014);
 - `extras` (A015) and `placeholders` (A016);
 - `duplicates`: across the documents of a run (A017, A018).
-`text` holds the few formatting helpers the families share.
+`kpack.rules.common` holds the helpers they share (how values are quoted in messages).
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ from typing import Any
 from kpack.diagnostics import Finding, Rule
 from kpack.documents import Document
 from kpack.options import CheckOptions
-from kpack.rules.account_type.decoding import at_member, go_decoded, go_field, go_members
+from kpack.rules.account_type.decoding import (
+    at_member,
+    go_decode,
+    go_decoded,
+    go_field,
+    go_members,
+)
 from kpack.rules.account_type.domains import (
     ENDPOINTS_DIFFERENT_DOMAINS,
     check_endpoint_domains,
@@ -84,12 +90,11 @@ from kpack.spec import GRANT_MODE_REQUIREMENTS
 
 
 def check_document(doc: Document, options: CheckOptions | None = None) -> Iterator[Finding]:
-    members = go_members(doc.data)
-    view, keys = go_decoded(doc.data)
-    yield from check_keys(doc, members, view.get("slug"))
-    yield from check_types(doc, members)
-    renamed = {field: key for field, key in keys.items() if key != field}
-    decoded = doc._replace(data=view)
+    decoding = go_decode(doc.data)  # once, for the key rules and the field rules
+    yield from check_keys(doc, decoding)
+    yield from check_types(doc, decoding.members)
+    renamed = {field: key for field, key in decoding.keys.items() if key != field}
+    decoded = doc._replace(data=decoding.view)
     for finding in _decoded_checks(decoded):
         yield at_member(doc, finding, renamed) if renamed else finding
 

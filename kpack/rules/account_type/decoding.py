@@ -10,7 +10,7 @@ so `_id` and `_rev` are matched exactly. Checked against Go itself in tests/conf
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpack.diagnostics import Finding
 from kpack.documents import Document
@@ -44,34 +44,50 @@ def go_field(key: str) -> str | None:
     return field
 
 
-def go_members(data: dict[str, Any]) -> dict[str, list[str]]:
-    """The members Go decodes into each field, in document order."""
+class GoDecoding(NamedTuple):
+    """A document as Go decodes it, worked out in one pass over its members (the key
+    rules and the field rules read the same one)."""
+
+    fields: dict[str, str | None]  # member -> the field Go decodes it into, or None
+    members: dict[str, list[str]]  # field -> the members decoded into it, in order
+    view: dict[str, Any]  # field -> its value (null kept when nothing else set it)
+    keys: dict[str, str]  # field -> the member that gave its value
+
+
+_NULL_CLEARS = (*MAP_FIELDS, "secret")  # Go: null sets a map (or `secret`) to nil
+
+
+def go_decode(data: dict[str, Any]) -> GoDecoding:
+    fields: dict[str, str | None] = {}
     members: dict[str, list[str]] = {}
-    for raw_key in data:
-        field = go_field(str(raw_key))
-        if field is not None:
-            members.setdefault(field, []).append(str(raw_key))
-    return members
-
-
-def go_decoded(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The fields as Go decodes them (`null` members kept as None when nothing else set
-    the field), and for each the member that gave its value."""
     view: dict[str, Any] = {}
     keys: dict[str, str] = {}
     for raw_key, value in data.items():
         key = str(raw_key)
-        field = go_field(key)
+        field = fields[key] = go_field(key)
         if field is None:
             continue
+        members.setdefault(field, []).append(key)
         current = view.get(field)
-        if value is None and current is not None and field not in (*MAP_FIELDS, "secret"):
+        if value is None and current is not None and field not in _NULL_CLEARS:
             continue  # null leaves a string or a boolean as it was
         if field in MAP_FIELDS and isinstance(value, dict) and isinstance(current, dict):
             value = {**current, **value}
         view[field] = value
         keys[field] = key
-    return view, keys
+    return GoDecoding(fields, members, view, keys)
+
+
+def go_members(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The members Go decodes into each field, in document order."""
+    return go_decode(data).members
+
+
+def go_decoded(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The fields as Go decodes them (`null` members kept as None when nothing else set
+    the field), and for each the member that gave its value."""
+    decoding = go_decode(data)
+    return decoding.view, decoding.keys
 
 
 def at_member(doc: Document, finding: Finding, renamed: dict[str, str]) -> Finding:

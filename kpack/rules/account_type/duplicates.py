@@ -12,7 +12,7 @@ from kpack.documents import Document
 from kpack.options import CheckOptions
 from kpack.rulebook import define
 from kpack.rules.account_type.ids import split_id
-from kpack.rules.account_type.text import q, short
+from kpack.rules.common import q, short
 from kpack.spec import SECRET_GRANT_MODES
 
 E = Severity.ERROR

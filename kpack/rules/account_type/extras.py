@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q
+from kpack.rules.common import q
 from kpack.spec import STANDARD_AUTHORIZE_PARAMETERS
 
 W = Severity.WARNING

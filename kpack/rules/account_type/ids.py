@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q, short
+from kpack.rules.common import q, short
 
 E = Severity.ERROR
 K = Kind.ACCOUNT_TYPE

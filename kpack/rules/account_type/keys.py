@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.fixes import Fix, RenameKey, safe
 from kpack.rulebook import declare_fix, define
-from kpack.rules.account_type.decoding import MAP_FIELDS, go_field
-from kpack.rules.account_type.text import q
-from kpack.rules.common import did_you_mean
+from kpack.rules.account_type.decoding import MAP_FIELDS, GoDecoding
+from kpack.rules.common import did_you_mean, q
 from kpack.spec import ACCOUNT_TYPE_FIELDS, COUCHDB_MEMBERS
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -103,12 +101,13 @@ UNKNOWN_KEY_HELP = {
                     "`oauth.account_type`",
 }
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Compiled on first use (re's cache), as the patterns below: a clean run needs none.
+_CAMEL = r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
 
 
 def canonical(key: str) -> str:
     """`redirectURL` → `redirect_url`, `client-Secret` → `client_secret`."""
-    key = _CAMEL.sub("_", key.strip())
+    key = re.sub(_CAMEL, "_", key.strip())
     key = re.sub(r"[-\s.]+", "_", key.lower())
     return re.sub(r"_+", "_", key)
 
@@ -168,10 +167,10 @@ def _key_fix(doc: Document, key: str, right: str) -> Fix | None:
     return safe(f"rename {q(key)} to {q(right)}", RenameKey(doc.at(key), right))
 
 
-def check_keys(doc: Document, members: dict[str, list[str]], slug: Any) -> Iterator[Finding]:
-    for raw_key in doc.data:
-        key = str(raw_key)
-        field = go_field(key)
+def check_keys(doc: Document, decoding: GoDecoding) -> Iterator[Finding]:
+    members = decoding.members
+    slug = decoding.view.get("slug")
+    for key, field in decoding.fields.items():
         if field is not None:
             lost_secret = (
                 field == "slug" and isinstance(slug, str) and slug != ""

@@ -12,8 +12,7 @@ from kpack.documents import Document
 from kpack.fixes import Fix, SetValue, safe, unsafe
 from kpack.rulebook import declare_fix, define
 from kpack.rules.account_type.keys import canonical
-from kpack.rules.account_type.text import q, quoted_list, short
-from kpack.rules.common import closest
+from kpack.rules.common import closest, q, quoted_list, short
 from kpack.spec import GRANT_MODES, TOKEN_MODES
 
 E = Severity.ERROR

@@ -11,7 +11,7 @@ from typing import Any
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q
+from kpack.rules.common import q
 from kpack.spec import PLACEHOLDER_PATTERN
 
 W = Severity.WARNING
@@ -33,7 +33,8 @@ PLACEHOLDER_SECRET = define(
 PLACEHOLDER_FIELDS = ("client_id", "client_secret", "secret")
 
 ENV_PLACEHOLDER = re.compile(PLACEHOLDER_PATTERN)
-_PLACEHOLDER = re.compile(
+# Compiled on first use (re's cache): an environment placeholder never needs it.
+_PLACEHOLDER = (
     r"""
     [.\u2026\s]*[.\u2026][.\u2026\s]*        # ..., …
     | <[^<>]*> | \[[^\[\]]*\] | \{\{[^{}]*\}\} | %[A-Za-z_]+%   # <X>, [X], {{X}}, %X%
@@ -42,8 +43,7 @@ _PLACEHOLDER = re.compile(
     | (?:client[-_ ]?)?(?:id|secret) | password | secret[-_ ]?here
     | (?:your|my)[-_ ]?(?:[a-z0-9]+[-_ ])*?(?:client[-_ ]?)?(?:id|secret|key|token|password)
     | insert[-_ ].* | put[-_ ].*[-_ ]here | .*[-_ ]goes[-_ ]here
-    """,
-    re.IGNORECASE | re.VERBOSE,
+    """
 )
 
 
@@ -52,7 +52,7 @@ def is_placeholder(value: str, field: str) -> bool:
     stripped = value.strip()
     if not stripped or ENV_PLACEHOLDER.fullmatch(stripped):
         return False  # empty: A004's business
-    if _PLACEHOLDER.fullmatch(stripped):
+    if re.fullmatch(_PLACEHOLDER, stripped, re.IGNORECASE | re.VERBOSE):
         return True
     # OAuth client ids and secrets are tokens: words with spaces are a description.
     return field in ("client_id", "client_secret") and len(stripped.split()) >= 3

@@ -9,7 +9,7 @@ from typing import Any
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q
+from kpack.rules.common import q
 from kpack.spec import CODE_EXCHANGE_FIELDS, CODE_GRANT_MODES, GRANT_MODE_REQUIREMENTS
 
 E, W = Severity.ERROR, Severity.WARNING

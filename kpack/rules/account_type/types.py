@@ -12,8 +12,7 @@ from typing import Any
 from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document, type_name
 from kpack.rulebook import define
-from kpack.rules.account_type.text import q
-from kpack.rules.common import is_type
+from kpack.rules.common import is_type, q
 from kpack.spec import ACCOUNT_TYPE_FIELDS
 
 E = Severity.ERROR

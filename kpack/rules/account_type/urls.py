@@ -15,8 +15,7 @@ from kpack.fixes import Fix, SetValue, unsafe
 from kpack.rulebook import declare_fix, define
 from kpack.rules.account_type.ids import split_id
 from kpack.rules.account_type.requirements import is_missing
-from kpack.rules.account_type.text import q, short
-from kpack.rules.common import GoUrlError, go_url_parse, is_local_dev_host
+from kpack.rules.common import GoUrlError, go_url_parse, is_local_dev_host, q, short
 from kpack.spec import ENDPOINT_FIELDS, IMPLICIT_GRANT_MODES, OAUTH_GRANT_MODES
 
 E, W = Severity.ERROR, Severity.WARNING
