@@ -32,7 +32,10 @@ from kpack.status import ExitStatus
 from tests.helpers import REPO
 
 # Options whose values click converts or checks itself (paths): left to Typer.
-LEFT_TO_TYPER = {"--output-file", "--config", "--help"}
+# Options whose values click converts or checks (paths), a pair of on/off spellings, help.
+LEFT_TO_TYPER = {
+    "--output-file", "--config", "--help", "--force-exclude", "--no-force-exclude",
+}
 
 
 def typer_request(

@@ -29,11 +29,19 @@ FLAGS = {
     "--diff": "diff",
     "--fix-only": "fix_only",
     "--exit-non-zero-on-fix": "exit_non_zero_on_fix",
+    "--quiet": "quiet",
+    "-q": "quiet",
+    "--silent": "silent",
+    "-s": "silent",
+    "--statistics": "statistics",
+    "--show-settings": "show_settings",
+    "--show-files": "show_files",
 }
 _FORMATS = ("text", "json", "sarif", "github")
 # Options taking one of a few words: option -> (field, the words).
 CHOICES = {
     "--format": ("output_format", _FORMATS),
+    "--output-format": ("output_format", _FORMATS),
     "-o": ("output_format", _FORMATS),
     "--kind": ("kind", ("manifest", "account-type", "dev-config")),
     "--target": ("target", ("stack", "registry")),
