@@ -29,10 +29,6 @@ PHASE2: dict[str, str] = {
         "check of the other verbs",
     "trailing-data": "L001 (kpack/load/source.py _parse_json, for manifests with --target "
         "stack): the stack's json.Decoder reads the first value and ignores the rest",
-    "slug-replaced": "M002 (manifest.py _slug): the stack replaces the manifest's slug by "
-        "the install slug; only the registry checks it",
-    "type-only-webapp": "M003 (manifest.py _type): the stack reads `type` on its own (any "
-        "case, last wins, decode errors ignored) and refuses only \"webapp\"",
     "account-type-ids": "M018 (manifest.py _oauth_account_type): any id TypeInfo accepts (not "
         "\"\", no leading `_`) in one path segment is fine: service.example, google_drive",
 }

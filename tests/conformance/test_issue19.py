@@ -123,7 +123,6 @@ def test_data_after_the_manifest_is_not_an_install_error(tmp_path: Path) -> None
     assert errors(manifest(tmp_path, members("") + "\n}")) == []
 
 
-@PHASE_2
 @pytest.mark.parametrize("slug", ["dummy-TwoFA", "Sfr", "orange_mobile"])
 def test_the_stack_does_not_check_the_manifest_slug(tmp_path: Path, slug: str) -> None:
     text = members("").replace('"my-konnector"', f'"{slug}"')
@@ -135,7 +134,6 @@ def test_the_registry_does_check_the_manifest_slug(tmp_path: Path) -> None:
     assert "M002" in errors_codes(manifest(tmp_path, text, target="registry"))
 
 
-@PHASE_2
 def test_only_webapp_is_a_stack_error(tmp_path: Path) -> None:
     text = members("").replace('"type": "konnector"', '"type": 5')
     assert "M003" not in errors_codes(manifest(tmp_path, text))
@@ -146,7 +144,6 @@ def test_webapp_is_refused(tmp_path: Path) -> None:
     assert "M003" in errors_codes(manifest(tmp_path, text))
 
 
-@PHASE_2
 def test_webapp_in_another_case_is_refused(tmp_path: Path) -> None:
     text = members("").replace('"type": "konnector"', '"Type": "webapp"')
     assert "M003" in errors_codes(manifest(tmp_path, text))
