@@ -29,8 +29,6 @@ PHASE2: dict[str, str] = {
         "check of the other verbs",
     "trailing-data": "L001 (kpack/load/source.py _parse_json, for manifests with --target "
         "stack): the stack's json.Decoder reads the first value and ignores the rest",
-    "account-type-ids": "M018 (manifest.py _oauth_account_type): any id TypeInfo accepts (not "
-        "\"\", no leading `_`) in one path segment is fine: service.example, google_drive",
 }
 
 EXCUSED: Counter[str] = Counter()

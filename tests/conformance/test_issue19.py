@@ -149,7 +149,6 @@ def test_webapp_in_another_case_is_refused(tmp_path: Path) -> None:
     assert "M003" in errors_codes(manifest(tmp_path, text))
 
 
-@PHASE_2
 @pytest.mark.parametrize("account_type", ["service.example", "google_drive"])
 def test_account_type_ids_the_stack_accepts(tmp_path: Path, account_type: str) -> None:
     text = members(f'"oauth": {{"account_type": "{account_type}"}}')

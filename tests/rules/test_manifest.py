@@ -603,7 +603,7 @@ def test_unknown_oauth_keys_are_warnings_with_did_you_mean(tmp_path: Path) -> No
     ("value", "help_"),
     [(1, "name the account-type document, or remove the key to use the slug"),
      ("", "remove the key to use the konnector's slug"),
-     ("Google", 'did you mean "account_type": "google"?'),
+     ("_google", "name the account-type document without the leading underscore"),
      ("ctx/google", 'drop the context prefix: "account_type": "google" (the stack picks '
                     "the context's override itself)")],
 )
@@ -614,6 +614,12 @@ def test_an_invalid_oauth_account_type_is_an_error(
     d = only(found, "M018")
     assert_at(d, "M018", ERROR, "/oauth/account_type", text, '"account_type"')
     assert d.help == help_
+
+
+@pytest.mark.parametrize("value", ["Google", "google_drive", "service.example"])
+def test_any_couchdb_id_is_an_oauth_account_type(tmp_path: Path, value: str) -> None:
+    # account.TypeInfo takes any id CouchDB accepts (issue 19).
+    assert "M018" not in codes(run(tmp_path, oauth({"account_type": value}))[0])
 
 
 def test_a_slug_like_account_type_passes(tmp_path: Path) -> None:
