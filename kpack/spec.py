@@ -33,7 +33,7 @@ ACCOUNT_TYPE_FIELDS: Final[dict[str, str | None]] = {
     "skip_redirect_uri_on_authorize": "boolean",
     "skip_state_on_token": "boolean",
     "secret": None,
-    "fcm_credentials": "object",
+    "fcm_credentials": None,  # json.RawMessage: any JSON value decodes
 }
 
 ENDPOINT_FIELDS: Final = (

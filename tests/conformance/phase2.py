@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import Counter
 
 PHASE2: dict[str, str] = {
-    "fcm-credentials-any-json": "A008 (kpack/rules/account_type.py _types/_member_type, "
-        "spec.ACCOUNT_TYPE_FIELDS): fcm_credentials is json.RawMessage, any JSON decodes",
     "blank-url": "A009/A004/A005 (account_type.py _decoded_checks/_url/_is_missing): a blank "
         "URL is not absent, the stack compares it with \"\" and uses it",
     "blank-token-endpoint": "A005 (account_type.py _requirements): with token_endpoint \" \" "

@@ -42,7 +42,6 @@ def members(extra: str) -> str:
 # --- account types ------------------------------------------------------------------------
 
 
-@PHASE_2
 @pytest.mark.parametrize("value", ['"abc"', "5", "[]"])
 def test_fcm_credentials_of_any_json(tmp_path: Path, value: str) -> None:
     text = '{"_id": "svc", "fcm_credentials": ' + value + "}"

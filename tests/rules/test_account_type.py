@@ -321,7 +321,6 @@ def test_redirect_uri_array_names_the_doc_confusion(tmp_path: Path) -> None:
         ("skip_state_on_token", "true", "write true without quotes"),
         ("skip_redirect_uri_on_authorize", 1, None),
         ("extras", ["prompt=consent"], None),
-        ("fcm_credentials", "service-account.json", None),
         ("slug", 42, 'write it as a string: "42"'),
         ("_id", 7, None),
     ],
@@ -333,6 +332,12 @@ def test_wrong_field_type(tmp_path: Path, field: str, value: Any, help_part: str
     assert "fails to load the whole account type" in d.message
     if help_part:
         assert d.help is not None and help_part in d.help
+
+
+@pytest.mark.parametrize("value", ["service-account.json", 10**400, [1]])
+def test_fcm_credentials_take_any_json(tmp_path: Path, value: Any) -> None:
+    # json.RawMessage (model/account/type.go): the value is kept as text (issue 19).
+    assert "A008" not in codes(lint(tmp_path, NAME, with_(VALID, fcm_credentials=value)))
 
 
 def test_wrong_type_secret_is_not_echoed(tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ from kpack.rules.common import go_fold
 from kpack.spec import ACCOUNT_TYPE_FIELDS
 
 _GO_FIELDS = frozenset(ACCOUNT_TYPE_FIELDS)
-MAP_FIELDS = ("extras", "fcm_credentials")  # Go maps: decoded objects merge, null clears
+MAP_FIELDS = ("extras",)  # a Go map: decoded objects merge, null clears
+# interface{} and json.RawMessage: the last member replaces, null included.
+RAW_FIELDS = ("secret", "fcm_credentials")
 
 
 # Keys repeat from document to document: their fields are remembered (short keys only, and
@@ -65,7 +67,7 @@ def go_decoded(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if field is None:
             continue
         current = view.get(field)
-        if value is None and current is not None and field not in (*MAP_FIELDS, "secret"):
+        if value is None and current is not None and field not in (*MAP_FIELDS, *RAW_FIELDS):
             continue  # null leaves a string or a boolean as it was
         if field in MAP_FIELDS and isinstance(value, dict) and isinstance(current, dict):
             value = {**current, **value}
