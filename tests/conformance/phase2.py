@@ -21,10 +21,6 @@ PHASE2: dict[str, str] = {
         "notification.Properties are typed",
     "jsondoc-number": "M001 (manifest.py): a number beyond float64 anywhere fails "
         "JSONDoc.UnmarshalJSON",
-    "permissions-replaced": "M006/M007 (manifest.py _permissions): a later `Permissions` "
-        "member replaces the set; the stack checks only the last one's doctypes",
-    "verbs-all": "M008 (manifest.py _permission_list): ALL anywhere in `verbs` skips the "
-        "check of the other verbs",
     "trailing-data": "L001 (kpack/load/source.py _parse_json, for manifests with --target "
         "stack): the stack's json.Decoder reads the first value and ignores the rest",
 }

@@ -104,14 +104,12 @@ def test_notifications_are_typed(tmp_path: Path, properties: str) -> None:
     assert [e for e in errors(manifest(tmp_path, text)) if "/notifications/n" in e]
 
 
-@PHASE_2
 def test_a_later_permissions_member_replaces_the_set(tmp_path: Path) -> None:
     text = members('"permissions": {"a": {"type": "IO.COZY"}}, '
                    '"Permissions": {"b": {"type": "io.cozy.files"}}')
     assert errors(manifest(tmp_path, text)) == []
 
 
-@PHASE_2
 def test_all_among_the_verbs_installs(tmp_path: Path) -> None:
     text = members('"permissions": {"a": {"type": "io.cozy.files", "verbs": ["ALL", "get"]}}')
     assert "M008" not in [d.code for d in manifest(tmp_path, text)]
@@ -181,12 +179,10 @@ def test_a009_does_not_say_trailing_whitespace_fails_to_parse() -> None:
     assert "surrounding whitespace makes Go's URL parser fail" not in _rule_text("A009")
 
 
-@PHASE_2
 def test_m006_says_a_rule_without_type_fails_the_install() -> None:
     assert "grants nothing" not in _rule_text("M006")
 
 
-@PHASE_2
 def test_m008_says_a_bad_verb_fails_the_install() -> None:
     assert "install" in _rule_text("M008")
 
