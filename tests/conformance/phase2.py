@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections import Counter
 
 PHASE2: dict[str, str] = {
-    "blank-url": "A009/A004/A005 (account_type.py _decoded_checks/_url/_is_missing): a blank "
-        "URL is not absent, the stack compares it with \"\" and uses it",
-    "blank-token-endpoint": "A005 (account_type.py _requirements): with token_endpoint \" \" "
-        "the stack does try to exchange the code (web/accounts/oauth.go redirect)",
     "typed-fields": "M001 (spec.MANIFEST_TYPED_FIELDS, manifest.py _typed_fields): state, "
         "available_version, checksum, error, created_at, updated_at and the members of "
         "notification.Properties are typed",

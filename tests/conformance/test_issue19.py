@@ -52,14 +52,12 @@ CODE_GRANT = {"_id": "svc", "grant_mode": "authorization_code", "client_id": "$I
               "client_secret": "$SECRET", "auth_endpoint": "https://svc.example/auth"}
 
 
-@PHASE_2
 def test_a_blank_token_endpoint_is_used_not_absent(tmp_path: Path) -> None:
     found = lint(tmp_path, ACCOUNT_TYPE, {**CODE_GRANT, "token_endpoint": " "})
     assert "A005" not in [d.code for d in found]  # the stack does try to exchange the code
     assert [e for e in errors(found) if e.endswith("/token_endpoint")]
 
 
-@PHASE_2
 def test_a_blank_token_endpoint_breaks_bi_webauth_too(tmp_path: Path) -> None:
     doc = {"_id": "bi", "grant_mode": "bi_webauth", "client_id": "$ID",
            "auth_endpoint": "https://bi.example/webauth",
@@ -67,7 +65,6 @@ def test_a_blank_token_endpoint_breaks_bi_webauth_too(tmp_path: Path) -> None:
     assert [e for e in errors(lint(tmp_path, ACCOUNT_TYPE, doc)) if e.endswith("/token_endpoint")]
 
 
-@PHASE_2
 def test_a_blank_redirect_uri_is_sent_as_is(tmp_path: Path) -> None:
     found = lint(tmp_path, ACCOUNT_TYPE,
                  {**CODE_GRANT, "token_endpoint": "https://svc.example/token", "redirect_uri": " "})
@@ -174,7 +171,6 @@ def test_a003_does_not_say_the_provider_refuses() -> None:
     assert "provider refuses" not in _rule_text("A003")
 
 
-@PHASE_2
 def test_a009_does_not_say_trailing_whitespace_fails_to_parse() -> None:
     assert "surrounding whitespace makes Go's URL parser fail" not in _rule_text("A009")
 

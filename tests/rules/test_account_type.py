@@ -196,11 +196,19 @@ def test_each_required_field(tmp_path: Path, grant_mode: str, field: str) -> Non
     assert f'"{field}"' in d.message and grant_mode in d.message
 
 
-@pytest.mark.parametrize("empty", ["", "   ", None])
+@pytest.mark.parametrize("empty", ["", None])
 def test_empty_required_field_counts_as_missing(tmp_path: Path, empty: str | None) -> None:
     doc = with_(minimal("bi_webview"), manage_endpoint=empty)
     d = only(lint(tmp_path, NAME, doc), "A004")
     assert (d.pointer, at(d)) == ("/manage_endpoint", key_pos(doc, "manage_endpoint"))
+
+
+def test_a_blank_required_url_is_used_as_is(tmp_path: Path) -> None:
+    # Issue 19: the stack compares the URLs with "" only; "   " is used (a bad URL).
+    doc = with_(minimal("bi_webview"), manage_endpoint="   ")
+    found = lint(tmp_path, NAME, doc)
+    assert "A004" not in codes(found)
+    assert only(found, "A009").pointer == "/manage_endpoint"
 
 
 def test_secret_grant_needs_slug_and_secret(tmp_path: Path) -> None:

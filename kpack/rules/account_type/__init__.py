@@ -112,7 +112,8 @@ def _decoded_checks(doc: Document) -> Iterator[Finding]:
     urls: dict[str, Any] = {}
     for field in URL_FIELDS:
         value = text(field)
-        if value is not None and value.strip() and not ENV_PLACEHOLDER.fullmatch(value):
+        # Only "" is unset for the stack: a blank value is used as is (check_url).
+        if value and not ENV_PLACEHOLDER.fullmatch(value):
             finding, parts = check_url(doc, field, value)
             if finding is not None:
                 yield finding
