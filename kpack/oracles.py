@@ -4,9 +4,13 @@ its line as `Rule.oracle`; docs/rules.md shows it. See docs/conformance.md."""
 
 from __future__ import annotations
 
-GO = "Go oracle (`tests/conformance/go/oracle.go`): "
-GO_AT = GO + "encoding/json into the stack's `AccountType`"
-GO_MANIFEST = GO + "encoding/json into the stack's typed manifest fields"
+# Cite the stack's source, not the suite's files: a pip user has no tests/ (issue 20).
+GO = ("Go oracle (kpack's conformance suite runs cozy-stack's decode path with Go's "
+      "standard library): ")
+GO_AT = ("Go oracle: cozy-stack `model/account/type.go` (`AccountType`) decoded with Go's "
+         "encoding/json (checked by kpack's conformance suite)")
+GO_MANIFEST = ("Go oracle: cozy-stack `model/app/konnector.go` (`KonnManifest`) decoded with "
+               "Go's encoding/json (checked by kpack's conformance suite)")
 NODE_DEV = ("Node oracle: strip-json-comments 3.1.1 + `JSON.parse`, as cozy-jobs-cli reads "
             "the file")
 PUBLISH = "Node oracle: cozy-app-publish's own publisher (`--target registry`)"
@@ -20,9 +24,9 @@ ORACLES: dict[str, str] = {
     "A002": GO_AT + ", compared with the grant modes its code switches on.",
     "A003": GO_AT + ", compared with the token modes `RequestAccessToken` tests.",
     "A004": FACT + "the fields each grant mode's code path reads (cozy-stack "
-                   "`model/account/type.go`, `web/accounts/accounts.go`).",
+                   "`model/account/type.go`, `web/accounts/oauth.go`).",
     "A005": FACT + "the OAuth redirect handler without `token_endpoint` (cozy-stack "
-                   "`web/accounts/accounts.go`).",
+                   "`web/accounts/oauth.go`).",
     "A006": GO_AT + " (case folding, last duplicate wins); for `slug`, the exact-key Mango "
                     "query of `FindAccountTypesBySlug`, which the oracle replays.",
     "A007": GO_AT + ": an unknown key leaves the decoded struct unchanged (kpack warns).",
@@ -31,9 +35,9 @@ ORACLES: dict[str, str] = {
                  "purpose: surrounding whitespace, a port above 65535.",
     "A010": FACT + "codes, tokens and the client secret travel through these URLs.",
     "A011": FACT + "the callback route `/accounts/:accountType/redirect` and its \"bad "
-                   "state\" check (cozy-stack `web/accounts/accounts.go`).",
+                   "state\" check (cozy-stack `web/accounts/oauth.go`).",
     "A012": FACT + "\"using ?access_token with instance-less redirect\" (cozy-stack "
-                   "`web/accounts/accounts.go`).",
+                   "`web/accounts/oauth.go`).",
     "A013": FACT + "the default redirect URI of `RedirectURI` (cozy-stack "
                    "`model/account/type.go`).",
     "A014": FACT + "the stack's security rules for account types; the Public Suffix List.",
@@ -47,7 +51,7 @@ ORACLES: dict[str, str] = {
                    "reserves `_` ids.",
     "A020": FACT + "the provider compares `redirect_uri` character for character with the "
                    "registered URL (RFC 6749 3.1.2); the stack's callback route has no "
-                   "trailing slash (cozy-stack `web/accounts/accounts.go`).",
+                   "trailing slash (cozy-stack `web/accounts/oauth.go`).",
     "B001": FACT + "the stack's installer reads `manifest.konnector` at the root.",
     "B002": FACT + "the stack runs server-side konnectors as `node <folder>`.",
     "B003": FACT + "the registry and the home app read the icon the manifest names.",
@@ -94,14 +98,15 @@ ORACLES: dict[str, str] = {
     "L013": FACT + "JSON cannot represent the value (YAML input).",
     "L014": FACT + "kpack's resource bounds on findings per document (docs/security.md).",
     "M001": GO_MANIFEST + ".",
-    "M002": GO + "the stack's slug regexp; " + PUBLISH + " needs a slug.",
+    "M002": PUBLISH + " needs a slug matching the registry's regexp; cozy-stack replaces the "
+            "manifest's slug by the install slug (`model/app/installer.go`).",
     "M003": PUBLISH + " (type webapp or konnector); the stack refuses a webapp as a "
                       "konnector (documented fact).",
     "M004": PUBLISH + " needs a version; its format is the registry's regexp (documented "
                       "fact, cozy-apps-registry).",
     "M005": PUBLISH + ": \"Registry editor is missing\".",
     "M006": GO_MANIFEST + " (permission rules).",
-    "M007": GO + "`CheckDoctypeName` (cozy-stack `model/permission/doctypes.go`).",
+    "M007": GO + "`CheckDoctypeName` (cozy-stack `model/permission/doctype.go`).",
     "M008": GO + "the permission verbs of cozy-stack `model/permission`.",
     "M009": FACT + "the keys of a permission rule (cozy-stack `model/permission`).",
     "M010": FACT + "the frequencies the stack's scheduler knows.",

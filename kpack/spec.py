@@ -3,7 +3,7 @@
 The rules read these tables; the pydantic models in `kpack.models` are built from them and
 the JSON Schemas in `schemas/` are generated from the models (a test fails when they
 drift). Sources: cozy-stack `model/account/type.go`, `model/app/konnector.go`,
-`model/permission/doctypes.go`; cozy-apps-registry; see DOMAIN.md.
+`model/permission/doctype.go`; cozy-apps-registry; see DOMAIN.md.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ACCOUNT_TYPE_FIELDS: Final[dict[str, str | None]] = {
     "skip_redirect_uri_on_authorize": "boolean",
     "skip_state_on_token": "boolean",
     "secret": None,
-    "fcm_credentials": "object",
+    "fcm_credentials": None,  # json.RawMessage: any JSON value decodes
 }
 
 ENDPOINT_FIELDS: Final = (
@@ -159,7 +159,7 @@ LEGACY_MANIFEST_TYPES: Final = ("node",)
 
 PERMISSION_VERBS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "ALL")
 PERMISSION_KEYS: Final = ("type", "verbs", "values", "selector", "description")
-# CheckDoctypeName (cozy-stack model/permission/doctypes.go): lowercase letters, digits,
+# CheckDoctypeName (cozy-stack model/permission/doctype.go): lowercase letters, digits,
 # `.` and `_`, no leading, trailing or double dot; a trailing `.*` wildcard when the whole
 # name has at least three dots (`io.cozy.calendar.*`). The stack tests letters with Go's
 # unicode.IsLower: this ASCII pattern (for schemas) is the common case, the manifest rule

@@ -12,29 +12,13 @@ from __future__ import annotations
 from collections import Counter
 
 PHASE2: dict[str, str] = {
-    "fcm-credentials-any-json": "A008 (kpack/rules/account_type.py _types/_member_type, "
-        "spec.ACCOUNT_TYPE_FIELDS): fcm_credentials is json.RawMessage, any JSON decodes",
-    "blank-url": "A009/A004/A005 (account_type.py _decoded_checks/_url/_is_missing): a blank "
-        "URL is not absent, the stack compares it with \"\" and uses it",
-    "blank-token-endpoint": "A005 (account_type.py _requirements): with token_endpoint \" \" "
-        "the stack does try to exchange the code (web/accounts/oauth.go redirect)",
     "typed-fields": "M001 (spec.MANIFEST_TYPED_FIELDS, manifest.py _typed_fields): state, "
         "available_version, checksum, error, created_at, updated_at and the members of "
         "notification.Properties are typed",
     "jsondoc-number": "M001 (manifest.py): a number beyond float64 anywhere fails "
         "JSONDoc.UnmarshalJSON",
-    "permissions-replaced": "M006/M007 (manifest.py _permissions): a later `Permissions` "
-        "member replaces the set; the stack checks only the last one's doctypes",
-    "verbs-all": "M008 (manifest.py _permission_list): ALL anywhere in `verbs` skips the "
-        "check of the other verbs",
     "trailing-data": "L001 (kpack/load/source.py _parse_json, for manifests with --target "
         "stack): the stack's json.Decoder reads the first value and ignores the rest",
-    "slug-replaced": "M002 (manifest.py _slug): the stack replaces the manifest's slug by "
-        "the install slug; only the registry checks it",
-    "type-only-webapp": "M003 (manifest.py _type): the stack reads `type` on its own (any "
-        "case, last wins, decode errors ignored) and refuses only \"webapp\"",
-    "account-type-ids": "M018 (manifest.py _oauth_account_type): any id TypeInfo accepts (not "
-        "\"\", no leading `_`) in one path segment is fine: service.example, google_drive",
 }
 
 EXCUSED: Counter[str] = Counter()

@@ -42,7 +42,6 @@ def members(extra: str) -> str:
 # --- account types ------------------------------------------------------------------------
 
 
-@PHASE_2
 @pytest.mark.parametrize("value", ['"abc"', "5", "[]"])
 def test_fcm_credentials_of_any_json(tmp_path: Path, value: str) -> None:
     text = '{"_id": "svc", "fcm_credentials": ' + value + "}"
@@ -53,14 +52,12 @@ CODE_GRANT = {"_id": "svc", "grant_mode": "authorization_code", "client_id": "$I
               "client_secret": "$SECRET", "auth_endpoint": "https://svc.example/auth"}
 
 
-@PHASE_2
 def test_a_blank_token_endpoint_is_used_not_absent(tmp_path: Path) -> None:
     found = lint(tmp_path, ACCOUNT_TYPE, {**CODE_GRANT, "token_endpoint": " "})
     assert "A005" not in [d.code for d in found]  # the stack does try to exchange the code
     assert [e for e in errors(found) if e.endswith("/token_endpoint")]
 
 
-@PHASE_2
 def test_a_blank_token_endpoint_breaks_bi_webauth_too(tmp_path: Path) -> None:
     doc = {"_id": "bi", "grant_mode": "bi_webauth", "client_id": "$ID",
            "auth_endpoint": "https://bi.example/webauth",
@@ -68,7 +65,6 @@ def test_a_blank_token_endpoint_breaks_bi_webauth_too(tmp_path: Path) -> None:
     assert [e for e in errors(lint(tmp_path, ACCOUNT_TYPE, doc)) if e.endswith("/token_endpoint")]
 
 
-@PHASE_2
 def test_a_blank_redirect_uri_is_sent_as_is(tmp_path: Path) -> None:
     found = lint(tmp_path, ACCOUNT_TYPE,
                  {**CODE_GRANT, "token_endpoint": "https://svc.example/token", "redirect_uri": " "})
@@ -105,14 +101,12 @@ def test_notifications_are_typed(tmp_path: Path, properties: str) -> None:
     assert [e for e in errors(manifest(tmp_path, text)) if "/notifications/n" in e]
 
 
-@PHASE_2
 def test_a_later_permissions_member_replaces_the_set(tmp_path: Path) -> None:
     text = members('"permissions": {"a": {"type": "IO.COZY"}}, '
                    '"Permissions": {"b": {"type": "io.cozy.files"}}')
     assert errors(manifest(tmp_path, text)) == []
 
 
-@PHASE_2
 def test_all_among_the_verbs_installs(tmp_path: Path) -> None:
     text = members('"permissions": {"a": {"type": "io.cozy.files", "verbs": ["ALL", "get"]}}')
     assert "M008" not in [d.code for d in manifest(tmp_path, text)]
@@ -123,7 +117,6 @@ def test_data_after_the_manifest_is_not_an_install_error(tmp_path: Path) -> None
     assert errors(manifest(tmp_path, members("") + "\n}")) == []
 
 
-@PHASE_2
 @pytest.mark.parametrize("slug", ["dummy-TwoFA", "Sfr", "orange_mobile"])
 def test_the_stack_does_not_check_the_manifest_slug(tmp_path: Path, slug: str) -> None:
     text = members("").replace('"my-konnector"', f'"{slug}"')
@@ -135,7 +128,6 @@ def test_the_registry_does_check_the_manifest_slug(tmp_path: Path) -> None:
     assert "M002" in errors_codes(manifest(tmp_path, text, target="registry"))
 
 
-@PHASE_2
 def test_only_webapp_is_a_stack_error(tmp_path: Path) -> None:
     text = members("").replace('"type": "konnector"', '"type": 5')
     assert "M003" not in errors_codes(manifest(tmp_path, text))
@@ -146,13 +138,11 @@ def test_webapp_is_refused(tmp_path: Path) -> None:
     assert "M003" in errors_codes(manifest(tmp_path, text))
 
 
-@PHASE_2
 def test_webapp_in_another_case_is_refused(tmp_path: Path) -> None:
     text = members("").replace('"type": "konnector"', '"Type": "webapp"')
     assert "M003" in errors_codes(manifest(tmp_path, text))
 
 
-@PHASE_2
 @pytest.mark.parametrize("account_type", ["service.example", "google_drive"])
 def test_account_type_ids_the_stack_accepts(tmp_path: Path, account_type: str) -> None:
     text = members(f'"oauth": {{"account_type": "{account_type}"}}')
@@ -176,27 +166,22 @@ def _rule_text(code: str) -> str:
     return " ".join(" ".join((rule.summary, rule.doc, rule.oracle)).split())
 
 
-@PHASE_2
 def test_a003_does_not_say_the_provider_refuses() -> None:
     assert "provider refuses" not in _rule_text("A003")
 
 
-@PHASE_2
 def test_a009_does_not_say_trailing_whitespace_fails_to_parse() -> None:
     assert "surrounding whitespace makes Go's URL parser fail" not in _rule_text("A009")
 
 
-@PHASE_2
 def test_m006_says_a_rule_without_type_fails_the_install() -> None:
     assert "grants nothing" not in _rule_text("M006")
 
 
-@PHASE_2
 def test_m008_says_a_bad_verb_fails_the_install() -> None:
     assert "install" in _rule_text("M008")
 
 
-@PHASE_2
 def test_rules_cite_files_that_exist() -> None:
     texts = " ".join(_rule_text(r.code) for r in all_rules())
     assert "doctypes.go" not in texts and "web/accounts/accounts.go" not in texts

@@ -164,12 +164,14 @@ def test_a_big_number_in_an_unknown_key_is_not_decoded(tmp_path: Path) -> None:
     assert errors(lint(tmp_path, NAME, text)) == []
 
 
-def test_a_blank_endpoint_is_absent_not_a_bad_url(tmp_path: Path) -> None:
-    """Go parses " " as a relative path; kpack treats it as missing (A004 where needed)."""
+def test_a_blank_endpoint_is_a_bad_url_not_absent(tmp_path: Path) -> None:
+    """Issue 19: the stack compares the URLs with "" exactly and uses " " as is (Go parses
+    it as a relative path): a bad URL (A009), not a missing one (A004)."""
     found = lint(tmp_path, NAME, {**BASE, "auth_endpoint": " "})
-    assert errors(found) == ["A004 /auth_endpoint"]
+    assert errors(found) == ["A009 /auth_endpoint"]
     assert errors(lint(tmp_path, NAME, {"_id": "svc", "grant_mode": "secret", "slug": "s",
-                                        "secret": "x", "auth_endpoint": " "})) == []
+                                        "secret": "x", "auth_endpoint": " "})) == [
+        "A009 /auth_endpoint"]
 
 
 def test_a_bad_rule_in_an_earlier_permissions_member_fails_the_install(tmp_path: Path) -> None:

@@ -30,7 +30,6 @@ def test_account_type_fields_are_the_stack_s(oracle: Schema) -> None:
     assert sorted(f.json for f in oracle.account_type.fields) == sorted(spec.ACCOUNT_TYPE_FIELDS)
 
 
-@PHASE_2
 def test_account_type_field_types_are_the_stack_s(oracle: Schema) -> None:
     """fcm_credentials is json.RawMessage (any JSON), not an object."""
     expected = {f.json: json_type(f.type) for f in oracle.account_type.fields}

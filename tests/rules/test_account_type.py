@@ -196,11 +196,19 @@ def test_each_required_field(tmp_path: Path, grant_mode: str, field: str) -> Non
     assert f'"{field}"' in d.message and grant_mode in d.message
 
 
-@pytest.mark.parametrize("empty", ["", "   ", None])
+@pytest.mark.parametrize("empty", ["", None])
 def test_empty_required_field_counts_as_missing(tmp_path: Path, empty: str | None) -> None:
     doc = with_(minimal("bi_webview"), manage_endpoint=empty)
     d = only(lint(tmp_path, NAME, doc), "A004")
     assert (d.pointer, at(d)) == ("/manage_endpoint", key_pos(doc, "manage_endpoint"))
+
+
+def test_a_blank_required_url_is_used_as_is(tmp_path: Path) -> None:
+    # Issue 19: the stack compares the URLs with "" only; "   " is used (a bad URL).
+    doc = with_(minimal("bi_webview"), manage_endpoint="   ")
+    found = lint(tmp_path, NAME, doc)
+    assert "A004" not in codes(found)
+    assert only(found, "A009").pointer == "/manage_endpoint"
 
 
 def test_secret_grant_needs_slug_and_secret(tmp_path: Path) -> None:
@@ -321,7 +329,6 @@ def test_redirect_uri_array_names_the_doc_confusion(tmp_path: Path) -> None:
         ("skip_state_on_token", "true", "write true without quotes"),
         ("skip_redirect_uri_on_authorize", 1, None),
         ("extras", ["prompt=consent"], None),
-        ("fcm_credentials", "service-account.json", None),
         ("slug", 42, 'write it as a string: "42"'),
         ("_id", 7, None),
     ],
@@ -333,6 +340,12 @@ def test_wrong_field_type(tmp_path: Path, field: str, value: Any, help_part: str
     assert "fails to load the whole account type" in d.message
     if help_part:
         assert d.help is not None and help_part in d.help
+
+
+@pytest.mark.parametrize("value", ["service-account.json", 10**400, [1]])
+def test_fcm_credentials_take_any_json(tmp_path: Path, value: Any) -> None:
+    # json.RawMessage (model/account/type.go): the value is kept as text (issue 19).
+    assert "A008" not in codes(lint(tmp_path, NAME, with_(VALID, fcm_credentials=value)))
 
 
 def test_wrong_type_secret_is_not_echoed(tmp_path: Path) -> None:

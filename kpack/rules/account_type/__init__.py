@@ -3,7 +3,7 @@
 The stack validates nothing when an account type is written into CouchDB: mistakes show
 up only when a user tries to connect, or never (a misspelt key silently falls back to a
 default). These rules replay what cozy-stack's `model/account/type.go` and
-`web/accounts/accounts.go` do with each field. See DOMAIN.md §1.
+`web/accounts/oauth.go` do with each field. See DOMAIN.md §1.
 
 One module per family, each with its rules' definitions next to their checks, run in
 this order on each document:
@@ -117,7 +117,8 @@ def _decoded_checks(doc: Document) -> Iterator[Finding]:
     urls: dict[str, Any] = {}
     for field in URL_FIELDS:
         value = text(field)
-        if value is not None and value.strip() and not ENV_PLACEHOLDER.fullmatch(value):
+        # Only "" is unset for the stack: a blank value is used as is (check_url).
+        if value and not ENV_PLACEHOLDER.fullmatch(value):
             finding, parts = check_url(doc, field, value)
             if finding is not None:
                 yield finding

@@ -18,7 +18,9 @@ from kpack.rules.common import go_fold
 from kpack.spec import ACCOUNT_TYPE_FIELDS
 
 _GO_FIELDS = frozenset(ACCOUNT_TYPE_FIELDS)
-MAP_FIELDS = ("extras", "fcm_credentials")  # Go maps: decoded objects merge, null clears
+MAP_FIELDS = ("extras",)  # a Go map: decoded objects merge, null clears
+# interface{} and json.RawMessage: the last member replaces, null included.
+RAW_FIELDS = ("secret", "fcm_credentials")
 
 
 # Keys repeat from document to document: their fields are remembered (short keys only, and
@@ -54,7 +56,7 @@ class GoDecoding(NamedTuple):
     keys: dict[str, str]  # field -> the member that gave its value
 
 
-_NULL_CLEARS = (*MAP_FIELDS, "secret")  # Go: null sets a map (or `secret`) to nil
+_NULL_CLEARS = (*MAP_FIELDS, *RAW_FIELDS)  # Go: null sets a map (or raw JSON) to nil
 
 
 def go_decode(data: dict[str, Any]) -> GoDecoding:

@@ -50,10 +50,11 @@ TOKEN_MODE_UNKNOWN = define(
     """
     `token_mode` tells how the stack sends the client credentials to `token_endpoint`:
     `form` (the default: a POSTed form body), `basic` (an HTTP Basic header) or `get`
-    (a GET with query parameters). The stack compares the value exactly and treats
-    anything else as `form`, without a word: `Basic` or `GET` quietly send the secret
-    the wrong way and the provider refuses the exchange. `post` is not needed: the
-    default already POSTs a form body.
+    (a GET with query parameters). The stack compares the value exactly and any other
+    value acts as `form`, without a word: `Basic` or `GET` quietly send the credentials
+    in a POSTed form body, not the way you asked, which a provider expecting a Basic
+    header or a GET may not accept. `post` is not needed: the default already POSTs a
+    form body.
     """,
 )
 declare_fix(

@@ -10,7 +10,12 @@ from kpack.diagnostics import Finding, Kind, Severity
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import q
-from kpack.spec import CODE_EXCHANGE_FIELDS, CODE_GRANT_MODES, GRANT_MODE_REQUIREMENTS
+from kpack.spec import (
+    CODE_EXCHANGE_FIELDS,
+    CODE_GRANT_MODES,
+    ENDPOINT_FIELDS,
+    GRANT_MODE_REQUIREMENTS,
+)
 
 E, W = Severity.ERROR, Severity.WARNING
 K = Kind.ACCOUNT_TYPE
@@ -24,7 +29,8 @@ REQUIRED_FIELD_MISSING = define(
     secret is found by the konnector's slug and handed in `COZY_PARAMETERS`). Go
     decodes a missing field as the empty string and the stack goes on with it: the
     user lands on a broken URL or the konnector gets no secret. An empty string or
-    `null` counts as missing.
+    `null` counts as missing, and so does a blank string except for the URLs: the stack
+    compares those with `""` exactly and uses a blank one as is (rule A009).
 
     For `authorization_code` (and `+secret`), `client_secret` is required once
     `token_endpoint` is set: the stack sends it with the code in the server-side
@@ -38,7 +44,8 @@ TOKEN_ENDPOINT_MISSING = define(
     "An authorization-code account type has no `token_endpoint`.",
     """
     This is a legitimate but unusual setup, hence a warning and not an error. When
-    `token_endpoint` is empty, the stack's OAuth redirect handler does not exchange the
+    `token_endpoint` is empty (`""` exactly: a blank `" "` is posted to, see A009), the
+    stack's OAuth redirect handler does not exchange the
     authorization code: it stores the query it received together with `client_id` and
     `client_secret` in the account, and the konnector must exchange the code (and
     later refresh the token) itself. Most account types want the server-side exchange,
@@ -60,12 +67,16 @@ WHY_NEEDED = {
 }
 
 
+# The stack compares these with "" exactly: a blank one (" ") is used as is (A009).
+_URLS = ("redirect_uri", *ENDPOINT_FIELDS)
+
+
 def is_missing(data: dict[str, Any], field: str) -> bool:
     value = data.get(field)
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return value == "" if field in _URLS else not value.strip()
     return field == "secret" and value in ({}, [])
 
 

@@ -24,7 +24,10 @@ WRONG_FIELD_TYPE = define(
     Go's `encoding/json` refuses a value of the wrong JSON type for a typed field, and
     then the whole account type fails to load: every connection with it fails. All
     fields are strings except `extras` (an object of string to string), the `skip_*`
-    options (booleans), `fcm_credentials` (an object) and `secret` (any JSON). `null`
+    options (booleans), `secret` (any JSON, decoded into `interface{}`: a number beyond
+    float64 fails) and `fcm_credentials` (`json.RawMessage`, model/account/type.go: any
+    JSON value is kept as is; a non-object only makes push fall back to the default
+    client). `null`
     is accepted (Go leaves the field empty). Keys match fields case-insensitively (see
     A006) and Go decodes every key that matches: a wrong type in any of them fails the
     document, even when a later key of the right type replaces it.
@@ -72,7 +75,7 @@ def _member_type(
         elif expected == "string" and isinstance(value, (int, float)):
             help = "write it between quotes"
         yield Finding(WRONG_FIELD_TYPE, doc.at(key), message, help)
-    if field in ("secret", "fcm_credentials"):
+    if field == "secret":  # fcm_credentials is a json.RawMessage: its numbers stay text
         pointer = _number_out_of_range(value, (key,))
         if pointer is not None:
             yield Finding(

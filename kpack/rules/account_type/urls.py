@@ -28,8 +28,12 @@ URL_NOT_ABSOLUTE = define(
     The stack redirects the browser to `auth_endpoint`, `manage_endpoint` and
     `reconnect_endpoint`, posts to `token_endpoint` and gives `redirect_uri` to the
     provider as is: each must be an absolute `https://host/...` URL. A value without a
-    scheme is taken as a path on the instance, and surrounding whitespace makes Go's
-    URL parser fail. A `$VAR` placeholder filled from the environment is accepted.
+    scheme is taken as a path on the instance. The stack compares these fields with `""`
+    exactly: a blank value (`" "`) is used as is, so a blank `token_endpoint` makes every
+    token request fail (for every grant mode that exchanges a token, `bi_webauth`
+    included) and a blank `redirect_uri` is sent to the provider. Surrounding whitespace
+    does parse (Go keeps it in the path) but names no endpoint. A `$VAR` placeholder
+    filled from the environment is accepted.
 
     URLs are parsed as Go's `net/url` parses them (`url.Parse`, which the stack calls in
     `MakeOauthStartURL`), not as Python's urllib does: a host may not hold `{`, `}`, a
@@ -111,10 +115,18 @@ _CALLBACK_PATH = re.compile(r"/accounts/([^/]+)/redirect/?")
 
 
 def check_url(doc: Document, field: str, value: str) -> tuple[Finding | None, Any]:
+    if not value.strip():
+        return Finding(
+            URL_NOT_ABSOLUTE, doc.at(field),
+            f"{q(field)} is blank: the stack compares it with \"\" only and uses it as is"
+            + _BLANK_EFFECT.get(field, ""),
+            f"remove {q(field)} or write the real URL", at_value=True,
+        ), None
     if value != value.strip():
         return Finding(
             URL_NOT_ABSOLUTE, doc.at(field), f"{q(field)} has surrounding whitespace",
-            "remove the spaces: the stack's URL parser fails on them", at_value=True,
+            "remove the spaces: the stack keeps them and the URL reaches no endpoint",
+            at_value=True,
         ), None
     try:
         parts = go_url_parse(value)
@@ -151,6 +163,12 @@ def check_url(doc: Document, field: str, value: str) -> tuple[Finding | None, An
             "use https: codes, tokens and secrets travel through this URL", at_value=True,
         ), parts
     return None, parts
+
+
+_BLANK_EFFECT = {
+    "token_endpoint": ": every token request fails",
+    "redirect_uri": ": it is sent to the provider, which refuses it",
+}
 
 
 def _go_url_help(value: str) -> str | None:

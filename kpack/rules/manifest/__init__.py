@@ -49,7 +49,7 @@ def check_document(doc: Document, options: CheckOptions) -> Iterator[Finding]:
 def _check_manifest(doc: Document, options: CheckOptions) -> Iterator[Finding]:
     registry = options.target == "registry"
     yield from typed.check_typed_fields(doc)
-    yield from identity.check_slug(doc)
+    yield from identity.check_slug(doc, registry)
     yield from identity.check_type(doc, registry)
     yield from identity.check_version(doc, registry)
     yield from identity.check_editor(doc, registry)

@@ -1,7 +1,8 @@
 """M002-M005: what names the konnector, `slug`, `type`, `version` and `editor`.
 
-The stack refuses a bad slug or type; the registry also requires a version in its format
-and an editor, which the stack does without (warnings, errors with `--target registry`).
+The stack replaces the manifest's slug by the install slug and refuses only a `webapp`
+type; the registry checks the slug and the type, and also requires a version in its format
+and an editor (warnings for the stack, errors with `--target registry`).
 """
 
 from __future__ import annotations
@@ -14,26 +15,29 @@ from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import did_you_mean, js, type_name
-from kpack.rules.manifest.typed import E, Findings, K, W, go_member, severity
+from kpack.rules.manifest.typed import E, Findings, K, W, go_member, go_members, severity
 
 INVALID_SLUG = define(
-    "M002", "invalid-slug", E, K, "`slug` is missing, empty or not `^[a-z0-9-]+$`.",
+    "M002", "invalid-slug", W, K, "`slug` is missing, empty or not `^[a-z0-9-]+$`.",
     """
-    The slug names the konnector everywhere: its install URL, its triggers, its registry
-    entry and the default account type. cozy-stack refuses a slug that does not match
-    `^[a-z0-9-]+$` (lowercase ASCII letters, digits and dashes: no underscore, no dot, no
-    uppercase), and the registry requires one. Some 2017 manifests used underscores
-    (`orange_mobile`): they cannot be installed by a current stack.
+    The slug names the konnector's registry entry, and the registry refuses a slug that
+    does not match `^[a-z0-9-]+$` (lowercase ASCII letters, digits and dashes: no
+    underscore, no dot, no uppercase) and requires one. cozy-stack does not read the
+    manifest's slug: `Installer.ReadManifest` (model/app/installer.go) replaces it by the
+    install slug, which is the one checked. Some 2017 manifests used underscores
+    (`orange_mobile`): a warning for the stack, an error with `--target registry`.
     """,
 )
 MANIFEST_TYPE = define(
     "M003", "manifest-type", E, K, "`type` must be `konnector`.",
     """
-    A `manifest.konnector` must say `"type": "konnector"`. A `webapp` manifest is refused
-    as a konnector, and the registry accepts only `webapp` and `konnector` (so anything
-    else fails publication). A missing `type` or the legacy `node` of 2017 manifests is a
-    warning for the stack, which installs them; with `--target registry` it is an error,
-    since the registry requires `type` and knows no `node`.
+    A `manifest.konnector` must say `"type": "konnector"`. cozy-stack reads `type` on its
+    own (`Installer.ReadManifest`, model/app/installer.go: Go's member lookup, any case,
+    the last member wins) and refuses only `webapp`; when that decode fails (a `type` that
+    is not a string) the type is not checked at all. The registry accepts only `webapp`
+    and `konnector` and requires the field. So `webapp` is an error; a missing `type`, the
+    legacy `node` of 2017 manifests, another string or another JSON type is a warning for
+    the stack, which installs them, and an error with `--target registry`.
     """,
 )
 INVALID_VERSION = define(
@@ -59,26 +63,28 @@ MISSING_EDITOR = define(
 # --- M002 slug ------------------------------------------------------------------------------
 
 
-def check_slug(doc: Document) -> Findings:
+def check_slug(doc: Document, registry: bool) -> Findings:
     member = go_member(doc.data, "slug")
     if member is None:
         yield Finding(
             INVALID_SLUG, doc.pointer, 'the manifest has no "slug"',
             'add "slug": the lowercase name of the konnector (letters, digits and dashes)',
+            severity=severity(registry),
         )
         return
     key, slug = member
     if not isinstance(slug, str):
         return  # M001
     if not slug:
-        yield Finding(INVALID_SLUG, doc.at(key), '"slug" is empty')
+        yield Finding(INVALID_SLUG, doc.at(key), '"slug" is empty: the registry refuses it',
+                      severity=severity(registry))
     elif not spec.SLUG_RE.match(slug):
         fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", slug.lower())).strip("-")
         yield Finding(
             INVALID_SLUG, doc.at(key),
-            f"slug {slug!r} does not match {spec.SLUG_PATTERN}: the stack refuses it",
+            f"slug {slug!r} does not match {spec.SLUG_PATTERN}: the registry refuses it",
             f'use lowercase letters, digits and dashes, e.g. "slug": {js(fixed)}' if fixed
-            else None,
+            else None, severity=severity(registry),
         )
 
 
@@ -86,14 +92,24 @@ def check_slug(doc: Document) -> Findings:
 
 
 def check_type(doc: Document, registry: bool) -> Findings:
-    if "type" not in doc.data or doc.data["type"] is None:
+    members = go_members(doc.data, "type")
+    if not members:
         yield Finding(
             MANIFEST_TYPE, doc.pointer, 'the manifest has no "type"',
             'add "type": "konnector" (the registry requires it)', severity=severity(registry),
         )
         return
-    value = doc.data["type"]
-    pointer = doc.at("type")
+    wrong = next(((k, v) for k, v in members if not isinstance(v, str)), None)
+    if wrong is not None:
+        # The stack's decode of {type} fails, so it checks no type at all.
+        yield Finding(
+            MANIFEST_TYPE, doc.at(wrong[0]),
+            f'"type" must be the string "konnector", not {type_name(wrong[1])}',
+            'write "type": "konnector"', severity=severity(registry),
+        )
+        return
+    key, value = members[-1]
+    pointer = doc.at(key)
     if value in spec.MANIFEST_TYPES:
         return
     if value in spec.LEGACY_MANIFEST_TYPES:
@@ -109,15 +125,12 @@ def check_type(doc: Document, registry: bool) -> Findings:
             'a "webapp" manifest is refused as a konnector',
             'a konnector\'s manifest.konnector says "type": "konnector"',
         )
-    elif isinstance(value, str):
-        yield Finding(
-            MANIFEST_TYPE, pointer, f'"type" {value!r} is not "konnector"',
-            did_you_mean(value, spec.MANIFEST_TYPES, cutoff=0.6) or 'write "type": "konnector"',
-        )
     else:
         yield Finding(
-            MANIFEST_TYPE, pointer,
-            f'"type" must be the string "konnector", not {type_name(value)}',
+            MANIFEST_TYPE, pointer, f'"type" {value!r} is not "konnector"'
+            + (": the registry accepts only webapp and konnector" if registry else ""),
+            did_you_mean(value, spec.MANIFEST_TYPES, cutoff=0.6) or 'write "type": "konnector"',
+            severity=severity(registry),
         )
 
 

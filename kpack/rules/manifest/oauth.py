@@ -54,13 +54,17 @@ UNKNOWN_OAUTH_KEY = define(
     """,
 )
 INVALID_OAUTH_ACCOUNT_TYPE = define(
-    "M018", "invalid-oauth-account-type", E, K, "`oauth.account_type` is not a slug-like string.",
+    "M018", "invalid-oauth-account-type", E, K,
+    "`oauth.account_type` is not an account-type id the stack can use.",
     """
     `oauth.account_type` names the account-type document (`secrets/io-cozy-account_types`)
     used to start the OAuth flow when it differs from the konnector's slug
-    (`/accounts/<account_type>/start`). It must be a non-empty string following the slug
-    rule (`^[a-z0-9-]+$`), the default it replaces; a context prefix (`ctx/google`) does
-    not belong here: the stack picks the context's override itself.
+    (`/accounts/<account_type>/start`). Any CouchDB document id works (`google_drive`,
+    `service.example`): it must be a non-empty string (`account.TypeInfo`,
+    model/account/type.go, refuses `""`), not start with `_` (CouchDB's reserved ids,
+    `validateDocID` in pkg/couchdb/couchdb.go) and hold no `/`: the route's parameter is one
+    path segment (web/accounts/oauth.go), and a context prefix (`ctx/google`) does not
+    belong here, the stack picks the context's override itself.
     """,
 )
 
@@ -215,14 +219,16 @@ def _oauth_account_type(doc: Document, value: Any) -> Findings:
             INVALID_OAUTH_ACCOUNT_TYPE, pointer, '"oauth.account_type" is empty',
             "remove the key to use the konnector's slug",
         )
-    elif not spec.SLUG_RE.match(value):
-        help_ = None
-        if "/" in value:
-            help_ = (f'drop the context prefix: "account_type": {js(value.rsplit("/", 1)[1])} '
-                     "(the stack picks the context's override itself)")
-        elif spec.SLUG_RE.match(value.strip().lower()):
-            help_ = f'did you mean "account_type": {js(value.strip().lower())}?'
+    elif value.startswith("_"):
         yield Finding(
             INVALID_OAUTH_ACCOUNT_TYPE, pointer,
-            f"account type {value!r} does not match {spec.SLUG_PATTERN}", help_,
+            f"account type {value!r} starts with `_`: CouchDB refuses such a document id",
+            "name the account-type document without the leading underscore",
+        )
+    elif "/" in value:
+        yield Finding(
+            INVALID_OAUTH_ACCOUNT_TYPE, pointer,
+            f"account type {value!r} holds a `/`: the route takes one path segment",
+            f'drop the context prefix: "account_type": {js(value.rsplit("/", 1)[1])} '
+            "(the stack picks the context's override itself)",
         )

@@ -2,7 +2,7 @@
 
 Each rule is an object with a doctype `type`, optional `verbs` and `values` (arrays of
 strings), `selector` and `description`; the doctype follows the stack's
-`CheckDoctypeName` (`model/permission/doctypes.go`).
+`CheckDoctypeName` (`model/permission/doctype.go`).
 """
 
 from __future__ import annotations
@@ -35,14 +35,19 @@ INVALID_PERMISSION = define(
     an object with a `type` string (required: the doctype the rule grants), optional
     `verbs` and `values` (arrays of strings), `selector` and `description` (strings).
     Any other shape fails the install ("Application manifest is invalid or malformed"),
-    and a rule without `type` grants nothing.
+    and so does a rule without `type`: the installer checks every rule's type with
+    `CheckDoctypeName` (model/permission/doctype.go), which refuses `""`.
+
+    `permission.Set` has its own `UnmarshalJSON` (model/permission/set.go): a later
+    `Permissions` member (any case) replaces the earlier one. A decode error in any member
+    fails the install; the doctypes checked are those of the last member only.
     """,
 )
 INVALID_DOCTYPE = define(
     "M007", "invalid-doctype", E, K, "A permission's `type` is not a valid doctype name.",
     """
     cozy-stack checks every permission type with `CheckDoctypeName`
-    (`model/permission/doctypes.go`): lowercase letters, digits, `.` and `_` only, no dot
+    (`model/permission/doctype.go`): lowercase letters, digits, `.` and `_` only, no dot
     at the start or the end, no two dots in a row. A trailing `.*` wildcard is allowed
     only when the whole name has at least three dots (`io.cozy.calendar.*`, not
     `io.cozy.*`): wildcards on too large domains are refused. An invalid name makes the
@@ -54,8 +59,9 @@ INVALID_VERB = define(
     "A permission verb is not an HTTP verb the stack knows.",
     """
     `verbs` lists the HTTP methods the rule allows: `GET`, `POST`, `PUT`, `PATCH`,
-    `DELETE`, or `ALL` (an empty or missing list also means all). Verbs are uppercase;
-    anything else is not a permission the stack can grant.
+    `DELETE`, or `ALL` (an empty or missing list also means all). Verbs are uppercase:
+    `VerbSet.UnmarshalJSON` (model/permission/verbs.go) refuses any other, and the install
+    fails. `ALL` anywhere in the list makes it skip the check of the other verbs.
     """,
 )
 UNKNOWN_PERMISSION_KEY = define(
@@ -69,14 +75,18 @@ UNKNOWN_PERMISSION_KEY = define(
 
 
 def check_permissions(doc: Document) -> Findings:
-    # Go decodes every member spelt `permissions` in any case, one after the other: a bad
-    # rule in an earlier one fails the install although a later one replaces it.
-    for key, permissions in go_members(doc.data, "permissions"):
+    # Go decodes every member spelt `permissions` in any case, one after the other: a
+    # decode error in an earlier one fails the install, but the last one replaces the set
+    # (permission.Set.UnmarshalJSON), so only its doctypes are checked.
+    members = go_members(doc.data, "permissions")
+    for i, (key, permissions) in enumerate(members):
         if isinstance(permissions, dict):  # else M001
-            yield from _permission_rules(doc, key, permissions)
+            yield from _permission_rules(doc, key, permissions, last=i == len(members) - 1)
 
 
-def _permission_rules(doc: Document, key: str, permissions: dict[str, Any]) -> Findings:
+def _permission_rules(
+    doc: Document, key: str, permissions: dict[str, Any], last: bool
+) -> Findings:
     for name, rule in permissions.items():
         pointer = doc.at(key, name)
         if not isinstance(rule, dict):
@@ -86,14 +96,17 @@ def _permission_rules(doc: Document, key: str, permissions: dict[str, Any]) -> F
                 'e.g. {"type": "io.cozy.files"}',
             )
             continue
-        yield from _permission(doc, pointer, name, rule)
+        yield from _permission(doc, pointer, name, rule, last)
 
 
-def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) -> Findings:
+def _permission(
+    doc: Document, pointer: str, name: str, rule: dict[str, Any], last: bool
+) -> Findings:
     doctype = go_member(rule, "type")
-    if doctype is None:
+    if doctype is None and last:
         yield Finding(
-            INVALID_PERMISSION, pointer, f'permission {name!r} has no "type"',
+            INVALID_PERMISSION, pointer,
+            f'permission {name!r} has no "type": CheckDoctypeName("") fails the install',
             'add the doctype it grants, e.g. "type": "io.cozy.files"',
         )
     for key, value in go_members(rule, "type"):
@@ -103,6 +116,8 @@ def _permission(doc: Document, pointer: str, name: str, rule: dict[str, Any]) ->
                 f'"type" must be a doctype string, not {type_name(value)}',
             )
             continue
+        if not last or (key, value) != doctype:
+            continue  # replaced: the stack checks the doctype it ends up with only
         problem = doctype_problem(value)
         if problem is not None:
             yield Finding(
@@ -146,16 +161,19 @@ def _permission_list(pointer: str, field: str, key: str, value: Any) -> Findings
             f'e.g. {js(field)}: [{js(value)}]' if isinstance(value, str) else None,
         )
         return
+    # VerbSet.UnmarshalJSON: ALL anywhere skips the check of the other verbs.
+    all_verbs = field == "verbs" and "ALL" in value
     for i, item in enumerate(value):
         if not isinstance(item, str):
             yield Finding(
                 INVALID_PERMISSION, f"{field_pointer}/{i}",
                 f'"{key}" items must be strings, not {type_name(item)}', at_value=True,
             )
-        elif field == "verbs" and item not in spec.PERMISSION_VERBS:
+        elif field == "verbs" and not all_verbs and item not in spec.PERMISSION_VERBS:
             yield Finding(
                 INVALID_VERB, f"{field_pointer}/{i}",
-                f"{item!r} is not a permission verb ({', '.join(spec.PERMISSION_VERBS)})",
+                f"{item!r} is not a permission verb ({', '.join(spec.PERMISSION_VERBS)}): "
+                "the install fails",
                 did_you_mean(item, spec.PERMISSION_VERBS), at_value=True,
             )
 
