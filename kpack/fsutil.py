@@ -46,11 +46,14 @@ def file_id(path: str | os.PathLike[str], follow: bool = True) -> FileId | None:
 
 
 def write_file(
-    path: Path, data: bytes, inputs: Collection[FileId] = (), mode: int | None = None
+    path: Path, data: bytes, inputs: Collection[FileId] = (), mode: int | None = None,
+    owner: tuple[int, int] | None = None,
 ) -> None:
     """Write `data` to `path` safely (see the module's doc); raise OSError on failure.
 
-    `mode`: the new file's permission bits (default: an existing file's, else 0o644)."""
+    `mode`: the new file's permission bits (default: an existing file's, else 0o644).
+    `owner`: the (uid, gid) the new file must have (`--fix` keeps the fixed file's); a
+    WriteError, nothing written, when the system does not let kpack give them."""
     path = Path(path)
     if not str(path):
         raise WriteError("empty path", errno.ENOENT)
@@ -74,7 +77,7 @@ def write_file(
     if st is None or stat.S_ISREG(st.st_mode):
         if mode is None:
             mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
-        _write_atomic(path, data, mode)
+        _write_atomic(path, data, mode, owner)
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
         _write_direct(path, data)
     elif stat.S_ISDIR(st.st_mode):
@@ -141,7 +144,9 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+def _write_atomic(
+    path: Path, data: bytes, mode: int, owner: tuple[int, int] | None = None
+) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     created = make_parents(directory)
     temp: str | None = None
@@ -151,7 +156,9 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+            if owner is not None:
+                _give(handle.fileno(), owner)
+        os.chmod(temp, mode)  # after the owner: a chown clears the set-id bits
         os.replace(temp, path)
         temp = None
         sync_folder(directory)
@@ -161,6 +168,18 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
                 os.unlink(temp)
         remove_created(created)
         raise
+
+
+def _give(fd: int, owner: tuple[int, int]) -> None:
+    st = os.fstat(fd)
+    if (st.st_uid, st.st_gid) == owner:
+        return
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError:
+        raise WriteError(
+            "is owned by another user or group, which kpack cannot keep on a new file"
+        ) from None
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:

@@ -132,7 +132,8 @@ def _check_paths(
     from kpack.commands.fix import fix_and_check, report_fixes
 
     done, checked = fix_and_check(
-        configured, request.jobs, request.unsafe_fixes, request.diff, context
+        configured, request.jobs, request.unsafe_fixes, request.diff, context,
+        report=not request.fix_only,
     )
     if request.diff or request.fix_only:
         return ExitStatus(report_fixes(done, request.diff, request.exit_non_zero_on_fix))

@@ -152,7 +152,7 @@ def assert_fixed(name: str, before: bytes, expected: bytes) -> None:
     after, count = fix_bytes(check, before, unsafe_fixes=False)
     assert after == expected, (before, after, expected)
     assert (count > 0) == (before != expected)
-    source, diagnostics = check.check(after)
+    source, _, diagnostics = check.check(after)
     assert source.readable
     assert not [d for d in diagnostics if d.code in SYNTAX_CODES]
     # The fixed findings are gone: nothing left that --fix would repair.
@@ -254,6 +254,6 @@ def test_manifest_key_case_fix_keeps_everything_else(found: list[Member], layout
     before = render_json(found, layout, fixed=False)
     after, _ = fix_bytes(check, before, unsafe_fixes=False)
     assert after == render_json(found, layout, fixed=True)
-    _, diagnostics = check.check(after)
+    diagnostics = check.check(after).diagnostics
     assert choose(diagnostics, False, set()) == []
     assert fix_bytes(check, after, unsafe_fixes=False) == (after, 0)
