@@ -101,8 +101,8 @@ def _fits(source: SourceFile, change: RenameKey | SetValue) -> bool:
         return isinstance(change, SetValue) and isinstance(parent, list)
     if isinstance(change, RenameKey):
         value = parent.get(last, _MISSING)
-        if value is _MISSING:
-            return False
+        if value is _MISSING or _duplicated(source, change.pointer):
+            return False  # the data holds the last of several members: which one?
         folded = go_fold(change.key)
         if any(key != last and go_fold(str(key)) == folded for key in parent):
             return False  # two members for one field: the stack would read another one
@@ -166,6 +166,19 @@ def _at(data: Any, tokens: list[str]) -> Any:
         else:
             return _MISSING
     return data
+
+
+# Per source: the pointers of the keys written more than once in their object.
+_DUPLICATED: weakref.WeakKeyDictionary[SourceFile, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _duplicated(source: SourceFile, pointer: str) -> bool:
+    if not source.has_duplicates:
+        return False
+    found = _DUPLICATED.get(source)
+    if found is None:
+        found = _DUPLICATED[source] = frozenset(d.pointer for d in source.index.iter_duplicates())
+    return pointer in found
 
 
 # -- YAML that aliases share -------------------------------------------------------------------
