@@ -258,18 +258,6 @@ def test_a_key_with_several_candidates_is_not_renamed(
     assert path.read_text() == '{"_id": "x", "redirect_uri": "https://a/"}'
 
 
-def test_fix_through_a_symbolic_link_keeps_the_link(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    target = copy_case("a003-token-mode-json", tmp_path)
-    (tmp_path / "linked").mkdir()
-    link = tmp_path / "linked" / "account-type.json"
-    link.symlink_to(target)
-    run(capsys, "--fix", str(link))
-    assert link.is_symlink()
-    assert target.read_bytes() == case_file("a003-token-mode-json", "after").read_bytes()
-
-
 def test_fix_keeps_the_file_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = copy_case("a003-token-mode-json", tmp_path)
     path.chmod(0o600)
