@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from kpack.fix.apply import fix_file
 
 if TYPE_CHECKING:
-    from kpack.check import CheckedRun
+    from kpack.check import CheckedRun, FileResult
     from kpack.config import Settings
     from kpack.diagnostics import Diagnostic
     from kpack.load.discover import FileToCheck
@@ -40,9 +40,10 @@ def fix_and_check(
     for d in first.diagnostics:
         found.setdefault(d.file, []).append(d)
     fixable = {name for name, ds in found.items() if any(applies(d.fix, unsafe_fixes) for d in ds)}
+    written: dict[str, FileResult] = {}
     done = run_fixes(
         [(s, f) for s, f in listed if f.display in fixable and f.real not in context],
-        unsafe_fixes, diff, found,
+        unsafe_fixes, diff, found, written,
     )
     hidden = 0 if unsafe_fixes else sum(
         applies(d.fix, True) and not applies(d.fix, False) for d in first.diagnostics
@@ -50,7 +51,9 @@ def fix_and_check(
     done = done._replace(hidden=hidden)
     if diff or not report or not done.changed:
         return done, first
-    return done, check_files(iter(listed), jobs, context)
+    # The files written were checked by their last pass: only the others are read again
+    # (the rules across files need them all).
+    return done, check_files(iter(listed), jobs, context, known=written)
 
 
 class FixRun(NamedTuple):
@@ -63,9 +66,11 @@ class FixRun(NamedTuple):
 def run_fixes(
     configured: Iterable[tuple[Settings, FileToCheck]], unsafe_fixes: bool, diff: bool,
     found: Mapping[str, list[Diagnostic]] | None = None,
+    written: dict[str, FileResult] | None = None,
 ) -> FixRun:
     """Fix every file (or print the diff of what would change, with `diff`). `found`: the
-    findings of a check just made, by file, which spare each file its first check."""
+    findings of a check just made, by file, which spare each file its first check.
+    `written`: filled with the check of each file written (by real path)."""
     from kpack.escape import printable
     from kpack.fix.diff import unified_diff
     from kpack.fix.write import refusal, write_fixed
@@ -90,6 +95,8 @@ def run_fixes(
                 print(f"kpack: warning: {printable(problem)}", file=sys.stderr)
                 failed += 1
                 continue
+            if written is not None and result.checked is not None:
+                written[file.real] = result.checked
         fixed += result.fixes
         changed += 1
     sys.stdout.flush()

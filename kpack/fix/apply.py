@@ -25,6 +25,7 @@ from kpack.fix.verify import SYNTAX_CODES, Checked, fix_document, suspects
 from kpack.fixes import Edit, Fix, RenameKey, applies
 
 if TYPE_CHECKING:
+    from kpack.check import FileResult
     from kpack.config import Settings
     from kpack.load.discover import FileToCheck
 
@@ -42,6 +43,7 @@ class FileFix(NamedTuple):
     original: bytes
     fixed: bytes
     fixes: int  # how many findings the applied fixes repaired
+    checked: FileResult | None = None  # the first pass of `kpack check` on `fixed`
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -146,15 +148,21 @@ class Checker:
         return Checked(source, frozenset(d.pointer for d in documents), diagnostics)
 
     def check(self, raw: bytes) -> Checked:
-        from kpack.check import check_source
+        """What `kpack.check.check_file` makes of the file, were `raw` its bytes."""
+        from kpack.check import FileResult, check_source, reduced
         from kpack.load.source import load_bytes
         from kpack.options import CheckOptions
 
         file = self.file
         source = load_bytes(file.path, file.display, file.kind, raw)
         documents, diagnostics = check_source(source, CheckOptions(target=self.settings.target))
+        result = FileResult(
+            diagnostics, source.text if documents else "",
+            [(d.pointer, reduced(d).data) for d in documents],
+        )
         return Checked(
-            source, frozenset(d.pointer for d in documents), self.settings.apply(diagnostics)
+            source, frozenset(d.pointer for d in documents), self.settings.apply(diagnostics),
+            result,
         )
 
 
@@ -165,6 +173,7 @@ def decode(raw: bytes) -> str:
 class Fixed(NamedTuple):
     fixed: bytes
     fixes: int  # findings repaired
+    checked: FileResult | None = None  # `fixed` checked (when a pass changed the file)
 
 
 def fix_bytes(
@@ -173,6 +182,7 @@ def fix_bytes(
     """The file's bytes after every pass. `first`: the check of `raw`, if made already."""
     current, count = raw, 0
     state = checker.check(raw) if first is None else first
+    checked = None
     dropped: set[tuple[Edit, ...]] = set()
     alone: set[str] = set()  # documents whose fixes are tried one at a time
     for _ in range(MAX_CHECKS):
@@ -188,13 +198,13 @@ def fix_bytes(
         after = checker.check(edited)
         failed = suspects(state, after, chosen)
         if not failed:
-            current, state, count = edited, after, count + len(chosen)
+            current, state, checked, count = edited, after, after.result, count + len(chosen)
             continue
         for fix in chosen:
             if fix_document(fix, state.documents) in failed & alone:
                 dropped.add(fix.edits)  # tried by itself, and failed
         alone |= failed
-    return Fixed(current, count)
+    return Fixed(current, count, checked)
 
 
 def fix_file(
@@ -211,5 +221,5 @@ def fix_file(
         return None
     checker = Checker(file, settings)
     first = None if diagnostics is None else checker.load(raw, diagnostics)
-    fixed, count = fix_bytes(checker, raw, unsafe_fixes, first)
-    return FileFix(file, raw, fixed, count)
+    fixed, count, checked = fix_bytes(checker, raw, unsafe_fixes, first)
+    return FileFix(file, raw, fixed, count, checked)

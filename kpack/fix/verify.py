@@ -27,6 +27,7 @@ from kpack.diagnostics import Diagnostic, escape_pointer_token, split_pointer
 from kpack.fixes import Edit, Fix, RenameKey
 
 if TYPE_CHECKING:
+    from kpack.check import FileResult
     from kpack.load.source import SourceFile
 
 # Findings that mean the file could not be (fully) parsed.
@@ -44,6 +45,9 @@ class Checked(NamedTuple):
     source: SourceFile
     documents: frozenset[str]  # the pointers of its documents
     diagnostics: list[Diagnostic]  # the settings applied
+    # What `kpack check`'s first pass keeps of the file (None when the findings came from
+    # elsewhere): the report after `--fix` uses it instead of checking the file again.
+    result: FileResult | None = None
 
 
 def document_of(pointer: str | None, documents: Collection[str]) -> str:

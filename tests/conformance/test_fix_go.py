@@ -115,18 +115,19 @@ def _go_value(field: str, value: Any) -> Any:
     if value is None:
         return _zero(field)
     if field == "extras" and isinstance(value, dict):
-        return {k: "" if v is None else v for k, v in value.items()}
+        return _numbers({k: "" if v is None else v for k, v in value.items()})
     return _numbers(value)
 
 
 def _numbers(value: Any) -> Any:
+    """A JSON value as Go holds it: numbers float64, objects as maps (no order)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, list):
         return [_numbers(v) for v in value]
-    return {k: _numbers(v) for k, v in value.items()}
+    return {k: _numbers(value[k]) for k in sorted(value)}
 
 
 def _target(fix: Fix) -> tuple[str | None, str]:

@@ -173,7 +173,7 @@ def test_fixes_that_fail_verification_are_dropped_document_by_document(
     ]
     raw = json.dumps(docs, indent=1).encode()
     counting = CountingChecker("account-types.json", "account-type")
-    fixed, count = fix_bytes(counting, raw, unsafe_fixes=False)  # type: ignore[arg-type]
+    fixed, count, _ = fix_bytes(counting, raw, unsafe_fixes=False)  # type: ignore[arg-type]
     assert count == 300
     assert json.loads(fixed) == [{**d, "token_mode": "basic"} for d in docs]
     # The first check; the pass (rejected in 200 documents); the retry, one fix in each
@@ -191,7 +191,7 @@ def test_a_bad_fix_costs_its_document_not_the_others(monkeypatch: pytest.MonkeyP
             {**BASE, "_id": "good", "token_mode": "Basic", "grantMode": "secret"}]
     del docs[1]["grant_mode"]
     counting = CountingChecker("account-types.json", "account-type")
-    fixed, _ = fix_bytes(counting, json.dumps(docs).encode(), unsafe_fixes=False)  # type: ignore[arg-type]
+    fixed, _, _ = fix_bytes(counting, json.dumps(docs).encode(), unsafe_fixes=False)  # type: ignore[arg-type]
     bad, good = json.loads(fixed)
     assert bad == {**docs[0], "token_mode": "get"}  # the rename dropped, the rest fixed
     expected = json.dumps(docs[1]).replace('"Basic"', '"basic"').replace('"grantMode"',
