@@ -274,7 +274,7 @@ def test_a_file_changed_meanwhile_is_left_alone(
     path = copy_case("a003-token-mode-json", tmp_path)
     real_fix_bytes = apply.fix_bytes
 
-    def editor_saves_meanwhile(*args: object, **kwargs: object) -> tuple[bytes, int]:
+    def editor_saves_meanwhile(*args: object, **kwargs: object) -> apply.Fixed:
         result = real_fix_bytes(*args, **kwargs)  # type: ignore[arg-type]
         path.write_text('{"_id": "edited"}')  # an editor saves while kpack works
         return result
