@@ -3,7 +3,7 @@
 - A regular file (or a new path) is written atomically: a temporary file in the same
   folder, flushed and fsync'ed, then renamed onto the path (the folder is synced too).
   A reader sees the old content or the new one, never half a file; an existing file keeps
-  its permission bits. Missing parent folders are created (as eslint does), and removed
+  its permission bits (and, for `--fix`, its owner and group: `owner`). Missing parent folders are created (as eslint does), and removed
   again when the write fails.
 - A character device or a FIFO (`/dev/stdout`, a named pipe, a terminal) is written
   directly: never renamed over, never replaced by a regular file.
@@ -172,7 +172,7 @@ def _write_atomic(
 
 def _give(fd: int, owner: tuple[int, int]) -> None:
     st = os.fstat(fd)
-    if (st.st_uid, st.st_gid) == owner:
+    if (st.st_uid, st.st_gid) == owner or not hasattr(os, "fchown"):  # Windows: no owners
         return
     try:
         os.fchown(fd, *owner)
