@@ -217,3 +217,36 @@ def test_the_check_and_fix_agree_on_the_issue_shape(
     assert capsys.readouterr().err == f"Fixed {offered} findings in 1 file.\n"
     _, out, _ = run(capsys, str(path))
     assert fixable(out) == []
+
+
+def test_the_report_after_fix_reuses_the_last_pass_and_is_a_fresh_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files `--fix` wrote are not read again for the report (their last pass checked
+    them); the others are, for the rules across files. The report is the same as a fresh
+    `kpack check` of the fixed files."""
+    import shutil
+
+    import kpack.check
+    from tests.helpers import REPO
+
+    seed = tmp_path / "seed"
+    shutil.copytree(REPO / "examples" / "seed-mistakes", seed)
+    (seed / "manifest.konnector").write_text('{"slug": "Bad_Slug"}')  # nothing to fix
+    read: list[str] = []
+    real_check_file = kpack.check.check_file
+
+    def counting(file: Any, options: Any) -> Any:
+        read.append(file.path.name)
+        return real_check_file(file, options)
+
+    monkeypatch.setattr(kpack.check, "check_file", counting)
+    _, out, _ = run(capsys, "--fix", str(seed))
+    assert "Fixed 2 findings. Found " in out
+    written = {"account-types.json", "konnector-dev-config.json"}
+    assert {name: read.count(name) for name in read} == {
+        **dict.fromkeys(written, 1), "manifest.konnector": 2
+    }
+    monkeypatch.undo()
+    _, fresh, _ = run(capsys, str(seed))
+    assert out.replace("Fixed 2 findings. ", "", 1) == fresh
