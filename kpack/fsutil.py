@@ -3,8 +3,8 @@
 - A regular file (or a new path) is written atomically: a temporary file in the same
   folder, flushed and fsync'ed, then renamed onto the path (the folder is synced too).
   A reader sees the old content or the new one, never half a file; an existing file keeps
-  its permission bits (and, for `--fix`, its owner and group: `owner`). Missing parent folders are created (as eslint does), and removed
-  again when the write fails.
+  its permission bits (and, for `--fix`, its owner and group: `owner`). Missing parent
+  folders are created (as eslint does), and removed again when the write fails.
 - A character device or a FIFO (`/dev/stdout`, a named pipe, a terminal) is written
   directly: never renamed over, never replaced by a regular file.
 - Refused, with one line and nothing touched: a path that is one of the command's inputs
