@@ -280,7 +280,7 @@ class CheckedRun(NamedTuple):
 
 def check_files(
     configured: Iterable[tuple[Settings, FileToCheck]], jobs: int = 0,
-    context: Container[str] = (),
+    context: Container[str] = (), known: Mapping[str, FileResult] | None = None,
 ) -> CheckedRun:
     """Check files as they come (discovery may still be walking), each with its settings.
 
@@ -293,6 +293,9 @@ def check_files(
     (the connector's other files when only some were given, as pre-commit does). Their
     own findings are not reported, nor the run findings they give without the given
     files; the run findings the given files bring (on any file) are.
+
+    `known`: first-pass results already made, by real path (`--fix` checked the files it
+    wrote): those files are not read again.
     """
     seen: list[tuple[Settings, FileToCheck]] = []
     # One options object per settings: sent to workers, each is pickled once per chunk.
@@ -301,12 +304,18 @@ def check_files(
     def tasks() -> Iterator[Task]:
         for settings, file in configured:
             seen.append((settings, file))
+            if known and file.real in known:
+                continue
             options = options_of.get(id(settings))
             if options is None:
                 options = options_of[id(settings)] = CheckOptions(target=settings.target)
             yield file, options
 
-    results = first_pass(tasks(), jobs)
+    checked_now = iter(first_pass(tasks(), jobs))
+    results = [
+        known[file.real] if known and file.real in known else next(checked_now)
+        for _, file in seen
+    ]
     groups: dict[int, tuple[Settings, list[tuple[FileToCheck, FileResult]]]] = {}
     for (settings, file), result in zip(seen, results, strict=True):
         groups.setdefault(id(settings), (settings, []))[1].append((file, result))

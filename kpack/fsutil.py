@@ -19,8 +19,8 @@ Writing:
 - A regular file (or a new path) is written atomically: a temporary file in the same
   folder, flushed and fsync'ed, then renamed onto the path (the folder is synced too).
   A reader sees the old content or the new one, never half a file; an existing file keeps
-  its permission bits. Missing parent folders are created (as eslint does), and removed
-  again when the write fails.
+  its permission bits (and, for `--fix`, its owner and group: `owner`). Missing parent
+  folders are created (as eslint does), and removed again when the write fails.
 - A character device or a FIFO (`/dev/stdout`, a named pipe, a terminal) is written
   directly: never renamed over, never replaced by a regular file.
 - Refused, with one line and nothing touched: a path that is one of the command's inputs
@@ -163,11 +163,14 @@ def file_id(path: str | os.PathLike[str], follow: bool = True) -> FileId | None:
 
 
 def write_file(
-    path: Path, data: bytes, inputs: Collection[FileId] = (), mode: int | None = None
+    path: Path, data: bytes, inputs: Collection[FileId] = (), mode: int | None = None,
+    owner: tuple[int, int] | None = None,
 ) -> None:
     """Write `data` to `path` safely (see the module's doc); raise OSError on failure.
 
-    `mode`: the new file's permission bits (default: an existing file's, else 0o644)."""
+    `mode`: the new file's permission bits (default: an existing file's, else 0o644).
+    `owner`: the (uid, gid) the new file must have (`--fix` keeps the fixed file's); a
+    WriteError, nothing written, when the system does not let kpack give them."""
     path = Path(path)
     if not str(path):
         raise WriteError("empty path", errno.ENOENT)
@@ -191,7 +194,7 @@ def write_file(
     if st is None or stat.S_ISREG(st.st_mode):
         if mode is None:
             mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
-        _write_atomic(path, data, mode)
+        _write_atomic(path, data, mode, owner)
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
         _write_direct(path, data)
     elif stat.S_ISDIR(st.st_mode):
@@ -258,7 +261,9 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+def _write_atomic(
+    path: Path, data: bytes, mode: int, owner: tuple[int, int] | None = None
+) -> None:
     import tempfile  # lazily: `kpack check` reads through this module and writes nothing
 
     directory = path.parent if str(path.parent) else Path(".")
@@ -270,7 +275,9 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+            if owner is not None:
+                _give(handle.fileno(), owner)
+        os.chmod(temp, mode)  # after the owner: a chown clears the set-id bits
         os.replace(temp, path)
         temp = None
         sync_folder(directory)
@@ -280,6 +287,18 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
                 os.unlink(temp)
         remove_created(created)
         raise
+
+
+def _give(fd: int, owner: tuple[int, int]) -> None:
+    st = os.fstat(fd)
+    if (st.st_uid, st.st_gid) == owner or not hasattr(os, "fchown"):  # Windows: no owners
+        return
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError:
+        raise WriteError(
+            "is owned by another user or group, which kpack cannot keep on a new file"
+        ) from None
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:

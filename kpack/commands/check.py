@@ -221,7 +221,8 @@ def _check_paths(
     from kpack.commands.fix import fix_and_check, report_fixes
 
     done, checked = fix_and_check(
-        configured, request.jobs, request.unsafe_fixes, request.diff, context
+        configured, request.jobs, request.unsafe_fixes, request.diff, context,
+        report=not request.fix_only,
     )
     if request.diff or request.fix_only:
         quiet = request.quiet or request.silent

@@ -7,23 +7,25 @@ what is left with the usual check.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, NamedTuple
 
-from kpack.fix.apply import fix_file, unified_diff, write_fixed
+from kpack.fix.apply import fix_file
 
 if TYPE_CHECKING:
-    from kpack.check import CheckedRun
+    from kpack.check import CheckedRun, FileResult
     from kpack.config import Settings
+    from kpack.diagnostics import Diagnostic
     from kpack.load.discover import FileToCheck
 
 
 def fix_and_check(
     configured: Iterable[tuple[Settings, FileToCheck]], jobs: int, unsafe_fixes: bool,
-    diff: bool, context: AbstractSet[str] = frozenset(),
+    diff: bool, context: AbstractSet[str] = frozenset(), report: bool = True,
 ) -> tuple[FixRun, CheckedRun]:
-    """Check, fix the files with a fix to apply, and check again if any changed.
+    """Check, fix the files with a fix to apply, and check again if any changed (and
+    `report`: the findings that are left are wanted; not for --diff and --fix-only).
 
     A file whose check offers no fix cannot get one from fixing others (fixes are per
     file), so only those files go through the passes: `--fix` on a clean tree costs one
@@ -34,18 +36,24 @@ def fix_and_check(
 
     listed = list(configured)
     first = check_files(iter(listed), jobs, context)
-    fixable = {d.file for d in first.diagnostics if applies(d.fix, unsafe_fixes)}
+    found: dict[str, list[Diagnostic]] = {}
+    for d in first.diagnostics:
+        found.setdefault(d.file, []).append(d)
+    fixable = {name for name, ds in found.items() if any(applies(d.fix, unsafe_fixes) for d in ds)}
+    written: dict[str, FileResult] = {}
     done = run_fixes(
         [(s, f) for s, f in listed if f.display in fixable and f.real not in context],
-        unsafe_fixes, diff,
+        unsafe_fixes, diff, found, written,
     )
     hidden = 0 if unsafe_fixes else sum(
         applies(d.fix, True) and not applies(d.fix, False) for d in first.diagnostics
     )
     done = done._replace(hidden=hidden)
-    if diff or not done.changed:
+    if diff or not report or not done.changed:
         return done, first
-    return done, check_files(iter(listed), jobs, context)
+    # The files written were checked by their last pass: only the others are read again
+    # (the rules across files need them all).
+    return done, check_files(iter(listed), jobs, context, known=written)
 
 
 class FixRun(NamedTuple):
@@ -56,12 +64,27 @@ class FixRun(NamedTuple):
 
 
 def run_fixes(
-    configured: Iterable[tuple[Settings, FileToCheck]], unsafe_fixes: bool, diff: bool
+    configured: Iterable[tuple[Settings, FileToCheck]], unsafe_fixes: bool, diff: bool,
+    found: Mapping[str, list[Diagnostic]] | None = None,
+    written: dict[str, FileResult] | None = None,
 ) -> FixRun:
-    """Fix every file (or print the diff of what would change, with `diff`)."""
+    """Fix every file (or print the diff of what would change, with `diff`). `found`: the
+    findings of a check just made, by file, which spare each file its first check.
+    `written`: filled with the check of each file written (by real path)."""
+    from kpack.escape import printable
+    from kpack.fix.diff import unified_diff
+    from kpack.fix.write import refusal, write_fixed
+
     fixed = changed = failed = 0
     for settings, file in configured:
-        result = fix_file(file, settings, unsafe_fixes)
+        problem = refusal(file)
+        if problem is not None:  # a link, several hard links: --fix would not write it
+            print(f"kpack: warning: {printable(f'cannot fix {file.display}: {problem}')}",
+                  file=sys.stderr)
+            failed += 1
+            continue
+        known = None if found is None else found.get(file.display, [])
+        result = fix_file(file, settings, unsafe_fixes, known)
         if result is None or result.fixed == result.original:
             continue
         if diff:
@@ -69,9 +92,11 @@ def run_fixes(
         else:
             problem = write_fixed(result)
             if problem is not None:
-                print(f"kpack: warning: {problem}", file=sys.stderr)
+                print(f"kpack: warning: {printable(problem)}", file=sys.stderr)
                 failed += 1
                 continue
+            if written is not None and result.checked is not None:
+                written[file.real] = result.checked
         fixed += result.fixes
         changed += 1
     sys.stdout.flush()

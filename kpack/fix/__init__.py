@@ -1,6 +1,8 @@
 """`kpack check --fix`: repairs that rules attach to their findings, applied to the text.
 
-`model` holds the light types every finding may carry (imported by `kpack.diagnostics`);
-`resolve` turns a rule's repair, written against JSON pointers, into text edits of the
-file; `apply` runs the passes over a file and writes it back.
+The fix model (`Fix`, `Edit`, `RenameKey`, `SetValue`) is `kpack.fixes`, and
+`kpack.load.resolve` turns a rule's repair into text edits, when it can prove them safe.
+Here: `apply` runs the passes over a file, `verify` proves each pass did what its fixes
+promised and nothing else, `write` reads the file and writes it back by kpack's writer
+rules, `diff` shows what `--diff` would change, escaped and with secrets masked.
 """

@@ -1,41 +1,41 @@
-"""Apply fixes to a file: passes until nothing changes, each one verified, then one write.
+"""Apply fixes to a file: passes until nothing changes, each one verified by one check.
 
-A pass checks the file's current text (the same rules and settings as `kpack check`), takes
-the fixes that apply, leaves out those whose edits overlap one already taken (deferred to
-the next pass, as ruff does), applies the edits from the end of the text to its start and
-checks the result: it must parse to exactly the data the fixes describe, else the fixes are
-tried one by one and those that fail are dropped. A file with a syntax error gets only the
-syntax repairs (a trailing comma, a BOM) until it parses. At most MAX_PASSES passes.
+A pass takes the fixes that the file's last check offers, leaves out those whose edits
+overlap one already taken (deferred to the next pass, as ruff does), applies all the
+edits at once from the end of the text to its start, and checks the result once
+(`kpack.fix.verify`): it must parse to exactly the data the fixes describe and bring no
+new finding. Where it does not, the fixes of the documents at fault are taken back and
+tried one at a time in the next rounds (a bad one is dropped), while the other documents
+go on. So a file costs a check per pass, not a check per fix: a pass of 30,000 fixes is
+one check. A file with a syntax error gets only the syntax repairs (a trailing comma, a
+BOM) until it parses. At most MAX_CHECKS checks a file.
 
-The file is written once, atomically, and only if its bytes are still those the passes
-started from (a file changed meanwhile is left alone).
+The file is written once, by `kpack.fix.write`, only if its bytes are still those the
+passes started from.
 """
 
 from __future__ import annotations
 
 import bisect
-import copy
-import os
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from kpack.diagnostics import Diagnostic, split_pointer
-from kpack.fixes import Change, Edit, Fix, RenameKey, applies
+from kpack.diagnostics import Diagnostic
+from kpack.fix.verify import SYNTAX_CODES, Checked, fix_document, suspects
+from kpack.fixes import Edit, Fix, RenameKey, applies
 
 if TYPE_CHECKING:
+    from kpack.check import FileResult
     from kpack.config import Settings
     from kpack.load.discover import FileToCheck
-    from kpack.load.source import SourceFile
 
-MAX_PASSES = 10
-# When the fixes of a pass fail the check together, this many are tried one by one (the
-# others wait for the next pass): a hostile file must not cost a check per finding.
-MAX_TRIED_ALONE = 20
-
-# Findings that mean the file could not be (fully) parsed, and the fixes that repair them.
-SYNTAX_CODES = frozenset({"L001", "L003", "L004", "L005", "L007", "L008", "L009", "L010"})
+# Checks of one file after its first: a pass each, plus a retry for each round in which
+# some documents' fixes failed. A hostile file cannot cost more.
+MAX_CHECKS = 12
 REPAIR_CODES = frozenset({"L003", "L004"})
+
+__all__ = ["MAX_CHECKS", "SYNTAX_CODES", "Checker", "FileFix", "apply_edits", "choose",
+           "fix_bytes", "fix_file"]
 
 
 class FileFix(NamedTuple):
@@ -43,6 +43,7 @@ class FileFix(NamedTuple):
     original: bytes
     fixed: bytes
     fixes: int  # how many findings the applied fixes repaired
+    checked: FileResult | None = None  # the first pass of `kpack check` on `fixed`
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -81,11 +82,13 @@ class _Taken:
         self.edits.insert(i, edit)
 
 
-def choose(diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[Any]) -> list[Fix]:
+def choose(
+    diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[tuple[Edit, ...]]
+) -> list[Fix]:
     """The fixes of one pass: applicable, not dropped, not overlapping (first wins)."""
     fixes = [
         d.fix for d in diagnostics
-        if d.fix is not None and applies(d.fix, unsafe_fixes) and _key(d.fix) not in dropped
+        if d.fix is not None and applies(d.fix, unsafe_fixes) and d.fix.edits not in dropped
     ]
     if any(d.code in SYNTAX_CODES for d in diagnostics):
         syntax = {id(d.fix) for d in diagnostics if d.code in REPAIR_CODES}
@@ -112,49 +115,19 @@ def choose(diagnostics: list[Diagnostic], unsafe_fixes: bool, dropped: set[Any])
     return chosen
 
 
-def _key(fix: Fix) -> tuple[Edit, ...]:
-    return fix.edits
-
-
-class _Conflict(Exception):
-    pass
-
-
-def expected_data(data: Any, fixes: Iterable[Fix]) -> Any:
-    """`data` as the fixes' changes describe it (raises _Conflict if they collide)."""
-    result = copy.deepcopy(data)
-    changes: list[Change] = []
-    for fix in fixes:  # the same repair found by two findings counts once
-        changes.extend(c for c in fix.changes if c not in changes)
-    # Values first, then renames from the deepest: every pointer still names what it did.
-    ordered = sorted(changes, key=lambda c: (isinstance(c, RenameKey), -c.pointer.count("/")))
-    for change in ordered:
-        *parents, last = split_pointer(change.pointer)
-        container = result
-        for token in parents:
-            container = container[int(token)] if isinstance(container, list) else container[token]
-        if isinstance(change, RenameKey):
-            if not isinstance(container, dict) or change.key in container:
-                raise _Conflict(change.pointer)
-            items = [(change.key if k == last else k, v) for k, v in container.items()]
-            container.clear()
-            container.update(items)
-        elif isinstance(container, list):
-            container[int(last)] = change.value
-        else:
-            container[last] = change.value
-    return result
-
-
-def same(a: Any, b: Any) -> bool:
-    """JSON equality, types included (1, 1.0 and True are three values)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+def _one_each(fixes: list[Fix], alone: set[str], documents: frozenset[str]) -> list[Fix]:
+    """`fixes`, but only the first repair of each document in `alone` (its fixes failed
+    together: now each is tried by itself)."""
+    if not alone:
+        return fixes
+    first: dict[str, tuple[Edit, ...]] = {}
+    kept = []
+    for fix in fixes:
+        document = fix_document(fix, documents)
+        if document in alone and first.setdefault(document, fix.edits) != fix.edits:
+            continue
+        kept.append(fix)
+    return kept
 
 
 class Checker:
@@ -164,40 +137,57 @@ class Checker:
         self.file = file
         self.settings = settings
 
-    def check(self, raw: bytes) -> tuple[SourceFile, list[Diagnostic]]:
-        from kpack.check import check_source
+    def load(self, raw: bytes, diagnostics: list[Diagnostic]) -> Checked:
+        """`raw` parsed, with the findings a check of it made before (no rule runs)."""
+        from kpack.documents import split_documents
+        from kpack.load.source import load_bytes
+
+        file = self.file
+        source = load_bytes(file.path, file.display, file.kind, raw)
+        documents = split_documents(source) if source.readable else []
+        return Checked(source, frozenset(d.pointer for d in documents), diagnostics)
+
+    def check(self, raw: bytes) -> Checked:
+        """What `kpack.check.check_file` makes of the file, were `raw` its bytes."""
+        from kpack.check import FileResult, check_source, reduced
         from kpack.load.source import load_bytes
         from kpack.options import CheckOptions
 
         file = self.file
         source = load_bytes(file.path, file.display, file.kind, raw)
-        _, diagnostics = check_source(source, CheckOptions(target=self.settings.target))
-        return source, self.settings.apply(diagnostics)
-
-
-def _verified(checker: Checker, before: SourceFile, fixes: list[Fix], raw: bytes) -> bool:
-    after, diagnostics = checker.check(raw)
-    if not before.readable:  # only syntax repairs: the file must not get worse
-        return True
-    if not after.readable or any(d.code in SYNTAX_CODES for d in diagnostics):
-        return False
-    try:
-        return same(after.data, expected_data(before.data, fixes))
-    except (_Conflict, KeyError, IndexError, ValueError, TypeError):
-        return False
+        documents, diagnostics = check_source(source, CheckOptions(target=self.settings.target))
+        result = FileResult(
+            diagnostics, source.text if documents else "",
+            [(d.pointer, reduced(d).data) for d in documents],
+        )
+        return Checked(
+            source, frozenset(d.pointer for d in documents), self.settings.apply(diagnostics),
+            result,
+        )
 
 
 def decode(raw: bytes) -> str:
     return raw.decode("utf-8")  # the BOM, if any, stays as the first character
 
 
-def fix_bytes(checker: Checker, raw: bytes, unsafe_fixes: bool) -> tuple[bytes, int]:
-    """The file's bytes after every pass, and how many findings the fixes repaired."""
+class Fixed(NamedTuple):
+    fixed: bytes
+    fixes: int  # findings repaired
+    checked: FileResult | None = None  # `fixed` checked (when a pass changed the file)
+
+
+def fix_bytes(
+    checker: Checker, raw: bytes, unsafe_fixes: bool, first: Checked | None = None
+) -> Fixed:
+    """The file's bytes after every pass. `first`: the check of `raw`, if made already."""
     current, count = raw, 0
-    dropped: set[Any] = set()
-    for _ in range(MAX_PASSES):
-        source, diagnostics = checker.check(current)
-        chosen = choose(diagnostics, unsafe_fixes, dropped)
+    state = checker.check(raw) if first is None else first
+    checked = None
+    dropped: set[tuple[Edit, ...]] = set()
+    alone: set[str] = set()  # documents whose fixes are tried one at a time
+    for _ in range(MAX_CHECKS):
+        chosen = _one_each(choose(state.diagnostics, unsafe_fixes, dropped), alone,
+                           state.documents)
         if not chosen:
             break
         try:
@@ -205,84 +195,31 @@ def fix_bytes(checker: Checker, raw: bytes, unsafe_fixes: bool) -> tuple[bytes, 
         except UnicodeDecodeError:
             break
         edited = apply_edits(text, (e for fix in chosen for e in fix.edits)).encode("utf-8")
-        if not _verified(checker, source, chosen, edited):
-            good = []
-            for fix in chosen[:MAX_TRIED_ALONE]:
-                alone = apply_edits(text, fix.edits).encode("utf-8")
-                if _verified(checker, source, [fix], alone):
-                    good.append(fix)
-                else:
-                    dropped.add(_key(fix))
-            if not good:
-                continue
-            chosen = good
-            edited = apply_edits(text, (e for fix in good for e in fix.edits)).encode("utf-8")
-            if not _verified(checker, source, good, edited):
-                chosen = [f for f in good if f.edits == good[0].edits]  # one, then re-check
-                edited = apply_edits(text, chosen[0].edits).encode("utf-8")
-        current = edited
-        count += len(chosen)
-    return current, count
+        after = checker.check(edited)
+        failed = suspects(state, after, chosen)
+        if not failed:
+            current, state, checked, count = edited, after, after.result, count + len(chosen)
+            continue
+        for fix in chosen:
+            if fix_document(fix, state.documents) in failed & alone:
+                dropped.add(fix.edits)  # tried by itself, and failed
+        alone |= failed
+    return Fixed(current, count, checked)
 
 
-def read_file(file: FileToCheck) -> bytes | None:
-    """The file's bytes, as the loader would read them; None for what it would refuse
-    (not a regular file, such as a FIFO that would block; over its size limit)."""
-    from kpack.diagnostics import Kind
-    from kpack.fsutil import read_file as read_bytes
-    from kpack.load.source import MANIFEST_MAX_BYTES, READ_MAX_BYTES
+def fix_file(
+    file: FileToCheck, settings: Settings, unsafe_fixes: bool,
+    diagnostics: list[Diagnostic] | None = None,
+) -> FileFix | None:
+    """What `--fix` makes of one file (nothing written); None when it cannot be read.
+    `diagnostics`: the file's findings from a check of it just made, which the first pass
+    uses instead of checking it again (the passes verify every edit anyway)."""
+    from kpack.fix.write import read_file
 
-    limit = MANIFEST_MAX_BYTES if file.kind is Kind.MANIFEST else READ_MAX_BYTES
-    try:
-        return read_bytes(file.real, limit)
-    except OSError:
-        return None
-
-
-def fix_file(file: FileToCheck, settings: Settings, unsafe_fixes: bool) -> FileFix | None:
-    """What `--fix` makes of one file (nothing written); None when it cannot be read."""
     raw = read_file(file)
     if raw is None:
         return None
-    fixed, count = fix_bytes(Checker(file, settings), raw, unsafe_fixes)
-    return FileFix(file, raw, fixed, count)
-
-
-def write_fixed(result: FileFix) -> str | None:
-    """Write a fixed file atomically; a message instead when it changed meanwhile."""
-    from kpack.fsutil import atomic_write_bytes
-
-    path = result.file.real  # a link's target: the link itself stays a link
-    if read_file(result.file) != result.original:
-        return f"{result.file.display} changed while kpack was fixing it: left alone"
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-        atomic_write_bytes(Path(path), result.fixed, mode)
-    except OSError as exc:
-        return f"cannot write {result.file.display}: {exc.strerror or exc}"
-    return None
-
-
-def unified_diff(result: FileFix) -> str:
-    import difflib
-
-    name = result.file.display
-    before = _lines(decode_lossy(result.original))
-    after = _lines(decode_lossy(result.fixed))
-    # git's a/ and b/ for a relative path (`git apply` takes the diff); an absolute one
-    # is written as it is.
-    old, new = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
-    lines = difflib.unified_diff(before, after, old, new)
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
-
-
-def _lines(text: str) -> list[str]:
-    """Lines with their ending (`\r\n` kept); only `\n` ends a line, as in git's diff."""
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]
-    return lines if lines[-1] else lines[:-1]
-
-
-def decode_lossy(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
+    checker = Checker(file, settings)
+    first = None if diagnostics is None else checker.load(raw, diagnostics)
+    fixed, count, checked = fix_bytes(checker, raw, unsafe_fixes, first)
+    return FileFix(file, raw, fixed, count, checked)
