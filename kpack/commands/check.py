@@ -184,7 +184,8 @@ def _fix_stdin(
     quiet = request.quiet or request.silent
     if request.diff:
         if changed:
-            from kpack.fix.apply import FileFix, unified_diff
+            from kpack.fix.apply import FileFix
+            from kpack.fix.diff import unified_diff
 
             write_output(unified_diff(FileFix(file, raw, fixed, count)), None)
         return ExitStatus(report_fixes(done, True, request.exit_non_zero_on_fix, quiet))

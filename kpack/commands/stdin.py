@@ -129,5 +129,6 @@ def fix_stdin(
         return first, raw, 0
     from kpack.fix.apply import Checker, fix_bytes
 
-    fixed, count = fix_bytes(Checker(file, settings), raw, unsafe_fixes)
+    result = fix_bytes(Checker(file, settings), raw, unsafe_fixes)
+    fixed, count = result.fixed, result.fixes
     return first, fixed, count if fixed != raw else 0

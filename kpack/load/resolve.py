@@ -209,7 +209,7 @@ def _shared_intervals(source: SourceFile) -> tuple[list[int], list[int]]:
     reached twice."""
     import yaml
 
-    root = source._yaml_root  # the loader's own tree: the one the index was built from
+    root = source.yaml_root  # the loader's own tree: the one the index was built from
     spans: list[tuple[int, int]] = []
     seen: set[int] = set()
     stack = [root] if root is not None else []

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
 import pytest
 
-from kpack.escape import UNSAFE
+from kpack.escape import UNSAFE_PATTERN
 from tests.fix.test_fix_cli import case_file, copy_case, run
 
 CASE = "a003-token-mode-json"
@@ -127,7 +128,8 @@ def test_an_owner_kpack_cannot_keep_is_a_refusal_not_a_change(
 def _unsafe(text: str) -> list[str]:
     """The characters of `text` that could take a terminal over (a diff keeps its tabs and
     its line ends)."""
-    return UNSAFE.findall(text.replace("\n", "").replace("\t", ""))
+    found: list[str] = re.findall(UNSAFE_PATTERN, text.replace("\n", "").replace("\t", ""))
+    return found
 
 
 def test_diff_escapes_file_names_and_contents(
