@@ -107,7 +107,7 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_output_file_in_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Missing parent folders are created, as eslint does (issue 15); under a file: exit 2."""
-    path = write(tmp_path, "manifest.konnector", "{}")
+    path = write(tmp_path, "manifest.konnector", '{"clientSide": "yes"}')  # M001
     report = tmp_path / "no" / "such" / "r.txt"
     code, _, err = run(capsys, "check", str(path), "--output-file", str(report))
     assert code == 1 and "Traceback" not in err

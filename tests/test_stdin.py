@@ -198,7 +198,8 @@ def test_a_usage_error_does_not_wait_for_the_input(
 
 # --- --fix, --fix-only and --diff on the buffer (ruff's `check --fix -`) ---------------
 
-TRAILING_COMMA = b'{\r\n  "slug": "Bad_Slug",\r\n  "type": "konnector",\r\n}\r\n'
+# M002 (a warning for the stack) and M001 (an error) are left once the comma is fixed.
+TRAILING_COMMA = b'{\r\n  "slug": "Bad_Slug",\r\n  "clientSide": "yes",\r\n  "type": "konnector",\r\n}\r\n'
 
 
 def fix_on_disk(
@@ -241,7 +242,7 @@ def test_fix_prints_the_whole_fixed_buffer_and_reports_on_stderr(
         "manifest.konnector",
     )
     assert out == fixed != TRAILING_COMMA  # the CRLF line endings kept, the comma gone
-    assert code == 1  # M002 is left
+    assert code == 1  # M001 and M002 are left
     assert "M002" in err and "L003" not in err
     assert "Fixed 1 finding." in err
     assert not (tmp_path / "manifest.konnector").exists()  # nothing written
@@ -253,7 +254,7 @@ def test_fix_with_nothing_to_fix_prints_the_buffer_as_it_came(
     raw = b'\xef\xbb\xbf{"slug": "Bad_Slug"}'  # a BOM is fixable: ignored here
     code, out, err = fix_stdin(
         monkeypatch, capsys, raw, "--fix", "--stdin-filename", "manifest.konnector",
-        "--select", "M002",
+        "--select", "M002", "--target", "registry",  # M002: an error for the registry
     )
     assert (code, out) == (1, raw)
     assert "M002" in err
