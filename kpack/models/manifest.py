@@ -9,9 +9,9 @@ schema errors: real manifests go outside them.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, create_model
+from pydantic import AfterValidator, ConfigDict, WithJsonSchema, create_model
 
 from kpack import spec
 from kpack.models.base import (
@@ -114,6 +114,17 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+def _refuse_webapp(value: Any) -> Any:
+    if value == "webapp":
+        raise ValueError("a webapp manifest is not a konnector")
+    return value
+
+
+_NotWebapp = Annotated[
+    Any, AfterValidator(_refuse_webapp), WithJsonSchema({"not": {"const": "webapp"}})
+]
+
+
 def _members() -> dict[str, Any]:
     members: dict[str, Any] = {}
     for key, json_type in spec.MANIFEST_TYPED_FIELDS.items():
@@ -123,12 +134,9 @@ def _members() -> dict[str, Any]:
             members[key] = required(key, annotation, description, pattern=spec.SLUG_PATTERN)
         else:
             members[key] = optional(key, annotation, description, nullable=True)
-    # A missing type or the legacy `node` are warnings for the stack; `webapp` or any
-    # other value is refused.
-    manifest_types = (*spec.MANIFEST_TYPES, *spec.LEGACY_MANIFEST_TYPES)
-    members["type"] = optional(
-        "type", one_of(manifest_types), FIELD_DESCRIPTIONS["type"], nullable=True
-    )
+    # cozy-stack reads `type` on its own and ignores a decode error: it refuses only
+    # `webapp` (issue 19; a missing, legacy `node` or other type is a warning).
+    members["type"] = optional("type", _NotWebapp, FIELD_DESCRIPTIONS["type"])
     # `null` is a warning (the home app then sees no OAuth); another non-object an error.
     members["oauth"] = optional("oauth", OAuth, FIELD_DESCRIPTIONS["oauth"], nullable=True)
     return members
