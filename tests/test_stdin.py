@@ -199,7 +199,10 @@ def test_a_usage_error_does_not_wait_for_the_input(
 # --- --fix, --fix-only and --diff on the buffer (ruff's `check --fix -`) ---------------
 
 # M002 (a warning for the stack) and M001 (an error) are left once the comma is fixed.
-TRAILING_COMMA = b'{\r\n  "slug": "Bad_Slug",\r\n  "clientSide": "yes",\r\n  "type": "konnector",\r\n}\r\n'
+TRAILING_COMMA = (
+    b'{\r\n  "slug": "Bad_Slug",\r\n  "clientSide": "yes",\r\n'
+    b'  "type": "konnector",\r\n}\r\n'
+)
 
 
 def fix_on_disk(
