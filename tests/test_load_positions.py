@@ -68,3 +68,25 @@ def test_blanked_trailing_commas_and_comments_are_whitespace() -> None:
 def test_a_text_that_is_not_json_keeps_what_was_indexed() -> None:
     index = index_json('{"a": 1, "b": 2 "c": 3}')
     assert set(index.nodes) == {"", "/a", "/b"}  # the root, left open, spans nothing
+
+
+def test_the_string_pattern_matches_what_the_plain_one_matches() -> None:
+    """The possessive (3.11+) or unrolled (3.10) string pattern of the position index
+    matches exactly what `"(?:[^"\\\\]|\\\\.)*"` matches (issue 18 item 8)."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kpack.load import positions
+
+    plain = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+    ours = re.compile(positions._STRING, re.DOTALL)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet='"\\ab\n\x01u', max_size=30))
+    def agree(text: str) -> None:
+        found, expected = ours.match(text), plain.match(text)
+        assert (found and found.group()) == (expected and expected.group())
+
+    agree()

@@ -63,6 +63,9 @@ def _deep_long_keys() -> str:
 
 
 JSON_SHAPES = {
+    # Issue 18 item 8: a 2 MB string of `\u0001` escapes (the position index's string
+    # pattern kept backtracking state per character: 255 MiB).
+    "escapes-string": '{"slug": "' + "\\u0001" * 349_000 + '"}',
     # The issue's case: a 200 KB key above a 5,000-item array (1 GB before).
     "long-key-over-items": json.dumps({KEY: list(range(5_000))}),
     # A 1 MB file: a 500 KB key above 250,000 items (MemoryError before).

@@ -14,7 +14,7 @@ from kpack import spec
 from kpack.diagnostics import Finding
 from kpack.documents import Document
 from kpack.rulebook import define
-from kpack.rules.common import did_you_mean, js, type_name
+from kpack.rules.common import did_you_mean, js, short, type_name
 from kpack.rules.manifest.typed import E, Findings, K, W, go_member, go_members, severity
 
 INVALID_SLUG = define(
@@ -79,10 +79,14 @@ def check_slug(doc: Document, registry: bool) -> Findings:
         yield Finding(INVALID_SLUG, doc.at(key), '"slug" is empty: the registry refuses it',
                       severity=severity(registry))
     elif not spec.SLUG_RE.match(slug):
-        fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", slug.lower())).strip("-")
+        # A slug is a short name: past 200 characters no suggestion (a 2 MB slug of escapes
+        # made hundreds of MB of pieces) and the message shows its start only.
+        fixed = "" if len(slug) > 200 else (
+            re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", slug.lower())).strip("-")
+        )
         yield Finding(
             INVALID_SLUG, doc.at(key),
-            f"slug {slug!r} does not match {spec.SLUG_PATTERN}: the registry refuses it",
+            f"slug {short(slug)!r} does not match {spec.SLUG_PATTERN}: the registry refuses it",
             f'use lowercase letters, digits and dashes, e.g. "slug": {js(fixed)}' if fixed
             else None, severity=severity(registry),
         )
