@@ -344,6 +344,10 @@ class SettingsLookup:
         # A link lives where its target does.
         return self._by_config_of(self._config_of(os.path.dirname(file.real)))
 
+    def files_read(self) -> list[Path]:
+        """The settings files (`.kpack.yaml`, `package.json`) this lookup has read."""
+        return [config for config in self._by_config if config is not None]
+
     def exclusion(self, folder: str) -> Exclusion:
         """What discovery leaves out of `folder` (a real path): its settings' exclusion."""
         config = self._config_of(folder)

@@ -192,3 +192,22 @@ def test_a_folder_with_nothing_to_check(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "check", str(tmp_path))
     assert code == 0 and "0 files checked" in out
     assert "no manifest.konnector, account type or konnector-dev-config.json found" in err
+
+
+@pytest.mark.parametrize("read", [".kpack.yaml", "package.json", "account-types-def.json"])
+def test_output_file_never_replaces_a_file_the_run_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], read: str
+) -> None:
+    """Issue 18: not only the files checked, but the settings file, the package.json read
+    for settings and a companion pulled in for the rules across files (the manifest is
+    given by name, as pre-commit does) are refused as `--output-file`."""
+    write(tmp_path, "package.json", '{"name": "x", "kpack": {"ignore": ["M004"]}}')
+    if read != "package.json":  # else .kpack.yaml is the settings, package.json unread
+        write(tmp_path, ".kpack.yaml", "ignore: [M003]\n")
+    write(tmp_path, "account-types-def.json", {"_id": "x", "grant_mode": "secret"})
+    manifest = write(tmp_path, "manifest.konnector", '{"clientSide": "yes"}')
+    target = tmp_path / read
+    before = target.read_bytes()
+    code, _, err = run(capsys, "check", str(manifest), "--output-file", str(target))
+    assert code == 2 and err.count("\n") == 1, err
+    assert target.read_bytes() == before

@@ -210,15 +210,16 @@ def _check_paths(
     files = iter_discover(
         paths or ["."], forced, listed, settings_of.exclusion, request.force_exclude
     )
-    if request.output_file is not None:
-        files = _noting_inputs(files, request.output_file, inputs)
     # Files are checked as discovery finds them; then, for files given by name, their
     # connectors' other files, for the rules across files only.
     context: set[str] = set()
     every = _with_companions(files, paths, set(), context, listed, settings_of)
+    if request.output_file is not None:  # the report never replaces a file the run read
+        every = _noting_inputs(every, request.output_file, inputs)
     configured = ((settings_of(file), file) for file in every)
     if not request.fixing:
-        return _Checked(check_files(configured, request.jobs, context), 0, frozenset(inputs))
+        checked = check_files(configured, request.jobs, context)
+        return _Checked(checked, 0, _with_settings(inputs, request, settings_of))
     from kpack.commands.fix import fix_and_check, report_fixes
 
     done, checked = fix_and_check(
@@ -228,7 +229,19 @@ def _check_paths(
     if request.diff or request.fix_only:
         quiet = request.quiet or request.silent
         return ExitStatus(report_fixes(done, request.diff, request.exit_non_zero_on_fix, quiet))
-    return _Checked(checked, done.fixed, frozenset(inputs))
+    return _Checked(checked, done.fixed, _with_settings(inputs, request, settings_of))
+
+
+def _with_settings(
+    inputs: set[tuple[int, int]], request: CheckRequest, settings_of: SettingsLookup
+) -> frozenset[tuple[int, int]]:
+    """`inputs` and the settings files the run read (`--output-file` must replace none)."""
+    from kpack.fsutil import file_id
+
+    if request.output_file is None or file_id(request.output_file) is None:
+        return frozenset(inputs)
+    read = (file_id(path) for path in settings_of.files_read())
+    return frozenset(inputs).union(found for found in read if found is not None)
 
 
 def _report(request: CheckRequest, checked: _Checked) -> ExitStatus:
