@@ -57,3 +57,13 @@ def test_table_cells_escape_pipes() -> None:
         if line.startswith("| ["):
             # five cells: code, name, severity, fix, summary
             assert len(re.findall(r"(?<!\\)\|", line)) == 6, line
+
+
+def test_every_summary_is_one_sentence_in_the_same_style() -> None:
+    """A, M, D, L, X and B rules alike (issue 20): a capital (or a `code` span) first, a
+    full stop last, on one line."""
+    for rule in all_rules():
+        summary = rule.summary
+        assert "\n" not in summary, rule.code
+        assert summary[0].isupper() or summary[0] in "`\"'", (rule.code, summary)
+        assert summary.endswith((".", ".)")), (rule.code, summary)

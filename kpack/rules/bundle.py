@@ -9,7 +9,7 @@ E, W = Severity.ERROR, Severity.WARNING
 
 MISSING_MANIFEST = define(
     "B001", "bundle-missing-manifest", E, None,
-    "`manifest.konnector` is not at the root of the bundle",
+    "`manifest.konnector` is not at the root of the bundle.",
     """
     The registry reads the first `manifest.konnector` of the archive (after stripping one
     common top folder) and `cozy-stack konnectors install <slug> file://<dir>` reads
@@ -21,8 +21,8 @@ MISSING_MANIFEST = define(
 
 MISSING_ENTRY = define(
     "B002", "bundle-missing-entry", E, None,
-    "the file that runs the konnector (`index.js`, package.json's `main`, or `main.js` for a "
-    "client-side konnector) is not in the bundle",
+    "The file that runs the konnector (`index.js`, package.json's `main`, or `main.js` for a "
+    "client-side konnector) is not in the bundle.",
     """
     cozy-stack runs a server-side konnector by handing its folder to Node.js (`node
     <folder>`), which starts the file `package.json`'s `main` names (Node.js tries `main`,
@@ -39,7 +39,7 @@ MISSING_ENTRY = define(
 
 MISSING_ICON = define(
     "B003", "bundle-missing-icon", E, Kind.MANIFEST,
-    "the icon the manifest names is not in the bundle",
+    "The icon the manifest names is not in the bundle.",
     """
     The registry silently skips a missing icon, and the home app then shows a generic
     one: nobody is told. The `icon` field is a path inside the bundle (the template's
@@ -49,7 +49,7 @@ MISSING_ICON = define(
 
 MISSING_ON_DELETE = define(
     "B004", "bundle-missing-on-delete-script", E, Kind.MANIFEST,
-    "the `on_delete_account` script the manifest names is not in the bundle",
+    "The `on_delete_account` script the manifest names is not in the bundle.",
     """
     cozy-stack runs the `on_delete_account` script when a user removes an account, so the
     konnector can revoke tokens or clean up at the provider. When the file is not in the
@@ -59,7 +59,7 @@ MISSING_ON_DELETE = define(
 
 VERSION_MISMATCH = define(
     "B005", "bundle-version-mismatch", E, Kind.MANIFEST,
-    "`package.json`'s version differs from the manifest's on major.minor.patch",
+    "`package.json`'s version differs from the manifest's on major.minor.patch.",
     """
     When both files are in the bundle, their versions must agree on major.minor.patch
     (a `-dev.<sha>` or `-beta.<n>` suffix on the manifest's is fine). A mismatch usually
@@ -70,7 +70,7 @@ VERSION_MISMATCH = define(
 
 SECRET = define(
     "B006", "bundle-secret", E, None,
-    "a secret would be shipped in the bundle",
+    "A secret would be shipped in the bundle.",
     """
     Bundles are public: the registry serves them to anyone. kpack scans every file that goes
     in for the literal secret values of the repository's account types (`client_secret`,
@@ -97,7 +97,7 @@ SECRET = define(
 
 UNSAFE_SYMLINK = define(
     "B007", "bundle-unsafe-symlink", E, None,
-    "a symbolic link leads outside the bundled tree, nowhere, or into a loop",
+    "A symbolic link leads outside the bundled tree, nowhere, or into a loop.",
     """
     Links inside the tree are bundled as the files they point to. A link that leads outside
     (to `~/.ssh`, to the connector's dev config, to `/etc`) would copy whatever it points
@@ -108,7 +108,7 @@ UNSAFE_SYMLINK = define(
 
 SPECIAL_FILE = define(
     "B008", "bundle-special-file", E, None,
-    "a FIFO, socket, device or unreadable file is in the bundled tree",
+    "A FIFO, socket, device or unreadable file is in the bundled tree.",
     """
     Only regular files and folders can go into a bundle: reading a FIFO blocks, a device
     has no meaningful content, and an unreadable file cannot be packed. Remove it or list
@@ -118,7 +118,7 @@ SPECIAL_FILE = define(
 
 CASE_COLLISION = define(
     "B009", "bundle-case-collision", E, None,
-    "two paths differ only by letter case (or Unicode normalisation)",
+    "Two paths differ only by letter case (or Unicode normalisation).",
     """
     On case-insensitive file systems (macOS, Windows) and in some extractors `Icon.svg` and
     `icon.svg` are the same file: one silently overwrites the other and which one wins
@@ -128,7 +128,7 @@ CASE_COLLISION = define(
 
 TOO_LARGE = define(
     "B010", "bundle-too-large", E, None,
-    "the bundle is over the registry's 20 MiB limit",
+    "The bundle is over the registry's 20 MiB limit.",
     """
     The apps registry refuses archives over 20 MiB. Check what goes in with
     `kpack build --list`: source maps, test fixtures and `node_modules` are the usual
@@ -138,7 +138,7 @@ TOO_LARGE = define(
 
 LARGE = define(
     "B011", "bundle-large", W, None,
-    "the bundle is over 10 MiB",
+    "The bundle is over 10 MiB.",
     """
     Half of the registry's 20 MiB limit: every instance downloads and unpacks the bundle on
     each install and update. Check what goes in with `kpack build --list`.
@@ -147,7 +147,7 @@ LARGE = define(
 
 UNNAMEABLE = define(
     "B012", "bundle-unnameable", E, Kind.MANIFEST,
-    "the manifest's `slug` or `version` cannot name the archive",
+    "The manifest's `slug` or `version` cannot name the archive.",
     """
     The archive is named `<slug>-<version>.tar.gz` from the manifest. A slug outside
     `^[a-z0-9-]+$` or a version the registry refuses would give a file name that is wrong
@@ -157,7 +157,7 @@ UNNAMEABLE = define(
 
 HARD_LINK = define(
     "B013", "bundle-hard-link", W, None,
-    "a bundled file has hard links that are not in the bundle",
+    "A bundled file has hard links that are not in the bundle.",
     """
     A file with several hard links (`st_nlink` above 1) is one file under several names.
     When some of those names are not in the bundled tree, the file may well be something
@@ -172,7 +172,7 @@ HARD_LINK = define(
 
 BAD_FILE_NAME = define(
     "B014", "bundle-bad-file-name", E, None,
-    "a file name holds a newline, a control character or bytes that are not UTF-8",
+    "A file name holds a newline, a control character or bytes that are not UTF-8.",
     """
     Tar archives store names as bytes, and the registry, cozy-stack and the shells that
     handle a bundle read them as UTF-8 text. A name that is not valid UTF-8 makes GNU tar
@@ -186,7 +186,7 @@ BAD_FILE_NAME = define(
 
 WALK_LIMIT = define(
     "B015", "bundle-walk-limit", E, None,
-    "the bundled tree has too many files and folders, or is nested too deep",
+    "The bundled tree has too many files and folders, or is nested too deep.",
     """
     kpack walks the bundled tree before reading anything, and stops at 100,000 files and
     folders or 64 nested folders (a connector's webpack build has a few dozen files), so a
@@ -198,7 +198,7 @@ WALK_LIMIT = define(
 
 CONTENT_TOO_LARGE = define(
     "B016", "bundle-content-too-large", E, None,
-    "the files to bundle are over 200 MiB uncompressed, or one is a sparse file",
+    "The files to bundle are over 200 MiB uncompressed, or one is a sparse file.",
     """
     kpack adds up the sizes the file system reports (`st_size`) before reading anything
     and refuses a bundle over 200 MiB uncompressed: ten times the registry's 20 MiB limit
@@ -214,7 +214,7 @@ CONTENT_TOO_LARGE = define(
 
 NESTED_MANIFEST = define(
     "B017", "bundle-nested-manifest", E, None,
-    "a `manifest.konnector` is in a subfolder of the bundle",
+    "A `manifest.konnector` is in a subfolder of the bundle.",
     """
     cozy-stack installs an archive by reading the first regular file named
     `manifest.konnector` it meets and taking that file's folder as the konnector's root
