@@ -190,20 +190,25 @@ def test_rules_cite_files_that_exist() -> None:
 # --- real manifests (60 public repositories) --------------------------------------------------
 
 
-@PHASE_2
 def test_top_level_descriptions_are_the_locales_fallback(tmp_path: Path) -> None:
     text = members('"short_description": "Bills", "long_description": "All the bills"')
     assert "M019" not in [d.code for d in manifest(tmp_path, text)]
 
 
-@PHASE_2
 def test_client_side_in_snake_case_is_an_error(tmp_path: Path) -> None:
     found = manifest(tmp_path, members('"client_side": true'))
     [finding] = [d for d in found if d.pointer == "/client_side"]
     assert finding.severity is Severity.ERROR and "clientSide" in (finding.help or "")
+    assert finding.fix is not None and "clientSide" in finding.fix.message
 
 
-@PHASE_2
+@pytest.mark.parametrize("present", ['"clientSide": false', '"CLIENTSIDE": null'])
+def test_client_side_is_not_renamed_over_a_client_side(tmp_path: Path, present: str) -> None:
+    found = manifest(tmp_path, members('"client_side": true, ' + present))
+    [finding] = [d for d in found if d.pointer == "/client_side"]
+    assert finding.severity is Severity.ERROR and finding.fix is None
+
+
 def test_qualification_labels_in_categories_point_to_qualification_labels(
     tmp_path: Path,
 ) -> None:

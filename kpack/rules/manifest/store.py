@@ -27,7 +27,9 @@ UNKNOWN_CATEGORY = define(
     pro productivity ptnb public_service shopping social tech telecom transport`, and
     `others` is the default for an empty list. Nothing enforces the list, so real
     manifests go outside it (`other`, `contacts`): a warning, with the closest documented
-    slug when there is one.
+    slug when there is one. A qualification label (`phone_invoice`, `isp_invoice`,
+    `tax_notice`: cozy-client's document qualifications) belongs in
+    `qualification_labels`, and the help says so.
     """,
 )
 UNKNOWN_DATA_TYPE = define(
@@ -107,8 +109,16 @@ def _listed_values(
             yield Finding(
                 rule, doc.at(key, i),
                 f"{what} {value!r} is not in the registry's documented list",
-                did_you_mean(value, allowed), at_value=True,
+                _qualification_help(key, value) or did_you_mean(value, allowed),
+                at_value=True,
             )
+
+
+def _qualification_help(key: str, value: str) -> str | None:
+    """A qualification label in `categories` (seen in real manifests): where it belongs."""
+    if key != "categories" or not spec.QUALIFICATION_LABEL_RE.match(value):
+        return None
+    return f'{js(value)} is a qualification label: move it to "qualification_labels"'
 
 
 # --- M021 vendor_link -----------------------------------------------------------------------
