@@ -1,5 +1,5 @@
-"""M012, M013, M020, M021: what the store shows of the konnector (registry metadata),
-its `categories`, `data_types`, `locales` and `vendor_link`.
+"""M012, M013, M020-M022: what the store shows of the konnector (registry metadata), its
+`categories`, `data_types`, `locales`, `vendor_link` and the template's placeholders.
 
 Nothing enforces these members: a mistake is a warning, with the closest documented value
 when there is one.
@@ -61,6 +61,26 @@ VENDOR_LINK_NO_SCHEME = define(
     """,
 )
 
+TEMPLATE_PLACEHOLDER = define(
+    "M022", "template-placeholder", W, K,
+    "`developer` or `source` still holds the konnector template's placeholder.",
+    """
+    The konnector template (`konnectors/template`) ships `"developer": {"name": "Your name
+    or organization", "url": "http://your-homepage-here.org"}` and `"source":
+    "git@github.com:konnectors/template.git"`. Left as is, the store shows the
+    placeholder as the konnector's author and links to the template's repository (real
+    published manifests still do). Nothing refuses them: a warning with `--target
+    registry`, nothing for the stack, which does not read them.
+    """,
+)
+# The template's values (konnectors/template manifest.konnector), compared without case,
+# surrounding spaces or a trailing slash.
+_TEMPLATE_VALUES = {
+    ("developer", "name"): "your name or organization",
+    ("developer", "url"): "http://your-homepage-here.org",
+    ("source",): "git@github.com:konnectors/template.git",
+}
+
 # A language code as used for `locales` keys: `en`, `fr`, `pt-BR`, `zh_Hans`.
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Members of a locale object: a top-level object holding these is a misplaced locale.
@@ -119,6 +139,24 @@ def _qualification_help(key: str, value: str) -> str | None:
     if key != "categories" or not spec.QUALIFICATION_LABEL_RE.match(value):
         return None
     return f'{js(value)} is a qualification label: move it to "qualification_labels"'
+
+
+# --- M022 template placeholders -------------------------------------------------------------
+
+
+def check_template_placeholders(doc: Document, registry: bool) -> Findings:
+    if not registry:
+        return
+    for path, placeholder in _TEMPLATE_VALUES.items():
+        value: Any = doc.data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.strip().rstrip("/").lower() == placeholder:
+            yield Finding(
+                TEMPLATE_PLACEHOLDER, doc.at(*path),
+                f'"{".".join(path)}" is still the konnector template\'s placeholder',
+                "write the konnector's own value (the store shows it)", at_value=True,
+            )
 
 
 # --- M021 vendor_link -----------------------------------------------------------------------
