@@ -226,7 +226,6 @@ def test_template_placeholders_warn_for_the_registry(tmp_path: Path) -> None:
     assert "M022" not in [d.code for d in manifest(tmp_path, text)]  # the stack ignores them
 
 
-@PHASE_2
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_the_template_s_demo_values_are_not_live_credentials(tmp_path: Path) -> None:
     repo = tmp_path / "konnector"
