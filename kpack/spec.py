@@ -144,7 +144,15 @@ MANIFEST_TYPED_FIELDS: Final[dict[str, str]] = {
     "permissions": "object",
     "terms": "object",
     "notifications": "object",
+    "state": "string",
+    "available_version": "string",
+    "checksum": "string",
+    "error": "string",
+    "created_at": "string",
+    "updated_at": "string",
 }
+# Of those, the `time.Time` fields: Go's UnmarshalJSON reads an RFC 3339 string.
+MANIFEST_TIME_FIELDS: Final = ("created_at", "updated_at")
 
 SLUG_PATTERN: Final = r"^[a-z0-9-]+$"
 VERSION_PATTERN: Final = (

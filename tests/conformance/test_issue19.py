@@ -74,7 +74,6 @@ def test_a_blank_redirect_uri_is_sent_as_is(tmp_path: Path) -> None:
 # --- manifests with --target stack: an error means the install fails ------------------------
 
 
-@PHASE_2
 @pytest.mark.parametrize("extra", [
     '"state": 5', '"available_version": 1', '"checksum": true', '"error": {}',
     '"created_at": "2020-01-01"', '"updated_at": 1577836800',
@@ -83,7 +82,18 @@ def test_the_other_typed_fields(tmp_path: Path, extra: str) -> None:
     assert "M001" in [d.code for d in manifest(tmp_path, members(extra))]
 
 
-@PHASE_2
+@pytest.mark.parametrize("time", ["2020-02-30T00:00:00Z", "2020-01-01t00:00:00Z",
+                                  "2020-01-01T00:00:00+1:00"])
+def test_times_go_does_not_read(tmp_path: Path, time: str) -> None:
+    assert "M001" in [d.code for d in manifest(tmp_path, members(f'"updated_at": "{time}"'))]
+
+
+@pytest.mark.parametrize("time", ["2020-02-29T23:59:59.123456789+01:00", "0000-01-01T00:00:00Z",
+                                  "2020-01-01T00:00:00,5Z"])
+def test_times_go_reads(tmp_path: Path, time: str) -> None:
+    assert "M001" not in [d.code for d in manifest(tmp_path, members(f'"created_at": "{time}"'))]
+
+
 def test_the_typed_fields_are_not_unknown_keys(tmp_path: Path) -> None:
     text = members('"state": "ready", "created_at": "2020-01-01T00:00:00Z"')
     assert "M019" not in [d.code for d in manifest(tmp_path, text)]
