@@ -123,6 +123,8 @@ ORACLES: dict[str, str] = {
     "M020": FACT + "the registry and the home app read `locales`.",
     "M021": FACT + "the home app renders `vendor_link` as an `href`: without a scheme the "
                    "browser reads it as a path on the Cozy instance (cozy-harvest-lib).",
+    "M022": FACT + "the konnectors/template manifest's placeholders; the registry shows "
+                   "`developer` and `source` as they are.",
     "X001": FACT + "cozy-harvest-lib names the account type `oauth.account_type` or the "
                    "slug.",
     "X002": FACT + "only a manifest with `oauth` starts an OAuth flow (cozy-harvest-lib).",

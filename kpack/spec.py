@@ -144,7 +144,15 @@ MANIFEST_TYPED_FIELDS: Final[dict[str, str]] = {
     "permissions": "object",
     "terms": "object",
     "notifications": "object",
+    "state": "string",
+    "available_version": "string",
+    "checksum": "string",
+    "error": "string",
+    "created_at": "string",
+    "updated_at": "string",
 }
+# Of those, the `time.Time` fields: Go's UnmarshalJSON reads an RFC 3339 string.
+MANIFEST_TIME_FIELDS: Final = ("created_at", "updated_at")
 
 SLUG_PATTERN: Final = r"^[a-z0-9-]+$"
 VERSION_PATTERN: Final = (
@@ -180,6 +188,13 @@ CATEGORIES: Final = (
     "partners", "press", "pro", "productivity", "ptnb", "public_service", "shopping",
     "social", "tech", "telecom", "transport",
 )
+# cozy-client's document qualifications, as real manifests list them in
+# `qualification_labels` (`phone_invoice`, `tax_notice`, `national_health_insurance_right_
+# certificate`): put in `categories`, the help points there. The common shapes, not the list.
+QUALIFICATION_LABEL_RE: Final = re.compile(
+    r"^[a-z]+(_[a-z]+)*_(invoice|certificate|notice|return|timetable|tax|contract|"
+    r"statement|slip|bill|attestation|card)$"
+)
 # The same README's data types (31 slugs; its current copy lists the same ones).
 DATA_TYPES: Final = (
     "activity", "appointment", "bankAccounts", "bankTransactions", "bill", "bloodPressure",
@@ -202,9 +217,12 @@ MANIFEST_KEYS: Final = (
     "aggregator", "banksTransactionRegExp", "categories", "clientSide", "cookie_domains",
     "data_types", "description", "developer", "doctypes", "editor", "features",
     "fields", "folders", "frequency", "icon", "langs", "language", "license", "locales",
-    "manifest_version", "messages", "name", "name_prefix", "notifications", "oauth",
-    "on_delete_account", "parameters", "partnership", "permissions", "platforms",
-    "qualification_labels", "screenshots", "serverSide", "slug", "source", "tags", "terms",
+    # `short_description`, `long_description`: the registry README's `locales` override
+    # top-level properties, which are the fallback.
+    "long_description", "manifest_version", "messages", "name", "name_prefix",
+    "notifications", "oauth", "on_delete_account", "parameters", "partnership",
+    "permissions", "platforms", "qualification_labels", "screenshots", "serverSide",
+    "short_description", "slug", "source", "tags", "terms",
     "time_interval", "type", "uuid", "vendor_link", "version",
 )
 

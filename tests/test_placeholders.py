@@ -19,9 +19,9 @@ from tests.helpers import codes, lint, write
 NAME = "konnector-dev-config.json"
 PLACEHOLDERS = ["<ACCESS_TOKEN>", "changeme", "xxxxxxxx", "12345678", "00000000", "87654321",
                 "{{access_token}}", "$ACCESS_TOKEN", "${TOKEN}", "YOUR_ACCESS_TOKEN",
-                "insert token here", "********", ""]
+                "insert token here", "********", "", "zuck.m@rk.fb", "123456"]
 REAL = ["ya29.a0AfH6SMBx3-realistic_token", "EAAGm0PX4ZCpsBA", "s3cr3t-value", "hunter2hunter",
-        "12345679", "mysecretpassword", "your-token-8f3a2c"]
+        "12345679", "mysecretpassword", "your-token-8f3a2c", "zuck.m@rk.fr"]
 
 
 @pytest.mark.parametrize("value", PLACEHOLDERS)

@@ -26,6 +26,9 @@ _WORDS = frozenset({
 # A sentence telling what to put there ("your_access_token", "INSERT-TOKEN-HERE"): a
 # prompt word, a separator, then letters and separators only.
 _PROMPT = re.compile(r"^(your|my|insert|paste|replace|enter|put)[ _.-][a-z _.-]*$", re.I)
+# The demo values of konnectors/template's konnector-dev-config.json (its `password` is
+# `123456`, a trivial number): kept as they are by konnectors made from it.
+_DEMO_VALUES = frozenset({"zuck.m@rk.fb"})
 _ASCENDING = "01234567890123456789"
 _DESCENDING = "98765432109876543210"
 
@@ -44,11 +47,14 @@ def _trivial_digits(text: str) -> bool:
 
 def is_placeholder(value: str) -> bool:
     """Whether `value` stands in for a credential rather than being one: empty, filler,
-    a wrapped name, an environment reference, a stand-in word or a trivial number."""
+    a wrapped name, an environment reference, a stand-in word, a trivial number or a
+    template's demo value."""
     stripped = value.strip()
     if not stripped or _FILLER.match(stripped) or _WRAPPED.match(stripped):
         return True
     if is_env_reference(stripped) or _trivial_digits(stripped):
+        return True
+    if stripped.lower() in _DEMO_VALUES:
         return True
     words = re.sub(r"[^a-z]", "", stripped.lower())
     return words in _WORDS or (len(stripped) <= 64 and _PROMPT.match(stripped) is not None)

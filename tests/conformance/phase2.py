@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections import Counter
 
 PHASE2: dict[str, str] = {
-    "typed-fields": "M001 (spec.MANIFEST_TYPED_FIELDS, manifest.py _typed_fields): state, "
-        "available_version, checksum, error, created_at, updated_at and the members of "
-        "notification.Properties are typed",
+    "typed-fields": "M001 (manifest.py _typed_fields): the members of notification.Properties "
+        "are typed",
     "jsondoc-number": "M001 (manifest.py): a number beyond float64 anywhere fails "
         "JSONDoc.UnmarshalJSON",
     "trailing-data": "L001 (kpack/load/source.py _parse_json, for manifests with --target "

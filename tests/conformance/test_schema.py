@@ -36,7 +36,6 @@ def test_account_type_field_types_are_the_stack_s(oracle: Schema) -> None:
     assert dict(spec.ACCOUNT_TYPE_FIELDS) == expected
 
 
-@PHASE_2
 def test_manifest_typed_fields_are_the_stack_s(oracle: Schema) -> None:
     """state, available_version, checksum, error, created_at and updated_at are typed."""
     expected = {f.json: json_type(f.type) for f in oracle.manifest.fields}

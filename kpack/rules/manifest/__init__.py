@@ -13,7 +13,8 @@ The families, each with its rules' definitions next to their checks:
 - `identity` (M002-M005): slug, type, version, editor;
 - `permissions` (M006-M009): permission rules, doctypes and verbs;
 - `fields` (M010-M011): the schedule and the account form the home app reads;
-- `store` (M012, M013, M020, M021): categories, data types, locales, vendor link;
+- `store` (M012, M013, M020-M022): categories, data types, locales, vendor link, the
+  template's placeholders;
 - `oauth` (M014-M018): the OAuth scope and account type;
 - `keys` (M019): top-level keys no consumer reads.
 """
@@ -60,6 +61,7 @@ def _check_manifest(doc: Document, options: CheckOptions) -> Iterator[Finding]:
     yield from store.check_data_types(doc)
     yield from oauth.check_oauth(doc)
     yield from store.check_vendor_link(doc)
+    yield from store.check_template_placeholders(doc, registry)
     yield from store.check_locales(doc)
     yield from keys.check_unknown_keys(doc)
 

@@ -1,5 +1,5 @@
-"""M012, M013, M020, M021: what the store shows of the konnector (registry metadata),
-its `categories`, `data_types`, `locales` and `vendor_link`.
+"""M012, M013, M020-M022: what the store shows of the konnector (registry metadata), its
+`categories`, `data_types`, `locales`, `vendor_link` and the template's placeholders.
 
 Nothing enforces these members: a mistake is a warning, with the closest documented value
 when there is one.
@@ -27,7 +27,9 @@ UNKNOWN_CATEGORY = define(
     pro productivity ptnb public_service shopping social tech telecom transport`, and
     `others` is the default for an empty list. Nothing enforces the list, so real
     manifests go outside it (`other`, `contacts`): a warning, with the closest documented
-    slug when there is one.
+    slug when there is one. A qualification label (`phone_invoice`, `isp_invoice`,
+    `tax_notice`: cozy-client's document qualifications) belongs in
+    `qualification_labels`, and the help says so.
     """,
 )
 UNKNOWN_DATA_TYPE = define(
@@ -58,6 +60,26 @@ VENDOR_LINK_NO_SCHEME = define(
     nowhere. Write the whole URL, `https://www.trainline.fr`.
     """,
 )
+
+TEMPLATE_PLACEHOLDER = define(
+    "M022", "template-placeholder", W, K,
+    "`developer` or `source` still holds the konnector template's placeholder.",
+    """
+    The konnector template (`konnectors/template`) ships `"developer": {"name": "Your name
+    or organization", "url": "http://your-homepage-here.org"}` and `"source":
+    "git@github.com:konnectors/template.git"`. Left as is, the store shows the
+    placeholder as the konnector's author and links to the template's repository (real
+    published manifests still do). Nothing refuses them: a warning with `--target
+    registry`, nothing for the stack, which does not read them.
+    """,
+)
+# The template's values (konnectors/template manifest.konnector), compared without case,
+# surrounding spaces or a trailing slash.
+_TEMPLATE_VALUES = {
+    ("developer", "name"): "your name or organization",
+    ("developer", "url"): "http://your-homepage-here.org",
+    ("source",): "git@github.com:konnectors/template.git",
+}
 
 # A language code as used for `locales` keys: `en`, `fr`, `pt-BR`, `zh_Hans`.
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
@@ -107,7 +129,33 @@ def _listed_values(
             yield Finding(
                 rule, doc.at(key, i),
                 f"{what} {value!r} is not in the registry's documented list",
-                did_you_mean(value, allowed), at_value=True,
+                _qualification_help(key, value) or did_you_mean(value, allowed),
+                at_value=True,
+            )
+
+
+def _qualification_help(key: str, value: str) -> str | None:
+    """A qualification label in `categories` (seen in real manifests): where it belongs."""
+    if key != "categories" or not spec.QUALIFICATION_LABEL_RE.match(value):
+        return None
+    return f'{js(value)} is a qualification label: move it to "qualification_labels"'
+
+
+# --- M022 template placeholders -------------------------------------------------------------
+
+
+def check_template_placeholders(doc: Document, registry: bool) -> Findings:
+    if not registry:
+        return
+    for path, placeholder in _TEMPLATE_VALUES.items():
+        value: Any = doc.data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.strip().rstrip("/").lower() == placeholder:
+            yield Finding(
+                TEMPLATE_PLACEHOLDER, doc.at(*path),
+                f'"{".".join(path)}" is still the konnector template\'s placeholder',
+                "write the konnector's own value (the store shows it)", at_value=True,
             )
 
 

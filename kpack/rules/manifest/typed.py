@@ -9,6 +9,8 @@ is kept as raw JSON and read by the registry or the home app.
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +30,9 @@ FIELD_TYPE = define(
     """
     cozy-stack decodes `slug`, `source`, `version`, `name`, `icon`, `language`,
     `on_delete_account` (strings), `clientSide` (boolean), `parameters`, `permissions`,
-    `terms` and `notifications` (objects) into typed Go fields (`model/app/konnector.go`).
+    `terms` and `notifications` (objects), `state`, `available_version`, `checksum`,
+    `error` (strings) and `created_at`, `updated_at` (`time.Time`: an RFC 3339 string
+    such as `2020-01-01T00:00:00Z`) into typed Go fields (`model/app/konnector.go`).
     One wrong type, such as `"clientSide": "true"` or `"version": 1.2`, makes Go's JSON
     decoder fail and the whole install stops with "Application manifest is invalid or
     malformed". The same holds for `terms.url` and `terms.version` (strings). `null` is
@@ -106,6 +110,12 @@ def check_typed_fields(doc: Document) -> Findings:
                     f"stack refuses the whole manifest",
                     _type_help(value, json_type),
                 )
+            elif folded_name in _TIME_FIELDS and not is_rfc3339(value):
+                yield Finding(
+                    FIELD_TYPE, doc.at(key),
+                    f'"{key}" is not an RFC 3339 time: the stack refuses the whole manifest',
+                    "write it as 2006-01-02T15:04:05Z (or with an offset, +01:00)",
+                )
     for terms_key, terms in go_members(data, "terms"):
         if not isinstance(terms, dict):
             continue
@@ -116,6 +126,29 @@ def check_typed_fields(doc: Document) -> Findings:
                         FIELD_TYPE, doc.at(terms_key, key),
                         f'"terms.{key}" must be a string, not {type_name(value)}',
                     )
+
+
+_TIME_FIELDS = frozenset(spec.MANIFEST_TIME_FIELDS)
+# What Go's time.Time UnmarshalJSON reads (Go 1.19, the oracle's: time.Parse with RFC3339):
+# `T` and `Z` in upper case, a one- or two-digit hour, a fraction after `.` or `,`,
+# two-digit offsets up to 24:60 (Go allows 24 hours and 60 minutes), February 30 refused.
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?(?:Z|[+-](\d{2}):(\d{2}))$",
+    re.ASCII,
+)
+
+
+def is_rfc3339(value: str) -> bool:
+    """Whether Go's time.Time reads `value` (ranges checked: no February 30)."""
+    match = _RFC3339.match(value)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if not (1 <= month <= 12 and hour < 24 and minute < 60 and second < 60):
+        return False
+    if match.group(7) is not None and (int(match.group(7)) > 24 or int(match.group(8)) > 60):
+        return False
+    return 1 <= day <= calendar.monthrange(year or 2000, month)[1]
 
 
 _TYPED_FIELDS_FOLDED = [
