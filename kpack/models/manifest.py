@@ -106,10 +106,18 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "parameters": "Parameters handed to the konnector on each run.",
     "terms": "Terms the user accepts before connecting.",
     "notifications": "The notifications the konnector may send, by name.",
-    "type": "konnector (node is a legacy value).",
+    "type": "konnector (node is a legacy value); the stack refuses only webapp.",
     "clientSide": "Runs in the mobile/desktop app instead of the server.",
     "permissions": "The konnector's permissions, by name.",
     "on_delete_account": "A script of the build run when an account is deleted.",
+    # Written by the stack and the registry into an installed konnector's document; typed
+    # in the stack's KonnManifest, so a wrong type fails the install (issue 19).
+    "state": "The install state the stack records (a string).",
+    "available_version": "A newer version the stack knows of (a string).",
+    "checksum": "The archive's checksum the stack records (a string).",
+    "error": "The last install error the stack records (a string).",
+    "created_at": "When the konnector was installed (an RFC 3339 time).",
+    "updated_at": "When the konnector was last updated (an RFC 3339 time).",
     "oauth": "Present for OAuth konnectors.",
 }
 
