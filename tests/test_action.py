@@ -271,7 +271,7 @@ def test_the_installed_wheel_ships_the_schemas_and_the_licence(runner: Runner) -
     ]
     licence = subprocess.run(
         [python, "-c", "from importlib import metadata; "
-         "print([str(f) for f in metadata.files('kpack') if f.name == 'LICENSE'])"],
+         "print([str(f) for f in metadata.files('cozy-kpack') if f.name == 'LICENSE'])"],
         capture_output=True, text=True, check=True,
     ).stdout
     assert "LICENSE" in licence

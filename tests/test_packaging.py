@@ -23,7 +23,7 @@ PACKAGE = REPO / "kpack"
 def runtime_requirements() -> list[str]:
     """The distribution names kpack needs at run time (no extra's)."""
     names = []
-    for requirement in metadata.requires("kpack") or []:
+    for requirement in metadata.requires(project.DISTRIBUTION) or []:
         if "extra ==" in requirement:
             continue
         names.append(normalise(re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0]))
