@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.diagnostics import Diagnostic, escape_pointer_token, split_pointer
 from kpack.fixes import Edit, Fix, RenameKey
+from kpack.load.resolve import value_at
 
 if TYPE_CHECKING:
     from kpack.check import FileResult
@@ -171,7 +172,7 @@ def expected_data(
     conflicts: set[str] = set()
     for change in changes:
         *parents, last = split_pointer(change.pointer)
-        container = _at_tokens(result, parents)
+        container = value_at(result, parents)
         if isinstance(change, RenameKey):
             if not isinstance(container, dict) or change.key in container or last not in container:
                 conflicts.add(document_of(change.pointer, documents))
@@ -188,22 +189,8 @@ def expected_data(
     return result, conflicts
 
 
-_MISSING = object()
-
-
 def _at(data: Any, pointer: str) -> Any:
-    return _at_tokens(data, split_pointer(pointer))
-
-
-def _at_tokens(data: Any, tokens: list[str]) -> Any:
-    for token in tokens:
-        if isinstance(data, dict):
-            data = data.get(token, _MISSING)
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return _MISSING
-    return data
+    return value_at(data, split_pointer(pointer))
 
 
 def same(a: Any, b: Any) -> bool:

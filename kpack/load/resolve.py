@@ -45,7 +45,7 @@ _FIELD_TYPES: dict[Kind, dict[str, str | None]] = {
     Kind.ACCOUNT_TYPE: {**ACCOUNT_TYPE_FIELDS, "extras": "strings"},
     Kind.MANIFEST: dict(MANIFEST_TYPED_FIELDS),
 }
-_MISSING = object()
+MISSING = object()  # what `value_at` answers for a path that leads nowhere
 
 
 def resolve(source: SourceFile, fix: Fix) -> Fix | None:
@@ -96,12 +96,12 @@ def _fits(source: SourceFile, change: RenameKey | SetValue) -> bool:
     """Whether `change` lands on no other member and gives its field a value of the type
     the stack decodes it into."""
     *parents, last = split_pointer(change.pointer)
-    parent = _at(source.data, parents)
+    parent = value_at(source.data, parents)
     if not isinstance(parent, dict):
         return isinstance(change, SetValue) and isinstance(parent, list)
     if isinstance(change, RenameKey):
-        value = parent.get(last, _MISSING)
-        if value is _MISSING or _duplicated(source, change.pointer):
+        value = parent.get(last, MISSING)
+        if value is MISSING or _duplicated(source, change.pointer):
             return False  # the data holds the last of several members: which one?
         folded = go_fold(change.key)
         if any(key != last and go_fold(str(key)) == folded for key in parent):
@@ -157,14 +157,15 @@ def _has_type(value: Any, expected: str | None) -> bool:
     return False
 
 
-def _at(data: Any, tokens: list[str]) -> Any:
+def value_at(data: Any, tokens: list[str]) -> Any:
+    """The value at the JSON pointer split into `tokens`, or MISSING."""
     for token in tokens:
         if isinstance(data, dict):
-            data = data.get(token, _MISSING)
+            data = data.get(token, MISSING)
         elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
             data = data[int(token)]
         else:
-            return _MISSING
+            return MISSING
     return data
 
 
