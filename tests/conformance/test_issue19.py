@@ -99,9 +99,19 @@ def test_the_typed_fields_are_not_unknown_keys(tmp_path: Path) -> None:
     assert "M019" not in [d.code for d in manifest(tmp_path, text)]
 
 
-@PHASE_2
 def test_a_number_beyond_float64_anywhere(tmp_path: Path) -> None:
     assert errors(manifest(tmp_path, members('"vendor": {"n": 1e400}')))
+
+
+@pytest.mark.parametrize(("number", "refused"), [
+    ("-1e400", True), ("1" + "0" * 400, True), (str(2**1024 - 2**970), True),
+    (str(2**1024 - 2**970 - 1), False), ("1.7976931348623157e308", False), ("1e-400", False),
+])
+def test_a_number_beyond_float64_is_m001_at_its_pointer(
+    tmp_path: Path, number: str, refused: bool
+) -> None:
+    found = errors(manifest(tmp_path, members('"x": [{"y~/": [1, ' + number + "]}]")))
+    assert found == (["M001 /x/0/y~0~1/1"] if refused else [])
 
 
 @PHASE_2

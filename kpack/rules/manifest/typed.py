@@ -37,7 +37,10 @@ FIELD_TYPE = define(
     decoder fail and the whole install stops with "Application manifest is invalid or
     malformed". The same holds for `terms.url` and `terms.version` (strings). `null` is
     accepted (Go leaves the field empty), and Go matches keys case-insensitively, so
-    `"ClientSide"` is decoded (and checked) too.
+    `"ClientSide"` is decoded (and checked) too. The stack also decodes the whole
+    manifest into a map (`couchdb.JSONDoc`, `pkg/couchdb/couchdb.go`): a number beyond
+    float64's range anywhere, such as `1e400`, even under a key nothing reads, fails the
+    install the same way.
     """,
 )
 
@@ -116,6 +119,7 @@ def check_typed_fields(doc: Document) -> Findings:
                     f'"{key}" is not an RFC 3339 time: the stack refuses the whole manifest',
                     "write it as 2006-01-02T15:04:05Z (or with an offset, +01:00)",
                 )
+    yield from _numbers_beyond_float64(doc)
     for terms_key, terms in go_members(data, "terms"):
         if not isinstance(terms, dict):
             continue
@@ -126,6 +130,36 @@ def check_typed_fields(doc: Document) -> Findings:
                         FIELD_TYPE, doc.at(terms_key, key),
                         f'"terms.{key}" must be a string, not {type_name(value)}',
                     )
+
+
+# The smallest magnitude that no longer rounds to a finite float64 (half an ULP above
+# the largest one, which rounds to even: up): Go's ParseFloat gives ErrRange from there.
+_FLOAT64_LIMIT = 2**1024 - 2**970
+_INF = float("inf")
+
+
+def _numbers_beyond_float64(doc: Document) -> Findings:
+    """M001 on each number JSONDoc's map cannot hold: Python reads `1e400` as an infinite
+    float and a 400-digit integer as an int; Go refuses both. One walk over the data
+    (nesting is bounded when loading), with the path kept only down to containers."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            kind = type(item)
+            if kind is dict or kind is list:
+                if item:
+                    stack.append(((*path, key), item))
+            elif (kind is float and (item == _INF or item == -_INF)) or (
+                kind is int and abs(item) >= _FLOAT64_LIMIT
+            ):
+                yield Finding(
+                    FIELD_TYPE, doc.at(*path, key),
+                    "this number is beyond a float64's range: the stack refuses the whole "
+                    "manifest",
+                    "write it as a string, or as a smaller number",
+                )
 
 
 _TIME_FIELDS = frozenset(spec.MANIFEST_TIME_FIELDS)
