@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from kpack.config import Settings
 from kpack.documents import Document, split_documents
 from kpack.load.discover import FileToCheck
-from kpack.load.rules import TOO_MANY_FINDINGS
+from kpack.load.rules import TOO_MANY_FINDINGS, TRAILING_DATA
 from kpack.load.source import Budget, SourceFile, read_source
 
 
@@ -148,6 +148,12 @@ def check_source(
     # Splitting may report a wrong root shape on the source.
     documents = split_documents(source) if source.readable else []
     diagnostics = list(source.problems)
+    if options.target == "stack" and source.kind is Kind.MANIFEST:
+        # The stack's json.Decoder ignores what follows a manifest's first value.
+        diagnostics = [
+            d._replace(severity=Severity.WARNING) if d.code == TRAILING_DATA.code else d
+            for d in diagnostics
+        ]
     for document in documents:
         diagnostics.extend(document_diagnostics(document, options))
     return documents, diagnostics

@@ -97,6 +97,9 @@ ORACLES: dict[str, str] = {
                  "stricter than " + NODE_DEV + ".",
     "L013": FACT + "JSON cannot represent the value (YAML input).",
     "L014": FACT + "kpack's resource bounds on findings per document (docs/security.md).",
+    "L015": "Go oracle: cozy-stack's `json.NewDecoder(...).Decode` of a manifest reads the "
+            "first value and ignores the rest (a warning with --target stack; the registry's "
+            "reading is not checked: an error there).",
     "M001": GO_MANIFEST + ".",
     "M002": PUBLISH + " needs a slug matching the registry's regexp; cozy-stack replaces the "
             "manifest's slug by the install slug (`model/app/installer.go`).",

@@ -16,7 +16,7 @@ from tests.helpers import write
 def l001(tmp_path: Path, text: str) -> tuple[int, int, str, str | None]:
     path = write(tmp_path, "manifest.konnector", text)
     source = read_source(path, "manifest.konnector", Kind.MANIFEST)
-    (d,) = [p for p in source.problems if p.code == "L001"]
+    (d,) = [p for p in source.problems if p.code in ("L001", "L015")]  # L015: trailing data
     return d.line, d.column, d.message, d.help
 
 
@@ -42,8 +42,9 @@ def l001(tmp_path: Path, text: str) -> tuple[int, int, str, str | None]:
         ('{"clientSide": True}', 1, 16, "expected a value (a string, number, object, array, "
          "true, false or null), found 'T'",
          "JSON writes true, false and null in lowercase; undefined does not exist"),
-        ('{"slug": "x"}\n{"slug": "y"}', 2, 1, "found '{' after the end of the JSON value",
-         "a file holds one JSON value: wrap several in an array, or remove the rest"),
+        ('{"slug": "x"}\n{"slug": "y"}', 2, 1,
+         "found '{' after the end of the manifest's JSON value",
+         "remove it: the stack reads the first value only, the registry may refuse it"),
         ('{"slug": "x', 1, 10, "a string starts here and is never closed",
          "add the closing double quote (a string cannot span lines)"),
         ('{"slug": "C:\\dir"}', 1, 13, "invalid escape \\d in a string",

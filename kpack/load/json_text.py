@@ -9,7 +9,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from kpack.diagnostics import Span
+from kpack.diagnostics import Kind, Span
 from kpack.fixes import Applicability, Edit, Fix
 from kpack.load import rules as R
 
@@ -94,6 +94,9 @@ def parse_json(source: SourceFile, allow_comments: bool) -> None:
                     source.text = text  # positions are unchanged; comments are now blanks
                     decoder.duplicates = False
                     continue
+            if exc.msg == "Extra data" and source.kind is Kind.MANIFEST:
+                data = _first_value(source, text, exc.pos)
+                break
             comma = _trailing_comma(text, exc.pos)
             if comma is None:
                 from kpack.load.json_errors import report_json_error
@@ -131,6 +134,23 @@ def parse_json(source: SourceFile, allow_comments: bool) -> None:
     source.data = data
     source.readable = True
     source.has_duplicates = decoder.duplicates
+
+
+def _first_value(source: SourceFile, text: str, end: int) -> Any:
+    """A manifest's first JSON value, the data after it reported: the stack's json.Decoder
+    reads that value and ignores the rest. `end` is where Python's "Extra data" stopped,
+    so the text before it is that value (and blanks), which parsed already."""
+    from kpack.load.json_errors import describe_character
+
+    source.report_at_offset(
+        R.TRAILING_DATA,
+        f"found {describe_character(text, end)} after the end of the manifest's JSON value",
+        end,
+        help="remove it: the stack reads the first value only, the registry may refuse it",
+    )
+    source.trailing_data = True
+    _DECODER.duplicates = False
+    return _DECODER.decode(text[:end])
 
 
 def _blank_trailing_comma(source: SourceFile, text: str, comma: int) -> str:

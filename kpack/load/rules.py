@@ -168,3 +168,18 @@ TOO_MANY_FINDINGS = define(
     finding would only cost time and memory. Fix what is reported and check again.
     """,
 )
+TRAILING_DATA = define(
+    "L015",
+    "trailing-data",
+    E,
+    None,
+    "A manifest has more after its JSON value.",
+    """
+    cozy-stack reads a manifest with `json.NewDecoder(io.LimitReader(r, 2 MiB)).Decode`
+    (`model/app/konnector.go`, `ReadManifest`): it decodes the first JSON value and
+    ignores whatever follows, so with `--target stack` this is a warning. The registry's
+    reading is not documented to be as lenient: with `--target registry` it stays an
+    error. Either way the rest is dead text (often a merge leftover or a second copy):
+    remove it. The manifest is checked as its first value.
+    """,
+)

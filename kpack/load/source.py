@@ -46,6 +46,7 @@ class SourceFile:
         self.readable = False  # True once `data` holds the parsed document
         self.problems: list[Diagnostic] = []
         self.has_duplicates = False
+        self.trailing_data = False  # a manifest's data after its first JSON value (L015)
         self._index: PositionIndex | None = None
         self.yaml_root: Any = None  # a YAML file's composed nodes, kept to index them
         self.folder: str | None = None  # the resolved folder holding it, when known

@@ -132,9 +132,23 @@ def test_all_among_the_verbs_installs(tmp_path: Path) -> None:
     assert "M008" not in [d.code for d in manifest(tmp_path, text)]
 
 
-@PHASE_2
 def test_data_after_the_manifest_is_not_an_install_error(tmp_path: Path) -> None:
     assert errors(manifest(tmp_path, members("") + "\n}")) == []
+
+
+def test_data_after_the_manifest_is_a_stack_warning_and_a_registry_error(
+    tmp_path: Path,
+) -> None:
+    text = members('"version": 5') + ' {"more": 1}'
+    stack = manifest(tmp_path, text)
+    assert [(d.code, d.severity, d.line) for d in stack if d.code == "L015"] == [
+        ("L015", Severity.WARNING, 1)
+    ]
+    assert "M001 /version" in errors(stack)  # the first value is still checked
+    registry = manifest(tmp_path, text, target="registry")
+    assert [(d.code, d.severity) for d in registry if d.code == "L015"] == [
+        ("L015", Severity.ERROR)
+    ]
 
 
 @pytest.mark.parametrize("slug", ["dummy-TwoFA", "Sfr", "orange_mobile"])
