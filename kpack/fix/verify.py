@@ -112,6 +112,9 @@ def _new_findings(before: Checked, after: Checked, fixes: list[Fix]) -> set[str]
             else:
                 repaired.add(change.pointer)
     fixed = {document_of(p, before.documents) for p in repaired}
+    # A repaired grant mode decides which fields the stack now reads: what those fields
+    # lack (A004, a blank URL...) is what the mode now means, not damage done by the fix.
+    moded = {document_of(p, before.documents) for p in repaired if _is_grant_mode(p)}
     old = Counter((d.code, _renamed(d.pointer, renames)) for d in before.diagnostics)
     found: set[str] = set()
     for diagnostic in after.diagnostics:
@@ -122,10 +125,17 @@ def _new_findings(before: Checked, after: Checked, fixes: list[Fix]) -> set[str]
         pointer = diagnostic.pointer
         if diagnostic.code not in DECODE_FAILURES and (
             _on(pointer, repaired) or (pointer in fixed and pointer in before.documents)
+            or document_of(pointer, before.documents) in moded
         ):
             continue  # what the repaired member, or its document, now says
         found.add(document_of(pointer, before.documents))
     return found
+
+
+def _is_grant_mode(pointer: str) -> bool:
+    from kpack.rules.account_type import go_field
+
+    return go_field(split_pointer(pointer)[-1] if pointer else "") == "grant_mode"
 
 
 def _renamed(pointer: str | None, renames: dict[str, str]) -> str | None:

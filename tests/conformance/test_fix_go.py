@@ -181,8 +181,11 @@ def _new_findings(
               if d.pointer and (d.pointer + "/").startswith(old_pointer + "/") else d.pointer)
              for d in before}
     new = [d for d in after if (d.code, d.pointer) not in moved]
+    # A repaired grant mode decides which fields the stack reads: their findings are what
+    # the mode now means (kpack.fix.verify allows them too).
+    moded = go_field(member.rsplit("/", 1)[-1]) == "grant_mode"
     bad = [d for d in new if d.code == "A008" or d.code.startswith("L") or not (
-        d.pointer in ("", None) or (d.pointer + "/").startswith(member + "/"))]
+        moded or d.pointer in ("", None) or (d.pointer + "/").startswith(member + "/"))]
     return [f"{fix.message}: new finding {describe(bad)}"] if bad else []
 
 
