@@ -119,6 +119,17 @@ def _go_value(field: str, value: Any) -> Any:
     return _numbers(value)
 
 
+def _raw_decoded(field: str, value: Any) -> Any:
+    """The oracle prints a `json.RawMessage` field (`fcm_credentials`, model/account/type.go)
+    as the raw JSON text the stack keeps: compared as the value that text holds."""
+    if field == "fcm_credentials" and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _numbers(value: Any) -> Any:
     """A JSON value as Go holds it: numbers float64, objects as maps (no order)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
@@ -159,7 +170,7 @@ def _judge_one(
             problems.append(f"{fix.message}: the stack read {field} already "
                             f"({go_before['fields'][field]!r}): the rename replaces it")
         expected = _go_value(field, data[old_key])
-        if not same(expected, _numbers(go_after["fields"][field])):
+        if not same(expected, _numbers(_raw_decoded(field, go_after["fields"][field]))):
             problems.append(f"{fix.message}: {field} is {go_after['fields'][field]!r}, "
                             f"not the renamed member's {expected!r}")
     elif field is not None and isinstance(change, SetValue) and not same(
