@@ -815,3 +815,13 @@ def test_secrets_never_appear_in_messages(secret: str, doc: dict[str, Any], fiel
         diagnostics = lint_files(write(Path(folder), NAME, doc))
     for d in diagnostics:
         assert secret not in d.message and secret not in (d.help or "")
+
+
+def test_a_fix_is_made_on_the_member_the_stack_reads(tmp_path: Path) -> None:
+    """Go reads the last member folding to grant_mode: the A002 fix rewrites that one, not
+    `grant_mode` (found by the Go oracle's fix test, seed 25)."""
+    doc = {"grant_mode": "token", "Grant_Mode": "Authorization_Code", "client_id": "c"}
+    found = only(lint(tmp_path, "account-type.json", doc), "A002")
+    assert found.pointer == "/Grant_Mode"
+    assert found.fix is not None
+    assert [change.pointer for change in found.fix.changes] == ["/Grant_Mode"]

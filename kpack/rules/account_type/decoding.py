@@ -98,5 +98,14 @@ def at_member(doc: Document, finding: Finding, renamed: dict[str, str]) -> Findi
     for field, key in renamed.items():
         base = doc.at(field)
         if finding.pointer == base or finding.pointer.startswith(base + "/"):
-            return finding._replace(pointer=doc.at(key) + finding.pointer[len(base):])
+            moved = doc.at(key)
+            fix = finding.fix
+            if fix is not None:  # its changes go to the member the stack reads, too
+                fix = fix._replace(changes=tuple(
+                    change._replace(pointer=moved + change.pointer[len(base):])
+                    if change.pointer == base or change.pointer.startswith(base + "/")
+                    else change
+                    for change in fix.changes
+                ))
+            return finding._replace(pointer=moved + finding.pointer[len(base):], fix=fix)
     return finding
