@@ -434,7 +434,7 @@ def _password_hits(selection: Selection, display_root: str) -> dict[str, list[Hi
     found = {}
     for entry in selection.files:
         if looks_like_dev_config(entry.arcname.rsplit("/", 1)[-1]):
-            hits = password_hits(entry.path, os.path.join(display_root, entry.arcname))
+            hits = password_hits(Path(entry.path), os.path.join(display_root, entry.arcname))
             if hits:
                 found[entry.arcname] = hits
     return found

@@ -68,14 +68,14 @@ def _file_to_check(path: str, display: str, kind: Kind, real: str, folder: str) 
 
 
 def kind_by_name(path: Path) -> Kind | None:
-    return _kind_of_name(path.name)
+    return kind_of_name(path.name)
 
 
 def kind_of_given_name(path: Path) -> Kind | None:
     """The kind of a file given by name: `kind_by_name`, and a dev config under another
     name (`konnector-dev-config.demo.json`): its name says what it is. A walk does not
     pick such files up (cozy-jobs-cli reads only konnector-dev-config.json)."""
-    kind = _kind_of_name(path.name)
+    kind = kind_of_name(path.name)
     if kind is None:
         stem, suffix = os.path.splitext(path.name.lower())
         if suffix == ".json" and stem.startswith(DEV_CONFIG_NAME[: -len(".json")]):
@@ -83,7 +83,8 @@ def kind_of_given_name(path: Path) -> Kind | None:
     return kind
 
 
-def _kind_of_name(name: str) -> Kind | None:
+def kind_of_name(name: str) -> Kind | None:
+    """`kind_by_name` on a file's name (no Path needed)."""
     if name == MANIFEST_NAME:
         return Kind.MANIFEST
     if name in (DEV_CONFIG_NAME, LEGACY_DEV_CONFIG_NAME):
@@ -94,9 +95,11 @@ def _kind_of_name(name: str) -> Kind | None:
     return None
 
 
-def looks_like_account_type(path: Path) -> bool:
-    """Content sniffing: a data file that mentions `grant_mode` as a key."""
-    if not may_be_account_type(path.name):
+def looks_like_account_type(path: str | Path, name: str | None = None) -> bool:
+    """Content sniffing: a data file that mentions `grant_mode` as a key. `name`: the
+    path's last component, when the caller has it (the bundle's walk: no Path made)."""
+    name = os.path.basename(path) if name is None else name
+    if not may_be_account_type(name):
         return False
     from kpack.fsutil import read_file
 
@@ -104,7 +107,7 @@ def looks_like_account_type(path: Path) -> bool:
         head = read_file(path, 1024 * 1024, head=True)
     except OSError:
         return False
-    return account_type_content(path.name, head)
+    return account_type_content(name, head)
 
 
 def may_be_account_type(name: str) -> bool:
@@ -212,7 +215,7 @@ def _files(
         for real_dir, entries in _walk(root, real_path(root), listed, exclusion_of):
             for entry in entries:
                 name = entry.name
-                kind = _kind_of_name(name)
+                kind = kind_of_name(name)
                 if (
                     kind is None
                     and os.path.splitext(name)[1].lower() in DATA_SUFFIXES  # no Path

@@ -542,7 +542,7 @@ def test_secret_hits_of_batched_small_files_are_a_file_by_file_scan(tmp_path: Pa
     expected: dict[str, list[Hit]] = {}
     for entry in selection.files:
         scan = scanner.scan_file()
-        data = entry.path.read_bytes()
+        data = Path(entry.path).read_bytes()
         for start in range(0, len(data), archive.COPY_BLOCK):
             scan.feed(data[start : start + archive.COPY_BLOCK])
         found = scan.finish()

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kpack.bundle.select import IGNORE_FILE, KPACK_FILES, Selection, select
+from kpack.bundle.select import (
+    _LITTER,
+    IGNORE_FILE,
+    KPACK_FILES,
+    LITTER_PATTERNS,
+    Selection,
+    select,
+)
 from kpack.config import CONFIG_NAMES
-from kpack.diagnostics import Severity
+from kpack.diagnostics import Kind, Severity
+from kpack.load.discover import DATA_SUFFIXES, kind_of_name, may_be_account_type
 from tests.bundle.helpers import write_tree
 
 
@@ -255,3 +267,45 @@ def test_distinct_names_do_not_collide(tmp_path: Path) -> None:
 
 def test_kpack_files_are_the_config_names_and_the_ignore_file() -> None:
     assert {IGNORE_FILE, *CONFIG_NAMES} == KPACK_FILES
+
+
+# -- the walk's shortcuts give the answers of what they replaced (issue 22) ----------------
+
+NAME_CHARS = st.sampled_from([*list("#._~-aAbBjsonwpOrigRe/ "), "swp", "swo", "orig", "rej"])
+NAMES = st.lists(NAME_CHARS, max_size=8).map("".join) | st.text(max_size=12)
+
+
+@given(NAMES)
+def test_litter_expression_is_the_patterns(name: str) -> None:
+    expected = any(fnmatch.fnmatchcase(name, pattern) for pattern in LITTER_PATTERNS)
+    assert bool(_LITTER.match(name)) is expected
+
+
+@given(st.text(max_size=16) | st.sampled_from(["x.JSON", ".json", "a.Yml", "account-type.json"]))
+def test_data_suffix_filter_keeps_every_account_type_name(name: str) -> None:
+    """builtin_reason looks at names ending in a data suffix only: nothing else can be an
+    account type by its name or be sniffed."""
+    if not name.lower().endswith(DATA_SUFFIXES):
+        assert kind_of_name(name) is not Kind.ACCOUNT_TYPE
+        assert not may_be_account_type(name)
+
+
+@given(st.lists(st.lists(st.text(st.characters(blacklist_characters="/\x00"), min_size=1,
+                                 max_size=3), min_size=1, max_size=3), max_size=12))
+def test_nul_order_is_component_order(paths: list[list[str]]) -> None:
+    joined = ["/".join(parts) for parts in paths]
+    assert sorted(joined, key=lambda p: p.replace("/", "\0")) == sorted(
+        joined, key=lambda p: p.split("/")
+    )
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_ascii_fold_is_nfc_casefold(text: str) -> None:
+    assert text.lower() == unicodedata.normalize("NFC", text).casefold()
+
+
+def test_selected_paths_are_strings_that_open(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a/b.js": "x", "c.js": "y"})
+    selection = select(tmp_path, "")
+    assert [e.arcname for e in selection.files] == ["a/b.js", "c.js"]
+    assert all(Path(e.path).read_bytes() for e in selection.files)
