@@ -281,6 +281,49 @@ def test_yaml_duplicate_keys(tmp_path: Path) -> None:
     assert source.span("/_id", at_value=True)[:2] == (3, 6)  # the value that wins
 
 
+MERGED = (
+    "- &base\n  _id: a\n  grant_mode: secret\n  token_mode: basic\n"
+    "- <<: *base\n  _id: b\n  token_mode: get\n"
+)
+
+
+def test_yaml_own_key_overriding_a_merged_one_is_no_duplicate(tmp_path: Path) -> None:
+    """YAML's merge key: the mapping's own keys override the merged ones (that is what it
+    is for), so `_id` after `<<: *base` is not L002."""
+    source = load(tmp_path, MERGED, "account-types.yaml", Kind.ACCOUNT_TYPE)
+    assert source.problems == []
+    assert source.data[1] == {"_id": "b", "grant_mode": "secret", "token_mode": "get"}
+    assert source.index.duplicates == []
+    assert source.span("/1/token_mode", at_value=True)[:2] == (7, 15)  # the own value
+    assert source.span("/1/grant_mode", at_value=True)[:2] == (3, 15)  # the merged one
+
+
+@pytest.mark.parametrize(("text", "duplicated"), [
+    (MERGED + "  _id: c\n", ["/1/_id"]),  # two own keys: a duplicate, merge or not
+    ("- &a {x: 1, y: 1}\n- &b {x: 2}\n- {<<: [*a, *b], y: 3}\n", []),
+    ("- &a {x: 1}\n- {<<: *a, x: 2, <<: *a}\n", []),  # PyYAML merges both
+    ("- {<<: {x: 1, x: 2}, x: 3}\n", ["/0/x"]),  # in a mapping merged inline
+    ("- &a {x: 1, x: 2}\n- {<<: *a}\n", ["/0/x"]),  # where the anchored one is
+])
+def test_yaml_duplicates_with_merge_keys(
+    tmp_path: Path, text: str, duplicated: list[str]
+) -> None:
+    source = load(tmp_path, text, "account-types.yaml", Kind.ACCOUNT_TYPE)
+    assert [d.pointer for d in source.index.duplicates] == duplicated
+
+
+def test_yaml_index_of_a_located_file_is_the_parsed_one(tmp_path: Path) -> None:
+    """A file parsed in a worker process is indexed again from its text (`located`): the
+    same tree as the parser's, merges flattened, with the same duplicates."""
+    parsed = load(tmp_path, MERGED + "  _id: c\n", "account-types.yaml", Kind.ACCOUNT_TYPE)
+    located = SourceFile.located(
+        parsed.path, parsed.display, Kind.ACCOUNT_TYPE, parsed.text
+    )
+    assert located.index.duplicates == parsed.index.duplicates
+    for pointer in ("/1/grant_mode", "/1/token_mode", "/1/_id", "/0/_id"):
+        assert located.span(pointer) == parsed.span(pointer)
+
+
 def test_yaml_syntax_error(tmp_path: Path) -> None:
     source = load(tmp_path, "a: [1, 2\nb: c\n", "account-type.yaml", Kind.ACCOUNT_TYPE)
     d = problem(source, "L009")

@@ -335,8 +335,21 @@ def _scalar_items(
 # --- YAML ------------------------------------------------------------------------------
 
 
-def index_yaml(text: str, root: Any) -> PositionIndex:
-    """Index a composed PyYAML node tree (marks carry character offsets)."""
+class OwnKeys(NamedTuple):
+    """A mapping holding a merge key, as written (before PyYAML flattens it)."""
+
+    own: frozenset[int]  # ids of the key nodes written in the mapping itself
+    # Keys repeated in a mapping written inline after `<<:` (name, start, end): found
+    # before flattening, which may drop them (PyYAML 6.0.3 keeps a merged key's first).
+    repeated: tuple[tuple[str, int, int], ...]
+
+
+def index_yaml(
+    text: str, root: Any, own_keys: Mapping[int, OwnKeys] | None = None
+) -> PositionIndex:
+    """Index a composed PyYAML node tree (marks carry character offsets). `own_keys`
+    (`kpack.load.yaml_text.own_keys`): in a mapping with a merge key, only its own keys
+    can be duplicates; one overriding a merged member is not."""
     from kpack.load.pyyaml import yaml
 
     tree = _Tree()
@@ -353,13 +366,17 @@ def index_yaml(text: str, root: Any) -> PositionIndex:
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             members = []
+            written = own_keys.get(id(node)) if own_keys else None
             for key_node, value_node in node.value:
                 member_key = str(key_node.value)
                 ks, ke = key_node.start_mark.index, key_node.end_mark.index
-                if member_key in seen:
-                    duplicates.append((i, member_key, ks, ke))
-                seen.add(member_key)
+                if written is None or id(key_node) in written.own:
+                    if member_key in seen:
+                        duplicates.append((i, member_key, ks, ke))
+                    seen.add(member_key)
                 members.append((value_node, i, member_key, ks, ke))
+            if written is not None:
+                duplicates.extend((i, name, start, end) for name, start, end in written.repeated)
             # Pushed in reverse so that pops follow the document: the last duplicate wins,
             # as it does when PyYAML constructs the value.
             stack.extend(reversed(members))

@@ -18,7 +18,7 @@ from kpack.fixes import Applicability, Edit, Fix
 from kpack.fsutil import TooLarge, read_file
 from kpack.load import rules as R
 from kpack.load.json_text import parse_json
-from kpack.load.positions import PositionIndex, index_json, index_yaml
+from kpack.load.positions import OwnKeys, PositionIndex, index_json, index_yaml
 
 MANIFEST_MAX_BYTES = 2 * 1024 * 1024  # cozy-stack's limit for manifest.konnector
 # Every input: what kpack checks within its memory and time budget (docs/security.md).
@@ -49,6 +49,7 @@ class SourceFile:
         self.trailing_data = False  # a manifest's data after its first JSON value (L015)
         self._index: PositionIndex | None = None
         self.yaml_root: Any = None  # a YAML file's composed nodes, kept to index them
+        self.yaml_own_keys: dict[int, OwnKeys] = {}  # kpack.load.yaml_text.own_keys
         self.folder: str | None = None  # the resolved folder holding it, when known
         self.bom = False  # the bytes start with a UTF-8 BOM, which `text` leaves out
 
@@ -60,8 +61,9 @@ class SourceFile:
             if self.syntax == "yaml":
                 from kpack.load.yaml_text import compose
 
-                root = self.yaml_root if self.yaml_root is not None else compose(self.text)
-                self._index = index_yaml(self.text, root)
+                if self.yaml_root is None:
+                    self.yaml_root, self.yaml_own_keys = compose(self.text)
+                self._index = index_yaml(self.text, self.yaml_root, self.yaml_own_keys)
             else:
                 self._index = index_json(self.text)
         return self._index

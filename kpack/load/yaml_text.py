@@ -12,21 +12,78 @@ from typing import Any
 from kpack.diagnostics import Rule, Span
 from kpack.load import rules as R
 from kpack.load.json_text import MAX_DEPTH
+from kpack.load.positions import OwnKeys
 from kpack.load.source import FINDINGS_MAX, Budget, SourceFile
 
 MAX_YAML_VALUES = 100_000  # composed PyYAML nodes cost about 600 bytes each
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a YAML document
 
 
-def compose(text: str) -> Any:
-    """The node tree of YAML text that `parse_yaml` has read before without a problem."""
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def compose(text: str) -> tuple[Any, dict[int, OwnKeys]]:
+    """The node tree of YAML text that `parse_yaml` has read before without a problem, as
+    `parse_yaml` leaves it (merge keys flattened), and its `own_keys`."""
     from kpack.load.pyyaml import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        return loader.get_single_node()
+        root = loader.get_single_node()
+        own = own_keys(root, text)
+        if root is not None:
+            loader.construct_document(root)
+        return root, own
     finally:
         loader.dispose()
+
+
+def own_keys(root: Any, text: str) -> dict[int, OwnKeys]:
+    """Before PyYAML flattens merge keys (`<<: *base` puts the merged members first and
+    the mapping's own after them): each mapping holding one, by id. An own key overriding
+    a merged one is what a merge is for, not a duplicate key (L002); a key repeated in a
+    mapping written inline after `<<:` is one (no pointer reaches that mapping)."""
+    if root is None or "<<" not in text:  # no merge key can be there
+        return {}
+    from kpack.load.pyyaml import yaml
+
+    found: dict[int, OwnKeys] = {}
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # aliases share nodes
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            merged = [value for key, value in node.value if key.tag == MERGE_TAG]
+            if merged:
+                own = frozenset(id(key) for key, _ in node.value if key.tag != MERGE_TAG)
+                found[id(node)] = OwnKeys(own, _repeated_inline(node, merged, yaml))
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found
+
+
+def _repeated_inline(node: Any, merged: list[Any], yaml: Any) -> tuple[tuple[str, int, int], ...]:
+    """The keys repeated within a mapping merged into `node` and written inside it (an
+    anchored one elsewhere is indexed, and its duplicates found, where it is)."""
+    sources = [
+        source for value in merged
+        for source in (value.value if isinstance(value, yaml.SequenceNode) else [value])
+        if isinstance(source, yaml.MappingNode)
+        and node.start_mark.index <= source.start_mark.index < node.end_mark.index
+    ]
+    repeated: list[tuple[str, int, int]] = []
+    for source in sources:
+        names: set[str] = set()
+        for key, _ in source.value:
+            if key.tag != MERGE_TAG:
+                if str(key.value) in names:
+                    repeated.append((str(key.value), key.start_mark.index, key.end_mark.index))
+                names.add(str(key.value))
+    return tuple(repeated)
 
 
 def parse_yaml(source: SourceFile) -> None:
@@ -49,6 +106,7 @@ def parse_yaml(source: SourceFile) -> None:
             rule, message, mark = refused
             source.report(rule, message, _span_in_text(source.text, mark.line + 1, mark.column + 1))
             return
+        own = own_keys(root, source.text)  # before construction flattens the merges
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -73,6 +131,7 @@ def parse_yaml(source: SourceFile) -> None:
         source.report(R.EMPTY_FILE, "the YAML file holds no document", Span(1, 1, 1, 1))
         return
     source.yaml_root = root
+    source.yaml_own_keys = own
     source.data = data
     source.readable = True
     source.has_duplicates = True  # the index finds them; YAML files are small and rare
