@@ -31,7 +31,8 @@ DUPLICATE_KEY = define(
     `JSON.parse` and Python's `json` all keep the last). Reported at the second
     occurrence. When both members hold the same value (a permission listed twice, as
     real manifests do), nothing is lost: the message says so and the finding is a
-    warning, not an error.
+    warning, not an error. In YAML, a key that overrides one a merge key (`<<: *base`)
+    brings in is not a duplicate: overriding is what a merge is for.
     """,
 )
 TRAILING_COMMA = define(
