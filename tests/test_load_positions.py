@@ -90,3 +90,23 @@ def test_the_string_pattern_matches_what_the_plain_one_matches() -> None:
         assert (found and found.group()) == (expected and expected.group())
 
     agree()
+
+
+def test_lookups_stay_within_each_subtree() -> None:
+    """Each document of a long array is found by searching its own subtree only (issue 22:
+    searching to the end of the index made n lookups cost n each)."""
+    count = 3000
+    text = json.dumps([{"_id": f"d{n}", "x": [n, {"y": n}]} for n in range(count)])
+    index = index_json(text)
+    searched: list[int] = []
+    children_of = index._children_of
+
+    def counting(i: int, stop: int) -> Any:
+        searched.append(stop - i)
+        return children_of(i, stop)
+
+    index._children_of = counting  # type: ignore[method-assign]
+    for n in range(count):
+        node = index.node(f"/{n}/x/1/y")
+        assert node is not None and text[node.start:node.end] == str(n)
+    assert sum(searched[1:]) < 20 * count  # the root's children once, then small subtrees

@@ -86,8 +86,9 @@ class PositionIndex:
         # (the object holding it, the key, the key's span), in document order.
         self._duplicates = duplicates or []
         self._line_starts: array[int] | None = None
-        # The children of the containers that lookups went through: key or index -> value.
-        self._members: dict[int, dict[str, int] | array[int]] = {}
+        # The children of the containers that lookups went through: key or index -> value,
+        # and their ids in order (which bound each child's subtree: see `_children_of`).
+        self._members: dict[int, tuple[dict[str, int] | array[int], array[int]]] = {}
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -99,11 +100,13 @@ class PositionIndex:
         if not pointer:
             return 0
         i = 0
+        stop = len(tree)  # the end of the subtree of `i`
         tokens = pointer[1:].split("/") if "~" not in pointer else split_pointer(pointer)
         for token in tokens:
-            members = self._members.get(i)
-            if members is None:
-                members = self._members[i] = self._children_of(i)
+            entry = self._members.get(i)
+            if entry is None:
+                entry = self._members[i] = self._children_of(i, stop)
+            members, ids = entry
             if isinstance(members, dict):
                 child = members.get(token)
             elif token.isdigit() and token.isascii() and (token == "0" or token[0] != "0"):
@@ -112,27 +115,35 @@ class PositionIndex:
                 child = None
             if child is None:
                 return None
+            # Ids are in document order (pre-order): a child's subtree ends where its next
+            # sibling starts.
+            after = bisect.bisect_right(ids, child)
+            if after < len(ids):
+                stop = ids[after]
             i = child
         return i
 
-    def _children_of(self, i: int) -> dict[str, int] | array[int]:
+    def _children_of(
+        self, i: int, stop: int
+    ) -> tuple[dict[str, int] | array[int], array[int]]:
         """An object's members by key (a later duplicate replaces an earlier one, as the
-        parsers do), or an array's items (ids in an array: a million items are 4 MB).
-        Found by the C search of array.index: after the subtree of `i`, no value has `i`
-        for parent."""
+        parsers do), or an array's items (ids in an array: a million items are 4 MB); and
+        the children's ids in order. Found by the C search of array.index within the
+        subtree of `i` (ids i+1 to `stop`): searching past it made looking up each of n
+        documents cost n."""
         parent, keys = self._tree.parent, self._tree.keys
         found = array("i")  # not a list: a million ids as Python ints are 36 MB
         find = parent.index
         child = i
         try:
             while True:
-                child = find(i, child + 1)
+                child = find(i, child + 1, stop)
                 found.append(child)
         except ValueError:
             pass
         if not found or keys[found[0]] is not None:
-            return {keys[c]: c for c in found}  # type: ignore[misc]
-        return found
+            return {keys[c]: c for c in found}, found  # type: ignore[misc]
+        return found, found
 
     def node(self, pointer: str) -> Node | None:
         i = self.value_id(pointer)

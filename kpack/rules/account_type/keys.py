@@ -8,6 +8,7 @@ warning.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -128,11 +129,20 @@ def misspelling_of(key: str) -> str | None:
             return candidate
         if candidate in KEY_ALIASES:
             return KEY_ALIASES[candidate]
-    if len(canon) >= 4:
-        for field in STACK_FIELDS:
-            if _edit_distance(canon, field) <= (1 if len(field) < 10 else 2):
-                return field
-    return None
+    near = _near_fields(canon, STACK_FIELDS)
+    return near[0] if near else None
+
+
+@functools.lru_cache(maxsize=1024)  # a file repeats its misspellings in every document
+def _near_fields(canon: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The `fields` (the stack's) within an edit or two of `canon` (a canonical key), in
+    order."""
+    if len(canon) < 4:
+        return ()
+    return tuple(
+        field for field in fields
+        if _edit_distance(canon, field) <= (1 if len(field) < 10 else 2)
+    )
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -157,12 +167,7 @@ def _key_fix(doc: Document, key: str, right: str) -> Fix | None:
     """Rename `key` to `right` when it is the one candidate and `right` is absent."""
     if right in doc.data:
         return None
-    canon = canonical(key)
-    near = {
-        field for field in STACK_FIELDS
-        if len(canon) >= 4 and _edit_distance(canon, field) <= (1 if len(field) < 10 else 2)
-    }
-    if near - {right}:
+    if set(_near_fields(canonical(key), STACK_FIELDS)) - {right}:
         return None
     return safe(f"rename {q(key)} to {q(right)}", RenameKey(doc.at(key), right))
 
