@@ -75,9 +75,10 @@ Terms = _model(
 )
 
 # JSON Schema cannot tell `1` from `1.0` or `1e3`, which Go refuses in a time.Duration:
-# the schema bounds the integer, kpack's M001 also checks how it is written.
+# the schema bounds the integer, kpack's M001 also checks how it is written. The one
+# object, `templates`, is a map[string]string (`null` gives "").
 _Duration = Annotated[int, Field(ge=spec.INT64_MIN, le=spec.INT64_MAX)]
-_NOTIFICATION_TYPES: dict[str, Any] = {
+_NOTIFICATION_TYPES: dict[str | None, Any] = {
     **PYTHON_TYPES, "integer": _Duration, "object": dict[str, Optional[str]],  # noqa: UP045
 }
 _NOTIFICATION_DESCRIPTIONS = {
