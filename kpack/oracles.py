@@ -100,7 +100,8 @@ ORACLES: dict[str, str] = {
     "L015": "Go oracle: cozy-stack's `json.NewDecoder(...).Decode` of a manifest reads the "
             "first value and ignores the rest (a warning with --target stack; the registry's "
             "reading is not checked: an error there).",
-    "M001": GO_MANIFEST + ".",
+    "M001": GO_MANIFEST + ", with `notifications` as `model/notification/notifications.go` "
+            "(`Properties`).",
     "M002": PUBLISH + " needs a slug matching the registry's regexp; cozy-stack replaces the "
             "manifest's slug by the install slug (`model/app/installer.go`).",
     "M003": PUBLISH + " (type webapp or konnector); the stack refuses a webapp as a "

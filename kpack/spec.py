@@ -153,6 +153,22 @@ MANIFEST_TYPED_FIELDS: Final[dict[str, str]] = {
 }
 # Of those, the `time.Time` fields: Go's UnmarshalJSON reads an RFC 3339 string.
 MANIFEST_TIME_FIELDS: Final = ("created_at", "updated_at")
+# `notifications` is a map[string]notification.Properties (`model/app/webapp.go`): each
+# notification, by name, decodes into these typed fields (`model/notification/
+# notifications.go`), a wrong type failing the install too. "integer": a time.Duration,
+# an int64 of nanoseconds, read from a JSON integer only (no fraction, no exponent).
+NOTIFICATION_FIELDS: Final[dict[str, str]] = {
+    "description": "string",
+    "collapsible": "boolean",
+    "multiple": "boolean",
+    "stateful": "boolean",
+    "default_priority": "string",
+    "time_to_live": "integer",
+    "templates": "object",  # map[string]string: strings (or null) by channel
+    "min_interval": "integer",
+}
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
 
 SLUG_PATTERN: Final = r"^[a-z0-9-]+$"
 VERSION_PATTERN: Final = (

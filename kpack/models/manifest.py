@@ -9,9 +9,9 @@ schema errors: real manifests go outside them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, ConfigDict, WithJsonSchema, create_model
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, create_model
 
 from kpack import spec
 from kpack.models.base import (
@@ -74,6 +74,36 @@ Terms = _model(
     },
 )
 
+# JSON Schema cannot tell `1` from `1.0` or `1e3`, which Go refuses in a time.Duration:
+# the schema bounds the integer, kpack's M001 also checks how it is written. The one
+# object, `templates`, is a map[string]string (`null` gives "").
+_Duration = Annotated[int, Field(ge=spec.INT64_MIN, le=spec.INT64_MAX)]
+_NOTIFICATION_TYPES: dict[str | None, Any] = {
+    **PYTHON_TYPES, "integer": _Duration, "object": dict[str, Optional[str]],  # noqa: UP045
+}
+_NOTIFICATION_DESCRIPTIONS = {
+    "description": "What the notification is about.",
+    "collapsible": "Only the last notification of the category is of interest.",
+    "multiple": "The category has sub-categories, by a dynamic identifier.",
+    "stateful": "Each notification holds a state: one is sent only when it changes.",
+    "default_priority": "The default priority: high or normal.",
+    "time_to_live": "The notification's time to live: a time.Duration, an integer of "
+                    "nanoseconds (no fraction, no exponent).",
+    "templates": "Template files by channel (mail...): an object of strings.",
+    "min_interval": "The minimal interval between two notifications: a time.Duration, an "
+                    "integer of nanoseconds (no fraction, no exponent).",
+}
+Notification = _model(
+    "Notification", "Notification",
+    "A notification the konnector may send (cozy-stack notification.Properties).",
+    {
+        key: optional(key, _NOTIFICATION_TYPES[json_type], _NOTIFICATION_DESCRIPTIONS[key],
+                      nullable=True)
+        for key, json_type in spec.NOTIFICATION_FIELDS.items()
+    },
+    extra=go_key_matching(tuple(spec.NOTIFICATION_FIELDS)),
+)
+
 OAuth = _model(
     "OAuth", "OAuth", "Makes the konnector an OAuth konnector for the home app.",
     {
@@ -95,6 +125,8 @@ OAuth = _model(
 TYPE_OVERRIDES: dict[str, Any] = {
     "permissions": dict[str, Permission],  # type: ignore[valid-type]
     "terms": Terms,
+    # Names are map keys (exact); `null` leaves an empty notification.
+    "notifications": dict[str, Optional[Notification]],  # type: ignore[valid-type]  # noqa: UP045
 }
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "slug": "The konnector's id: lowercase letters, digits and dashes.",

@@ -1,8 +1,8 @@
 """Issue 19: each row of its table and each real-manifest item, as kpack must answer it.
 
 No oracle needed (the Go oracle's side of each row is test_oracle_follows_the_stack.py).
-The kpack rules change in the issue's phase 2: until then those tests are strict xfails
-(each fails on e38402d), and the ones that already hold guard what must not change.
+The kpack rules changed in the issue's phase 2: a row left to it would be a strict xfail
+(PHASE_2); none is left, and every test guards what must not change.
 """
 
 from __future__ import annotations
@@ -114,7 +114,6 @@ def test_a_number_beyond_float64_is_m001_at_its_pointer(
     assert found == (["M001 /x/0/y~0~1/1"] if refused else [])
 
 
-@PHASE_2
 @pytest.mark.parametrize("properties", ['{"collapsible": "yes"}', '{"time_to_live": 1.5}'])
 def test_notifications_are_typed(tmp_path: Path, properties: str) -> None:
     text = members('"notifications": {"n": ' + properties + "}")

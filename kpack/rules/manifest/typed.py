@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kpack import spec
-from kpack.diagnostics import Finding, Kind, Severity
+from kpack.diagnostics import Finding, Kind, Severity, join_pointer
 from kpack.documents import Document
 from kpack.rulebook import define
 from kpack.rules.common import go_fold, is_type, type_name
@@ -35,12 +35,17 @@ FIELD_TYPE = define(
     such as `2020-01-01T00:00:00Z`) into typed Go fields (`model/app/konnector.go`).
     One wrong type, such as `"clientSide": "true"` or `"version": 1.2`, makes Go's JSON
     decoder fail and the whole install stops with "Application manifest is invalid or
-    malformed". The same holds for `terms.url` and `terms.version` (strings). `null` is
-    accepted (Go leaves the field empty), and Go matches keys case-insensitively, so
-    `"ClientSide"` is decoded (and checked) too. The stack also decodes the whole
-    manifest into a map (`couchdb.JSONDoc`, `pkg/couchdb/couchdb.go`): a number beyond
-    float64's range anywhere, such as `1e400`, even under a key nothing reads, fails the
-    install the same way.
+    malformed". The same holds for `terms.url` and `terms.version` (strings), and for
+    each notification of `notifications` (`model/notification/notifications.go`): an
+    object whose `description`, `default_priority` (strings), `collapsible`, `multiple`,
+    `stateful` (booleans), `templates` (an object of strings) and `time_to_live`,
+    `min_interval` (`time.Duration`: a JSON integer of nanoseconds within int64; `1.5`,
+    `1e3` and `"1h"` are refused) are typed. `null` is accepted (Go leaves the field
+    empty), and Go matches keys case-insensitively, so `"ClientSide"` is decoded (and
+    checked) too; the names of notifications and of templates are map keys, taken as
+    they are. The stack also decodes the whole manifest into a map (`couchdb.JSONDoc`,
+    `pkg/couchdb/couchdb.go`): a number beyond float64's range anywhere, such as
+    `1e400`, even under a key nothing reads, fails the install the same way.
     """,
 )
 
@@ -130,6 +135,65 @@ def check_typed_fields(doc: Document) -> Findings:
                         FIELD_TYPE, doc.at(terms_key, key),
                         f'"terms.{key}" must be a string, not {type_name(value)}',
                     )
+    for notifications_key, notifications in go_members(data, "notifications"):
+        if isinstance(notifications, dict):  # else reported above
+            yield from _notifications(doc, notifications_key, notifications)
+
+
+def _notifications(doc: Document, member: str, notifications: dict[str, Any]) -> Findings:
+    """M001 inside `notifications`: a map (its names are matched exactly) of
+    notification.Properties, each a struct whose members Go matches like the manifest's."""
+    for name, properties in notifications.items():
+        if properties is None:
+            continue  # Go stores an empty Properties
+        if not isinstance(properties, dict):
+            yield Finding(
+                FIELD_TYPE, doc.at(member, name),
+                f'notification "{name}" must be an object, not {type_name(properties)}: the '
+                f"stack refuses the whole manifest",
+            )
+            continue
+        members = folded(properties)
+        for folded_name, json_type in _NOTIFICATION_FIELDS_FOLDED:
+            for key, value in members.get(folded_name, NONE):
+                pointer = doc.at(member, name, key)
+                if not _is_go_type(value, json_type):
+                    yield Finding(
+                        FIELD_TYPE, pointer,
+                        f'"{key}" of notification "{name}" must be {_expected(json_type)}, '
+                        f"not {_found(value, json_type)}: the stack refuses the whole manifest",
+                        _type_help(value, json_type),
+                    )
+                elif folded_name == "templates":
+                    yield from _templates(doc, pointer, value)
+
+
+def _templates(doc: Document, pointer: str, templates: dict[str, Any]) -> Findings:
+    """A map[string]string: each template a string (`null` gives "")."""
+    for channel, template in templates.items():
+        if template is not None and not isinstance(template, str):
+            yield Finding(
+                FIELD_TYPE, join_pointer(pointer, channel),
+                f'template "{channel}" must be a string, not {type_name(template)}: the '
+                f"stack refuses the whole manifest",
+            )
+
+
+def _found(value: Any, json_type: str) -> str:
+    """What `value` is, in the terms of the type refusing it."""
+    if json_type == "integer" and type(value) is float:
+        return "a number with a fraction or an exponent"
+    if json_type == "integer" and type(value) is int:
+        return "a number beyond int64's range"
+    return type_name(value)
+
+
+def _is_go_type(value: Any, json_type: str) -> bool:
+    """`is_type`, and for "integer" what Go reads into an int64 (a time.Duration): a JSON
+    integer in range. Python reads `1.0` and `1e3` as floats, which Go refuses too."""
+    if json_type == "integer":
+        return type(value) is int and spec.INT64_MIN <= value <= spec.INT64_MAX
+    return is_type(value, json_type)
 
 
 # The smallest magnitude that no longer rounds to a finite float64 (half an ULP above
@@ -190,9 +254,15 @@ _TYPED_FIELDS_FOLDED = [
 ]
 
 
+_NOTIFICATION_FIELDS_FOLDED = [
+    (name.lower(), json_type) for name, json_type in spec.NOTIFICATION_FIELDS.items()
+]
+
+
 def _expected(json_type: str) -> str:
     return {"string": "a string", "boolean": "a boolean", "object": "an object",
-            "array": "an array"}[json_type]
+            "array": "an array",
+            "integer": "an integer of nanoseconds (a Go time.Duration: an int64)"}[json_type]
 
 
 def _type_help(value: Any, json_type: str) -> str | None:
@@ -200,4 +270,7 @@ def _type_help(value: Any, json_type: str) -> str | None:
         return f"write {value.lower()} without quotes"
     if json_type == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'write it as a string: "{value}"'
+    if json_type == "integer":
+        return "write a whole number of nanoseconds without fraction or exponent, e.g. " \
+            "3600000000000 for one hour"
     return None
