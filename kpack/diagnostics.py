@@ -5,8 +5,8 @@ message); the engine turns each into a `Diagnostic` by resolving the pointer to 
 column in the source and applying the configured severity.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typing.NamedTuple compiles a ForwardRef for
+# each field annotated with a string, and these classes are built on every run's start.
 import enum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -58,7 +58,7 @@ class Finding(NamedTuple):
     # Point at the member's key (default) or at its value (e.g. a bad array item).
     at_value: bool = False
     # The repair, when the rule knows it (kpack.fixes): `kpack check --fix`.
-    fix: Fix | None = None
+    fix: "Fix | None" = None
 
 
 class Span(NamedTuple):
@@ -83,7 +83,7 @@ class Diagnostic(NamedTuple):
     column: int
     end_line: int
     end_column: int
-    fix: Fix | None = None  # with its text edits (kpack.load.resolve)
+    fix: "Fix | None" = None  # with its text edits (kpack.load.resolve)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

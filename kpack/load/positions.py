@@ -19,9 +19,12 @@ import re
 import sys
 from array import array
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpack.diagnostics import Span, escape_pointer_token, split_pointer
+
+if TYPE_CHECKING:  # a YAML-only type: not built on every check's start
+    from kpack.load.yaml_text import OwnKeys
 
 
 class Node(NamedTuple):
@@ -344,15 +347,6 @@ def _scalar_items(
 
 
 # --- YAML ------------------------------------------------------------------------------
-
-
-class OwnKeys(NamedTuple):
-    """A mapping holding a merge key, as written (before PyYAML flattens it)."""
-
-    own: frozenset[int]  # ids of the key nodes written in the mapping itself
-    # Keys repeated in a mapping written inline after `<<:` (name, start, end): found
-    # before flattening, which may drop them (PyYAML 6.0.3 keeps a merged key's first).
-    repeated: tuple[tuple[str, int, int], ...]
 
 
 def index_yaml(

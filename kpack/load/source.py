@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kpack.diagnostics import Diagnostic, Kind, Rule, Span
 from kpack.fixes import Applicability, Edit, Fix
 from kpack.fsutil import TooLarge, read_file
 from kpack.load import rules as R
 from kpack.load.json_text import parse_json
-from kpack.load.positions import OwnKeys, PositionIndex, index_json, index_yaml
+from kpack.load.positions import PositionIndex, index_json, index_yaml
+
+if TYPE_CHECKING:
+    from kpack.load.yaml_text import OwnKeys
 
 MANIFEST_MAX_BYTES = 2 * 1024 * 1024  # cozy-stack's limit for manifest.konnector
 # Every input: what kpack checks within its memory and time budget (docs/security.md).

@@ -7,12 +7,11 @@ this module imports PyYAML, only when one is read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpack.diagnostics import Rule, Span
 from kpack.load import rules as R
 from kpack.load.json_text import MAX_DEPTH
-from kpack.load.positions import OwnKeys
 from kpack.load.source import FINDINGS_MAX, Budget, SourceFile
 
 MAX_YAML_VALUES = 100_000  # composed PyYAML nodes cost about 600 bytes each
@@ -20,6 +19,15 @@ MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a YAML document
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class OwnKeys(NamedTuple):
+    """A mapping holding a merge key, as written (before PyYAML flattens it)."""
+
+    own: frozenset[int]  # ids of the key nodes written in the mapping itself
+    # Keys repeated in a mapping written inline after `<<:` (name, start, end): found
+    # before flattening, which may drop them (PyYAML 6.0.3 keeps a merged key's first).
+    repeated: tuple[tuple[str, int, int], ...]
 
 
 def compose(text: str) -> tuple[Any, dict[int, OwnKeys]]:

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from kpack.rules.manifest.typed import _days_in
 from tests.helpers import codes, only
 from tests.rules.test_manifest import ERROR, assert_at, manifest, run
 
@@ -146,3 +149,11 @@ def test_every_member_spelling_notifications_is_checked(tmp_path: Path) -> None:
 @pytest.mark.parametrize("notifications", [None, {}, {"n": None}, {"n": {"templates": None}}])
 def test_null_and_empty_notifications_pass(tmp_path: Path, notifications: Any) -> None:
     assert "M001" not in codes(found_for(tmp_path, notifications)[0])
+
+
+@given(st.integers(0, 9999), st.integers(1, 12))
+def test_days_in_month_is_calendars(year: int, month: int) -> None:
+    """typed._days_in replaced calendar.monthrange (year 0 as 2000: both leap)."""
+    import calendar
+
+    assert _days_in(year, month) == calendar.monthrange(year or 2000, month)[1]
