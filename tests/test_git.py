@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kpack import spawn
 from kpack.git import GitState, find_work_tree, git_states, ignored_files, tracked_files
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -96,7 +97,7 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
     run_git(other, "init", "-q")
     (other / "x.json").write_text("{}")
     calls: list[list[str]] = []
-    monkeypatch.setattr("kpack.git.subprocess.Popen", counting_popen(calls))
+    monkeypatch.setattr("kpack.git.start", counting_start(calls))
     paths = [repo / "tracked.json", repo / "secret.json", repo / "loose.json", other / "x.json"]
     states = git_states(paths)
     assert set(states) == set(paths)
@@ -106,29 +107,27 @@ def test_one_ls_files_and_one_check_ignore_per_repository(
     assert commands == ["check-ignore", "check-ignore", "ls-files", "ls-files"]
 
 
-def counting_popen(calls: list[list[str]]) -> Any:
-    real_popen = subprocess.Popen
-
-    def popen(args: list[str], **kwargs: Any) -> Any:
+def counting_start(calls: list[list[str]]) -> Any:
+    def counting(args: list[str], env: Any) -> Any:
         calls.append(args)
-        return real_popen(args, **kwargs)
+        return spawn.start(args, env)
 
-    return popen
+    return counting
 
 
 @needs_git
 def test_both_questions_run_at_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    real_communicate = subprocess.Popen.communicate
+    real_communicate = spawn.Child.communicate
     running_at_first_answer: list[int] = []
 
-    def communicate(self: subprocess.Popen[bytes], *args: Any, **kwargs: Any) -> Any:
+    def communicate(self: spawn.Child, *args: Any, **kwargs: Any) -> Any:
         if not running_at_first_answer:
             running_at_first_answer.append(len(calls))
         return real_communicate(self, *args, **kwargs)
 
-    monkeypatch.setattr(subprocess.Popen, "communicate", communicate)
-    monkeypatch.setattr("kpack.git.subprocess.Popen", counting_popen(calls))
+    monkeypatch.setattr(spawn.Child, "communicate", communicate)
+    monkeypatch.setattr("kpack.git.start", counting_start(calls))
     git_states([repo / "tracked.json", repo / "loose.json"])
     assert running_at_first_answer == [2] and len(calls) == 2
 
@@ -143,7 +142,7 @@ def test_outside_any_work_tree_git_is_not_asked(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("git must not run outside a work tree")
 
-    monkeypatch.setattr("kpack.git.subprocess.Popen", fail)
+    monkeypatch.setattr("kpack.git.start", fail)
     assert git_states([tmp_path / "f.json"]) == {}
 
 
